@@ -1,0 +1,69 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { MaxmemoryPolicy, Mode, Placement, ProviderKind } from "./types";
+
+/**
+ * Arguments of a RedisDeployment.
+ *
+ * Fields that decide how many resources exist (mode, shards, replicas, sentinels, zones) are
+ * plain values: the component must know them while it is being constructed, and bad values
+ * are rejected before any resource is registered. Secrets are `pulumi.Input`s.
+ */
+export interface RedisDeploymentArgs {
+    /** Where Redis runs. Default `local`: real processes on this machine. */
+    provider?: ProviderKind;
+    /** Default `replication`. */
+    mode?: Mode;
+    /** Cluster mode only; at least 3. Default 3. */
+    shards?: number;
+    /** Replicas of each master (replication, sentinel, cluster). Default 1 (0 in standalone). */
+    replicasPerShard?: number;
+    /** Sentinel mode only; odd, at least 3. Default 3. */
+    sentinels?: number;
+    /** Placement targets (provider-specific names). Local default: `["a", "b", "c"]`. */
+    zones?: string[];
+    /** Default `spread`. */
+    placement?: Placement;
+    /** Memory limit per member, e.g. `"256mb"`, `"1gb"`. Local default `256mb`; required on clouds. */
+    maxmemory?: string;
+    /** Default `noeviction`. */
+    maxmemoryPolicy?: MaxmemoryPolicy;
+    /** Default: both on (AOF everysec + RDB save points). */
+    persistence?: { aof?: boolean; rdb?: boolean };
+    auth?: {
+        /** Default true. False leaves the application user without a password (internal users keep theirs). */
+        enabled?: boolean;
+        /** The application password; generated when absent. At least 16 characters. */
+        password?: pulumi.Input<string>;
+        /** Commands the application user may not run. Default FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG. */
+        disabledCommands?: string[];
+    };
+    /** HAProxy with master detection in front of replication and sentinel modes (default on there). */
+    proxy?: { haproxy?: boolean; count?: number };
+    /** A cloud load balancer in front of the proxies (clouds and Kubernetes). */
+    loadBalancer?: boolean;
+    /** Redis port of every member (each member has its own address). Default 6379. */
+    port?: number;
+    /** Sentinel port. Default 26379. */
+    sentinelPort?: number;
+    /** Sentinel timing. */
+    sentinel?: { downAfterMilliseconds?: number; failoverTimeout?: number; parallelSyncs?: number };
+    /** How the bootstrap reaches members; direct when absent. */
+    access?: {
+        ssh?: { host: string; port?: number; user: string; privateKey: pulumi.Input<string> };
+    };
+    /** Options of the local provider. */
+    local?: LocalProviderArgs;
+}
+
+export interface LocalProviderArgs {
+    /**
+     * First two octets of the loopback block the deployment's addresses come from, e.g.
+     * `"127.42"`. Default: derived from the project, stack and deployment name.
+     */
+    addressPrefix?: string;
+    /** Root of the member data directories. Default `~/.redis-deployment/data/<project>-<stack>/<name>`. */
+    dataDir?: string;
+    /** Paths of the programs; default found on PATH. */
+    redisServer?: string;
+    haproxy?: string;
+}

@@ -1,0 +1,38 @@
+import type { AddressedNode, Credentials, ResolvedArgs } from "../types";
+import { aclUsers } from "./users";
+
+export interface SentinelConfInput {
+    args: ResolvedArgs;
+    sentinel: AddressedNode;
+    credentials: Credentials;
+    dataDir: string;
+}
+
+/**
+ * sentinel.conf for one sentinel. It does not name the master: the sentinel bootstrap issues
+ * SENTINEL MONITOR with whoever is master *now*, and Sentinel persists its own state in this
+ * file from then on (so the file must stay writable).
+ */
+export function renderSentinelConf(input: SentinelConfInput): string {
+    const { args, sentinel, credentials, dataDir } = input;
+    const lines = [
+        `# redis-deployment: sentinel ${sentinel.name} (zone ${sentinel.zone}).`,
+        "# Sentinel rewrites this file with what it learns; the master is added by the bootstrap.",
+        `bind ${sentinel.address}`,
+        `bind-source-addr ${sentinel.address}`,
+        `port ${sentinel.port}`,
+        `protected-mode ${args.authEnabled ? "yes" : "no"}`,
+        "daemonize no",
+        'logfile ""',
+        `dir ${dataDir}`,
+        `sentinel announce-ip ${sentinel.address}`,
+        `sentinel announce-port ${sentinel.port}`,
+    ];
+    if (args.authEnabled) {
+        // Clients and peer sentinels authenticate to sentinels with the application password.
+        lines.push(`sentinel sentinel-pass ${credentials.password}`);
+        lines.push(...aclUsers(credentials, true, []).slice(0, 1));
+    }
+    lines.push("");
+    return lines.join("\n");
+}

@@ -1,0 +1,10 @@
+export { RedisDeployment, type MemberInfo } from "./redisDeployment";
+export type { RedisDeploymentArgs, LocalProviderArgs } from "./args";
+export { validateArgs, parseMemory, RedisDeploymentArgumentError, type ArgumentProblem } from "./validate";
+export { plan, slotRanges, zoneFor } from "./plan";
+export { renderRedisConf } from "./config/redisConf";
+export { renderSentinelConf } from "./config/sentinelConf";
+export { renderHaproxyCfg } from "./config/haproxyCfg";
+export { renderDiagram } from "./diagram";
+export * from "./types";
+export type { InfraProvider, ProviderContext, NodeHandles } from "../providers/types";

@@ -1,0 +1,159 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { RedisDeploymentArgs } from "./args";
+import { renderDiagram } from "./diagram";
+import { plan } from "./plan";
+import type { AddressedMember, Credentials, ProviderKind, TopologyPlan } from "./types";
+import { RedisDeploymentArgumentError, validateArgs } from "./validate";
+import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
+import { ClusterBootstrap } from "../providers/dynamic/cluster";
+import { DeploymentPassword } from "../providers/dynamic/password";
+import { ReplicationBootstrap, type BootstrapMember } from "../providers/dynamic/replication";
+import { SentinelBootstrap } from "../providers/dynamic/sentinel";
+
+export interface MemberInfo {
+    name: string;
+    shard: number;
+    role: string;
+    zone: string;
+    address: string;
+    port: number;
+}
+
+/** How long the bootstrap waits for members, links and agreement before it fails. */
+const BOOTSTRAP_TIMEOUT_MS = 120000;
+
+/** Providers available in this build; each is loaded only when used (cloud SDKs are optional). */
+const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeploymentArgs) => InfraProvider>> = {
+    local: (name, args) => {
+        const { LocalProvider } = require("../providers/local") as typeof import("../providers/local");
+        return new LocalProvider(name, args.local);
+    },
+};
+
+function toBootstrapMembers(members: AddressedMember[]): BootstrapMember[] {
+    return members.map(({ name, shard, index, role, address, port }) => ({ name, shard, index, role, address, port }));
+}
+
+/**
+ * Self-managed Redis: standalone, replication, sentinel or cluster, with HAProxy in front,
+ * on this machine (`local`) or a cloud provider. See README.md for the arguments.
+ */
+export class RedisDeployment extends pulumi.ComponentResource {
+    /** host:port for writes: the load balancer, else the first proxy, else the master (first master in cluster mode). */
+    declare readonly endpoint: pulumi.Output<string>;
+    /** host:port for reads from replicas (proxy read frontend), when there is one. */
+    declare readonly readEndpoint: pulumi.Output<string | undefined>;
+    declare readonly sentinelAddresses: pulumi.Output<string[]>;
+    declare readonly masterName: pulumi.Output<string | undefined>;
+    declare readonly clusterNodes: pulumi.Output<string[]>;
+    declare readonly members: pulumi.Output<MemberInfo[]>;
+    declare readonly proxyAddresses: pulumi.Output<string[]>;
+    /** The application password (secret). Empty when auth is disabled. */
+    declare readonly password: pulumi.Output<string>;
+    /** redis://[:password@]endpoint (secret). */
+    declare readonly connectionUrl: pulumi.Output<string>;
+    /** Mermaid diagram of the topology. */
+    declare readonly diagram: pulumi.Output<string>;
+    /** The validated plan this deployment was built from. */
+    readonly plan!: TopologyPlan;
+
+    constructor(name: string, args: RedisDeploymentArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+        super("redis-deployment:index:RedisDeployment", name, {}, opts);
+        if (opts.urn) return;
+
+        let topology: TopologyPlan;
+        try {
+            topology = plan(validateArgs(name, args));
+        } catch (err) {
+            // RunError: the engine prints the message alone, without a stack trace.
+            if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
+            throw err;
+        }
+        const makeProvider = PROVIDERS[topology.args.provider];
+        if (!makeProvider) {
+            throw new pulumi.RunError(`RedisDeployment "${name}": provider: "${topology.args.provider}" is not available in this version yet; use provider: "local"`);
+        }
+        const provider = makeProvider(name, args);
+        (this as { plan: TopologyPlan }).plan = topology;
+        const mode = topology.args.mode;
+
+        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password }, { parent: this });
+        const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([secret.password, secret.adminPassword, secret.monitorPassword])
+            .apply(([password, adminPassword, monitorPassword]) => ({ password, adminPassword, monitorPassword })));
+        const ctx: ProviderContext = { plan: topology, credentials, parent: this };
+
+        const members = provider.members(ctx);
+        const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
+        const common = {
+            members: members.nodes.apply(toBootstrapMembers),
+            adminPassword: credentials.apply((c) => c.adminPassword),
+            access: provider.access(),
+            timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+        };
+        const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: after.flatMap((h) => h.resources) });
+        const generation = (handles: NodeHandles[]) => pulumi.all(handles.map((h) => h.generation)).apply((g) => g.join(";"));
+
+        let bootstrap: pulumi.Resource[] = [];
+        if (mode === "replication") {
+            bootstrap = [new ReplicationBootstrap(`${name}-replication`, { ...common, generation: generation([members]) }, bootstrapOpts([members]))];
+        } else if (mode === "sentinel" && sentinels) {
+            bootstrap = [new SentinelBootstrap(`${name}-sentinel`, {
+                ...common,
+                generation: generation([members, sentinels]),
+                sentinels: sentinels.nodes.apply((ns) => ns.map(({ address, port }) => ({ address, port }))),
+                masterName: topology.masterName,
+                quorum: topology.quorum,
+                sentinelPassword: topology.args.authEnabled ? credentials.apply((c) => c.password) : undefined,
+                ...topology.args.sentinel,
+            }, bootstrapOpts([members, sentinels]))];
+        } else if (mode === "cluster") {
+            bootstrap = [new ClusterBootstrap(`${name}-cluster`, {
+                ...common,
+                generation: generation([members]),
+                shards: topology.shards.map((s) => ({ index: s.index, slots: s.slots! })),
+            }, bootstrapOpts([members]))];
+        }
+
+        const proxies = provider.proxies(ctx, members.nodes, [...members.resources, ...bootstrap]);
+        const loadBalancer = provider.loadBalancer(ctx, proxies);
+        const firstProxy = proxies.nodes.apply((ps) => ps[0]);
+        const firstMaster = members.nodes.apply((ms) => ms.find((m) => m.role === "master")!);
+        // Endpoints become known only after the bootstrap and proxies are up, so a client that
+        // awaits them finds a working deployment.
+        const ready = pulumi.all([...bootstrap, ...proxies.resources].map((r) => r.urn));
+
+        const endpoint = pulumi.all([loadBalancer, firstProxy, firstMaster, ready]).apply(([lb, proxy, master]) =>
+            lb ?? (proxy ? `${proxy.address}:${proxy.port}` : `${master.address}:${master.port}`));
+        const readEndpoint = pulumi.all([firstProxy, ready]).apply(([proxy]) => (proxy ? `${proxy.address}:${proxy.readPort}` : undefined));
+        const sentinelAddresses = sentinels ? sentinels.nodes.apply((ns) => ns.map((s) => `${s.address}:${s.port}`)) : pulumi.output([] as string[]);
+        const clusterNodes = mode === "cluster" ? members.nodes.apply((ms) => ms.map((m) => `${m.address}:${m.port}`)) : pulumi.output([] as string[]);
+        const password = topology.args.authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
+        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `redis://${pw ? `:${pw}@` : ""}${ep}`));
+
+        Object.assign(this, {
+            endpoint,
+            readEndpoint,
+            sentinelAddresses,
+            masterName: pulumi.output(mode === "sentinel" ? topology.masterName : undefined),
+            clusterNodes,
+            members: members.nodes.apply((ms) => ms.map(({ name: n, shard, role, zone, address, port }) => ({ name: n, shard, role, zone, address, port }))),
+            proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
+            password,
+            connectionUrl,
+            diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
+                renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
+        });
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            readEndpoint: this.readEndpoint,
+            sentinelAddresses: this.sentinelAddresses,
+            masterName: this.masterName,
+            clusterNodes: this.clusterNodes,
+            members: this.members,
+            proxyAddresses: this.proxyAddresses,
+            password: this.password,
+            connectionUrl: this.connectionUrl,
+            diagram: this.diagram,
+        });
+    }
+}

@@ -1,0 +1,124 @@
+// Plain data types shared by validation, planning and rendering. No Pulumi in here: the
+// pure core works on resolved values so it can be tested without an engine.
+
+export const MODES = ["standalone", "replication", "sentinel", "cluster"] as const;
+export type Mode = (typeof MODES)[number];
+
+export const PROVIDER_KINDS = ["local", "aws", "gcp", "azure", "kubernetes"] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+export const PLACEMENTS = ["spread", "colocate-masters"] as const;
+export type Placement = (typeof PLACEMENTS)[number];
+
+export const MAXMEMORY_POLICIES = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+] as const;
+export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
+
+export type Role = "master" | "replica";
+
+/** How the bootstrap reaches members: directly, or (later) through an SSH bastion. */
+export type BootstrapAccess =
+    | { kind: "direct" }
+    | { kind: "ssh"; host: string; port: number; user: string; privateKey: string };
+
+/** Arguments after validation, with every default filled in. */
+export interface ResolvedArgs {
+    name: string;
+    provider: ProviderKind;
+    mode: Mode;
+    shards: number;
+    replicasPerShard: number;
+    sentinels: number;
+    zones: string[];
+    placement: Placement;
+    maxmemoryBytes: number;
+    maxmemoryPolicy: MaxmemoryPolicy;
+    persistence: { aof: boolean; rdb: boolean };
+    authEnabled: boolean;
+    /** Commands taken away from the default (application) user. */
+    disabledCommands: string[];
+    haproxy: boolean;
+    proxyCount: number;
+    loadBalancer: boolean;
+    port: number;
+    sentinelPort: number;
+    sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };
+}
+
+export interface PlannedMember {
+    /** `<deployment>-s<shard>-m<index>`: stable, also the data directory / disk name. */
+    name: string;
+    shard: number;
+    /** Position inside the shard; 0 is the initial master. */
+    index: number;
+    /** Global ordinal, used by providers to give the member its static address. */
+    ordinal: number;
+    /** Initial role. After a failover reality wins; see the bootstrap resources. */
+    role: Role;
+    zone: string;
+    port: number;
+}
+
+export interface PlannedShard {
+    index: number;
+    /** Inclusive slot range; cluster mode only. */
+    slots?: { start: number; end: number };
+    members: PlannedMember[];
+}
+
+export interface PlannedSentinel {
+    name: string;
+    ordinal: number;
+    zone: string;
+    port: number;
+}
+
+export interface PlannedProxy {
+    name: string;
+    ordinal: number;
+    zone: string;
+    port: number;
+    readPort: number;
+}
+
+export interface TopologyPlan {
+    args: ResolvedArgs;
+    shards: PlannedShard[];
+    members: PlannedMember[];
+    sentinels: PlannedSentinel[];
+    proxies: PlannedProxy[];
+    /** Sentinel master name. */
+    masterName: string;
+    quorum: number;
+}
+
+/** A planned member with the address its provider gave it. */
+export interface AddressedMember extends PlannedMember {
+    address: string;
+}
+
+export interface AddressedNode {
+    name: string;
+    zone: string;
+    address: string;
+    port: number;
+}
+
+/** Credentials of the deployment. `password` is the application's; the others are internal. */
+export interface Credentials {
+    password: string;
+    adminPassword: string;
+    monitorPassword: string;
+}
+
+export const ADMIN_USER = "rd-admin";
+export const MONITOR_USER = "rd-monitor";
+export const CLUSTER_SLOTS = 16384;

@@ -1,0 +1,282 @@
+import type { RedisDeploymentArgs } from "./args";
+import {
+    MAXMEMORY_POLICIES,
+    MODES,
+    PLACEMENTS,
+    PROVIDER_KINDS,
+    type MaxmemoryPolicy,
+    type Mode,
+    type Placement,
+    type ProviderKind,
+    type ResolvedArgs,
+} from "./types";
+
+/** One problem with the arguments: the field (a dotted path) and what to do about it. */
+export interface ArgumentProblem {
+    field: string;
+    message: string;
+}
+
+/** Every problem found in a RedisDeployment's arguments, in one error. */
+export class RedisDeploymentArgumentError extends Error {
+    readonly problems: ArgumentProblem[];
+    constructor(name: string, problems: ArgumentProblem[]) {
+        const lines = problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n");
+        super(`RedisDeployment "${name}" has invalid arguments:\n${lines}`);
+        this.name = "RedisDeploymentArgumentError";
+        this.problems = problems;
+    }
+}
+
+const KNOWN_FIELDS: Record<string, string[]> = {
+    "": [
+        "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
+        "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "port",
+        "sentinelPort", "sentinel", "access", "local", "aws", "gcp", "azure", "kubernetes",
+    ],
+    persistence: ["aof", "rdb"],
+    auth: ["enabled", "password", "disabledCommands"],
+    proxy: ["haproxy", "count"],
+    sentinel: ["downAfterMilliseconds", "failoverTimeout", "parallelSyncs"],
+    access: ["ssh"],
+    local: ["addressPrefix", "dataDir", "redisServer", "haproxy"],
+};
+
+const MEMORY_UNITS: Record<string, number> = {
+    "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3,
+};
+
+/** Parses a Redis memory size (`"256mb"`, `"1gb"`, `"1048576"`) into bytes; undefined if malformed. */
+export function parseMemory(value: string): number | undefined {
+    const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(value);
+    if (!match) return undefined;
+    const unit = MEMORY_UNITS[match[2].toLowerCase()];
+    if (unit === undefined) return undefined;
+    return Number(match[1]) * unit;
+}
+
+const DEFAULT_LOCAL_ZONES = ["a", "b", "c"];
+const DEFAULT_LOCAL_MAXMEMORY = "256mb";
+const MAX_CLUSTER_NODES = 1000;
+const MIN_PASSWORD_LENGTH = 16;
+/** Deployment names become member names, directories, DNS labels and cloud resource names. */
+const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+const ZONE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const COMMAND_PATTERN = /^[a-z][a-z-|]*$/;
+
+function closest(word: string, candidates: string[]): string | undefined {
+    const lower = word.toLowerCase();
+    return candidates.find((c) => c.toLowerCase() === lower)
+        ?? candidates.find((c) => c.toLowerCase().startsWith(lower.slice(0, 4)) && lower.length >= 4);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks the arguments and fills in defaults. Throws one RedisDeploymentArgumentError listing
+ * every problem, each naming its field and the fix. Pure: Outputs are left alone (a password
+ * given as an Output is checked by the password resource when its value is known).
+ */
+export function validateArgs(name: string, args: RedisDeploymentArgs | undefined): ResolvedArgs {
+    const problems: ArgumentProblem[] = [];
+    const problem = (field: string, message: string) => problems.push({ field, message });
+    const a: RedisDeploymentArgs = args ?? {};
+
+    if (!NAME_PATTERN.test(name)) {
+        problem("name", `"${name}" must start with a lowercase letter and use only a-z, 0-9 and "-" (at most 40 characters): it names members, directories and cloud resources`);
+    }
+    if (args !== undefined && !isPlainObject(args)) {
+        throw new RedisDeploymentArgumentError(name, [{ field: "args", message: "must be an object" }]);
+    }
+
+    for (const [section, known] of Object.entries(KNOWN_FIELDS)) {
+        const value = section === "" ? a : (a as Record<string, unknown>)[section];
+        if (!isPlainObject(value)) continue;
+        for (const key of Object.keys(value)) {
+            if (value[key] === undefined || known.includes(key)) continue;
+            const field = section === "" ? key : `${section}.${key}`;
+            const guess = closest(key, known);
+            problem(field, `unknown field${guess ? `; did you mean "${guess}"?` : `; known fields: ${known.join(", ")}`}`);
+        }
+    }
+    for (const section of ["persistence", "auth", "proxy", "sentinel", "access", "local"]) {
+        const value = (a as Record<string, unknown>)[section];
+        if (value !== undefined && !isPlainObject(value)) problem(section, "must be an object");
+    }
+
+    const oneOf = <T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T => {
+        if (value === undefined) return fallback;
+        if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+        problem(field, `"${String(value)}" is not one of: ${allowed.join(", ")}`);
+        return fallback;
+    };
+    const integer = (field: string, value: unknown, fallback: number, min: number, max: number, hint = ""): number => {
+        if (value === undefined) return fallback;
+        if (typeof value !== "number" || !Number.isInteger(value)) {
+            problem(field, `must be a whole number, got ${JSON.stringify(value)}`);
+            return fallback;
+        }
+        if (value < min || value > max) {
+            problem(field, `must be between ${min} and ${max}, got ${value}${hint}`);
+            return fallback;
+        }
+        return value;
+    };
+    const boolean = (field: string, value: unknown, fallback: boolean): boolean => {
+        if (value === undefined) return fallback;
+        if (typeof value === "boolean") return value;
+        problem(field, `must be true or false, got ${JSON.stringify(value)}`);
+        return fallback;
+    };
+
+    const provider: ProviderKind = oneOf("provider", a.provider, PROVIDER_KINDS, "local");
+    const mode: Mode = oneOf("mode", a.mode, MODES, "replication");
+    const placement: Placement = oneOf("placement", a.placement, PLACEMENTS, "spread");
+    const maxmemoryPolicy: MaxmemoryPolicy = oneOf("maxmemoryPolicy", a.maxmemoryPolicy, MAXMEMORY_POLICIES, "noeviction");
+
+    // Topology sizes.
+    let shards = 1;
+    if (mode === "cluster") {
+        shards = integer("shards", a.shards, 3, 3, MAX_CLUSTER_NODES, " (a Redis cluster needs at least 3 masters to elect replacements)");
+    } else if (a.shards !== undefined && a.shards !== 1) {
+        problem("shards", `only cluster mode has shards; remove it or set mode: "cluster"`);
+    }
+    const replicasPerShard = integer(
+        "replicasPerShard", a.replicasPerShard, mode === "standalone" ? 0 : 1,
+        mode === "standalone" ? 0 : mode === "sentinel" ? 1 : 0, 10,
+        mode === "standalone" ? ` (standalone has no replicas; use mode: "replication")`
+            : mode === "sentinel" ? " (sentinel mode needs at least one replica to fail over to)" : "",
+    );
+    let sentinels = 0;
+    if (mode === "sentinel") {
+        sentinels = integer("sentinels", a.sentinels, 3, 3, 9, " (a majority of at least 3 sentinels must agree on a failover)");
+        if (sentinels % 2 === 0) problem("sentinels", `must be odd so a majority always exists, got ${sentinels}; use ${sentinels + 1}`);
+    } else if (a.sentinels !== undefined) {
+        problem("sentinels", `only sentinel mode has sentinels; remove it or set mode: "sentinel"`);
+    }
+    if (shards * (1 + replicasPerShard) > MAX_CLUSTER_NODES) {
+        problem("shards", `${shards} shards x ${1 + replicasPerShard} members exceeds ${MAX_CLUSTER_NODES} nodes, the most a Redis cluster supports`);
+    }
+
+    // Zones.
+    let zones = DEFAULT_LOCAL_ZONES;
+    if (a.zones !== undefined) {
+        if (!Array.isArray(a.zones)) {
+            problem("zones", "must be a list of zone names");
+        } else if (a.zones.length === 0) {
+            problem("zones", "must name at least one zone; leave it out for the provider's default");
+        } else {
+            a.zones.forEach((z, i) => {
+                if (typeof z !== "string" || !ZONE_PATTERN.test(z)) problem(`zones[${i}]`, `${JSON.stringify(z)} is not a valid zone name`);
+            });
+            const duplicate = a.zones.find((z, i) => a.zones!.indexOf(z) !== i);
+            if (duplicate !== undefined) problem("zones", `"${duplicate}" is listed twice`);
+            zones = a.zones;
+        }
+    } else if (provider !== "local" && provider !== "kubernetes") {
+        problem("zones", `the ${provider} provider needs the zones to place members in, e.g. zones: ["us-east-1a", "us-east-1b", "us-east-1c"]`);
+    }
+    if (placement === "colocate-masters" && mode !== "standalone" && zones.length < 2) {
+        problem("placement", `"colocate-masters" puts replicas outside the masters' zone and needs at least 2 zones`);
+    }
+
+    // Memory.
+    let maxmemoryBytes = parseMemory(DEFAULT_LOCAL_MAXMEMORY)!;
+    if (a.maxmemory !== undefined) {
+        const parsed = typeof a.maxmemory === "string" ? parseMemory(a.maxmemory) : undefined;
+        if (parsed === undefined) problem("maxmemory", `${JSON.stringify(a.maxmemory)} is not a size; write it like "256mb" or "2gb"`);
+        else if (parsed < 1024 ** 2) problem("maxmemory", `${a.maxmemory} is below 1mb; Redis needs room for its own structures`);
+        else maxmemoryBytes = parsed;
+    } else if (provider !== "local") {
+        problem("maxmemory", `is required on ${provider}: it sizes the machines (memory >= 2.5 x maxmemory) and disks; e.g. maxmemory: "2gb"`);
+    }
+
+    const persistence = {
+        aof: boolean("persistence.aof", a.persistence?.aof, true),
+        rdb: boolean("persistence.rdb", a.persistence?.rdb, true),
+    };
+
+    // Auth.
+    const authEnabled = boolean("auth.enabled", a.auth?.enabled, true);
+    const password = a.auth?.password;
+    if (password !== undefined) {
+        if (!authEnabled) problem("auth.password", "is set while auth.enabled is false; remove one of them");
+        if (typeof password === "string" && password.length < MIN_PASSWORD_LENGTH) {
+            problem("auth.password", `must be at least ${MIN_PASSWORD_LENGTH} characters, got ${password.length}; leave it out to have one generated`);
+        } else if (typeof password === "string" && /[\s"'\\]/.test(password)) {
+            problem("auth.password", "must not contain whitespace, quotes or backslashes (they break Redis and HAProxy configuration)");
+        } else if (password !== null && typeof password !== "string" && typeof password !== "object") {
+            problem("auth.password", "must be a string or a secret Output");
+        }
+    }
+    let disabledCommands = ["flushall", "flushdb", "shutdown", "debug"];
+    if (a.auth?.disabledCommands !== undefined) {
+        if (!Array.isArray(a.auth.disabledCommands)) problem("auth.disabledCommands", "must be a list of command names");
+        else {
+            a.auth.disabledCommands.forEach((c, i) => {
+                if (typeof c !== "string" || !COMMAND_PATTERN.test(c.toLowerCase())) problem(`auth.disabledCommands[${i}]`, `${JSON.stringify(c)} is not a Redis command name`);
+            });
+            disabledCommands = a.auth.disabledCommands.map((c) => String(c).toLowerCase());
+        }
+    }
+
+    // Proxies and load balancer.
+    const proxyWanted = a.proxy?.haproxy;
+    const proxyModes = mode === "replication" || mode === "sentinel";
+    const haproxy = boolean("proxy.haproxy", proxyWanted, proxyModes);
+    if (haproxy && !proxyModes) {
+        problem("proxy.haproxy", mode === "cluster"
+            ? "cluster clients connect to the nodes themselves (redis.clusterNodes); remove proxy.haproxy"
+            : "a standalone server has no master to detect; remove proxy.haproxy or use mode: \"replication\"");
+    }
+    const proxyCount = integer("proxy.count", a.proxy?.count, 2, 1, 8);
+    const loadBalancer = boolean("loadBalancer", a.loadBalancer, false);
+    if (loadBalancer && provider === "local") {
+        problem("loadBalancer", "the local provider has no load balancer; clients use the HAProxy endpoint. Remove loadBalancer or pick a cloud provider");
+    }
+
+    const port = integer("port", a.port, 6379, 1024, 55535, " (the cluster bus uses port + 10000)");
+    const sentinelPort = integer("sentinelPort", a.sentinelPort, 26379, 1024, 65535);
+    if (mode === "sentinel" && sentinelPort === port) problem("sentinelPort", `must differ from port (${port})`);
+    const sentinel = {
+        downAfterMilliseconds: integer("sentinel.downAfterMilliseconds", a.sentinel?.downAfterMilliseconds, 5000, 100, 600000),
+        failoverTimeout: integer("sentinel.failoverTimeout", a.sentinel?.failoverTimeout, 60000, 1000, 3600000),
+        parallelSyncs: integer("sentinel.parallelSyncs", a.sentinel?.parallelSyncs, 1, 1, 10),
+    };
+
+    const ssh = a.access?.ssh;
+    if (ssh !== undefined) {
+        if (!isPlainObject(ssh)) problem("access.ssh", "must be an object with host, user and privateKey");
+        else {
+            if (typeof ssh.host !== "string" || ssh.host === "") problem("access.ssh.host", "is required: the bastion's address");
+            if (typeof ssh.user !== "string" || ssh.user === "") problem("access.ssh.user", "is required: the user to log in as");
+            if (ssh.privateKey === undefined) problem("access.ssh.privateKey", "is required (a secret)");
+            integer("access.ssh.port", ssh.port, 22, 1, 65535);
+        }
+    }
+
+    if (a.local !== undefined && isPlainObject(a.local)) {
+        if (provider !== "local") problem("local", `is only read by the local provider; this deployment uses "${provider}"`);
+        const prefix = a.local.addressPrefix;
+        if (prefix !== undefined) {
+            const m = typeof prefix === "string" ? /^127\.(\d{1,3})$/.exec(prefix) : null;
+            if (!m || Number(m[1]) < 1 || Number(m[1]) > 254) {
+                problem("local.addressPrefix", `${JSON.stringify(prefix)} must look like "127.N" with N from 1 to 254 (127.0.x is left to the host)`);
+            }
+        }
+        for (const key of ["dataDir", "redisServer", "haproxy"] as const) {
+            const value = a.local[key];
+            if (value !== undefined && (typeof value !== "string" || value === "")) problem(`local.${key}`, "must be a non-empty path");
+        }
+    }
+
+    if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
+
+    return {
+        name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
+        maxmemoryPolicy, persistence, authEnabled, disabledCommands, haproxy, proxyCount, loadBalancer,
+        port, sentinelPort, sentinel,
+    };
+}

@@ -1,0 +1,35 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Keys of a bootstrap resource's state that are results, not inputs. */
+const RESULT_KEYS = ["__provider", "result"];
+
+/** Names of the inputs that differ between the stored state and the new inputs. */
+export function changedInputs(olds: Record<string, unknown>, news: Record<string, unknown>, ignore: string[] = RESULT_KEYS): string[] {
+    const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+    return [...keys].filter((k) => !ignore.includes(k) && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+}
+
+/**
+ * A bootstrap provider: create and update both mean "make the live system match the plan"
+ * (`converge`), so they are the same call; delete leaves the processes to their own resources.
+ * The converge result is stored under `result`.
+ */
+export function convergingProvider<I extends object, R>(converge: (inputs: I) => Promise<R>): pulumi.dynamic.ResourceProvider {
+    return {
+        async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+            return { changes: changedInputs(olds, news).length > 0 };
+        },
+        async create(inputs: I) {
+            const { randomBytes } = require("crypto") as typeof import("crypto");
+            const result = await converge(inputs);
+            return { id: randomBytes(8).toString("hex"), outs: { ...inputs, result } };
+        },
+        async update(_id: string, _olds: unknown, news: I) {
+            const result = await converge(news);
+            return { outs: { ...news, result } };
+        },
+        async delete() {
+            // Nothing to undo: the members' own resources stop and remove them.
+        },
+    };
+}

@@ -1,0 +1,112 @@
+// Helpers shared by the bootstrap providers. These functions are serialized by value into
+// each dynamic resource (see PULUMI-NOTES.md): no module-level state, packages required
+// inside the functions, nothing captured but other functions of this kind.
+import type { Redis } from "ioredis";
+import type { BootstrapAccess } from "../../components/types";
+
+export interface NodeAddress {
+    address: string;
+    port: number;
+}
+
+export interface Login {
+    user?: string;
+    password?: string;
+}
+
+/** Opens a connection to one node through the access seam. Fails fast: callers retry. */
+export async function openClient(access: BootstrapAccess, node: NodeAddress, login: Login): Promise<Redis> {
+    if (access.kind !== "direct") {
+        throw new Error(`access.${access.kind}: reaching members through a bastion is not available yet; run the deployment from a machine that reaches ${node.address}:${node.port} directly`);
+    }
+    const { default: RedisClient } = require("ioredis") as typeof import("ioredis");
+    const client = new RedisClient({
+        host: node.address,
+        port: node.port,
+        username: login.user,
+        password: login.password,
+        lazyConnect: true,
+        connectTimeout: 2000,
+        commandTimeout: 10000,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+    });
+    client.on("error", () => { /* surfaced through the failing command instead */ });
+    try {
+        await client.connect();
+    } catch (err) {
+        client.disconnect();
+        throw err;
+    }
+    return client;
+}
+
+/** Runs `fn` with a client for `node`, always closing it. */
+export async function withClient<T>(access: BootstrapAccess, node: NodeAddress, login: Login, fn: (client: Redis) => Promise<T>): Promise<T> {
+    const client = await openClient(access, node, login);
+    try {
+        return await fn(client);
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails with what it last saw. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "no answer yet";
+    for (;;) {
+        try {
+            const value = await probe();
+            if (value !== undefined) return value;
+        } catch (err) {
+            last = err instanceof Error ? err.message : String(err);
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what} (last: ${last})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+}
+
+/** `waitFor` for a condition that explains itself: `check` returns undefined when satisfied, else why not. */
+export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<string | undefined>): Promise<void> {
+    let reason = "not checked yet";
+    await waitFor(what, timeoutMs, async () => {
+        try {
+            const r = await check();
+            if (r === undefined) return true;
+            reason = r;
+        } catch (err) {
+            reason = err instanceof Error ? err.message : String(err);
+        }
+        throw new Error(reason);
+    });
+}
+
+/** Parses INFO output into a flat map. */
+export function parseInfo(text: string): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const line of text.split(/\r?\n/)) {
+        const i = line.indexOf(":");
+        if (i > 0 && !line.startsWith("#")) fields[line.slice(0, i)] = line.slice(i + 1).trim();
+    }
+    return fields;
+}
+
+export async function info(client: Redis, section: string): Promise<Record<string, string>> {
+    return parseInfo(String(await client.call("INFO", section)));
+}
+
+export function endpoint(node: NodeAddress): string {
+    return `${node.address}:${node.port}`;
+}
+
+/** Waits until every node accepts the login and answers PING. */
+export async function waitReachable(access: BootstrapAccess, nodes: NodeAddress[], login: Login, timeoutMs: number): Promise<void> {
+    await Promise.all(nodes.map((node) => waitFor(`${endpoint(node)} to answer PING`, timeoutMs, async () => {
+        const reply = await withClient(access, node, login, (c) => c.ping());
+        return reply === "PONG" ? true : undefined;
+    })));
+}

@@ -1,0 +1,137 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { LocalProviderArgs } from "../../components/args";
+import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
+import { renderRedisConf } from "../../components/config/redisConf";
+import { renderSentinelConf } from "../../components/config/sentinelConf";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess } from "../../components/types";
+import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
+import { LocalProcess } from "./process";
+
+export { LocalProcess } from "./process";
+
+/** Address groups inside the deployment's 127.N block: members, sentinels, proxies. */
+const GROUP = { member: 0, sentinel: 40, proxy: 41 } as const;
+
+/** `127.N.G.H`: every node its own loopback address, like a static private IP on a cloud. */
+export function localAddress(prefix: string, group: keyof typeof GROUP, ordinal: number): string {
+    return `${prefix}.${GROUP[group] + Math.floor(ordinal / 250)}.${(ordinal % 250) + 2}`;
+}
+
+/** A stable 127.N prefix per project, stack and deployment, so two deployments do not collide. */
+export function defaultAddressPrefix(project: string, stack: string, name: string): string {
+    const digest = createHash("sha256").update(`${project}/${stack}/${name}`).digest();
+    return `127.${20 + (digest.readUInt16BE(0) % 230)}`;
+}
+
+/** Finds a program on PATH (or checks a given path), or fails with how to install it. */
+export function findProgram(program: string, debianPackage: string): string {
+    const candidates = program.includes("/") ? [program] : (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, program));
+    for (const file of candidates) {
+        try {
+            fs.accessSync(file, fs.constants.X_OK);
+            return file;
+        } catch { /* next */ }
+    }
+    throw new pulumi.RunError(`local provider: ${program} was not found on PATH. Install it with \`apt-get install ${debianPackage}\` (or run bin/setup), or set local.${debianPackage === "haproxy" ? "haproxy" : "redisServer"} to its path.`);
+}
+
+const READY_TIMEOUT_MS = 30000;
+
+/** Real redis-server, redis-sentinel and haproxy processes on this machine. */
+export class LocalProvider implements InfraProvider {
+    readonly kind = "local" as const;
+    private readonly prefix: string;
+    private readonly dataRoot: string;
+
+    constructor(private readonly name: string, private readonly options: LocalProviderArgs = {}) {
+        this.prefix = options.addressPrefix ?? defaultAddressPrefix(pulumi.getProject(), pulumi.getStack(), name);
+        this.dataRoot = options.dataDir
+            ?? path.join(os.homedir(), ".redis-deployment", "data", `${pulumi.getProject()}-${pulumi.getStack()}`, name);
+    }
+
+    access(): BootstrapAccess {
+        return { kind: "direct" };
+    }
+
+    private dataDir(node: string): string {
+        return path.join(this.dataRoot, node);
+    }
+
+    private handles<T extends AddressedNode>(nodes: T[], processes: LocalProcess[]): NodeHandles<T> {
+        return {
+            nodes: pulumi.output(nodes) as unknown as pulumi.Output<T[]>,
+            resources: processes,
+            generation: pulumi.all(processes.map((p) => p.pid)).apply((pids) => pids.join(",")),
+        };
+    }
+
+    members(ctx: ProviderContext): NodeHandles<AddressedMember> {
+        const redisServer = findProgram(this.options.redisServer ?? "redis-server", "redis-server");
+        const members = ctx.plan.members.map((m) => ({ ...m, address: localAddress(this.prefix, "member", m.ordinal) }));
+        const processes = members.map((member) => {
+            const dataDir = this.dataDir(member.name);
+            return new LocalProcess(member.name, {
+                kind: "redis",
+                name: member.name,
+                address: member.address,
+                port: member.port,
+                dataDir,
+                config: ctx.credentials.apply((credentials) => renderRedisConf({ args: ctx.plan.args, member, credentials, dataDir })),
+                command: [redisServer, "{config}"],
+                readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: c.adminPassword, timeoutMs: READY_TIMEOUT_MS })),
+                adminPassword: ctx.credentials.apply((c) => c.adminPassword),
+            }, { parent: ctx.parent });
+        });
+        return this.handles(members, processes);
+    }
+
+    sentinels(ctx: ProviderContext): NodeHandles {
+        const redisServer = findProgram(this.options.redisServer ?? "redis-server", "redis-server");
+        const sentinels = ctx.plan.sentinels.map((s) => ({ ...s, address: localAddress(this.prefix, "sentinel", s.ordinal) }));
+        const processes = sentinels.map((sentinel) => {
+            const dataDir = this.dataDir(sentinel.name);
+            return new LocalProcess(sentinel.name, {
+                kind: "sentinel",
+                name: sentinel.name,
+                address: sentinel.address,
+                port: sentinel.port,
+                dataDir,
+                config: ctx.credentials.apply((credentials) => renderSentinelConf({ args: ctx.plan.args, sentinel, credentials, dataDir })),
+                command: [redisServer, "{config}", "--sentinel"],
+                readiness: ctx.credentials.apply((c) => ({ password: ctx.plan.args.authEnabled ? c.password : undefined, timeoutMs: READY_TIMEOUT_MS })),
+            }, { parent: ctx.parent });
+        });
+        return this.handles(sentinels, processes);
+    }
+
+    proxies(ctx: ProviderContext, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
+        if (ctx.plan.proxies.length === 0) return this.handles([], []);
+        const haproxy = findProgram(this.options.haproxy ?? "haproxy", "haproxy");
+        const proxies = ctx.plan.proxies.map((p) => ({ ...p, address: localAddress(this.prefix, "proxy", p.ordinal) }));
+        const processes = proxies.map((proxy) => {
+            const dataDir = this.dataDir(proxy.name);
+            return new LocalProcess(proxy.name, {
+                kind: "haproxy",
+                name: proxy.name,
+                address: proxy.address,
+                port: proxy.port,
+                dataDir,
+                config: pulumi.all([ctx.credentials, members]).apply(([credentials, ms]) =>
+                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: path.join(dataDir, "haproxy.sock") })),
+                command: [haproxy, "-db", "-f", "{config}"],
+                // Ready means: the write frontend already reaches the master.
+                readiness: ctx.credentials.apply((c) => ({ user: MONITOR_USER, password: c.monitorPassword, expectRole: "master", timeoutMs: READY_TIMEOUT_MS })),
+            }, { parent: ctx.parent, dependsOn });
+        });
+        return this.handles(proxies, processes);
+    }
+
+    loadBalancer(): undefined {
+        // No load balancer on one machine: clients use the first proxy (validation rejects loadBalancer: true).
+        return undefined;
+    }
+}

@@ -1,0 +1,208 @@
+// A local process (redis-server, redis-sentinel or haproxy) as a Pulumi dynamic resource:
+// create writes the config and starts it, delete stops it and removes its data directory, a
+// config change is applied live where Redis allows it and by a restart otherwise.
+import * as pulumi from "@pulumi/pulumi";
+import { ADMIN_USER } from "../../components/types";
+import { changedInputs } from "../dynamic/converging";
+import { info, waitFor, withClient, type Login } from "../dynamic/redisClient";
+
+export type ProcessKind = "redis" | "sentinel" | "haproxy";
+
+export interface ProcessInputs {
+    kind: ProcessKind;
+    name: string;
+    address: string;
+    port: number;
+    /** The member's own directory: config, data, log. */
+    dataDir: string;
+    /** Full text of the config file (secret: it holds passwords). */
+    config: string;
+    /** argv; `{config}` stands for the config file's path. */
+    command: string[];
+    /** How to tell the process is ready: a login that must answer PING, and for proxies the role behind it. */
+    readiness: Login & { expectRole?: string; timeoutMs: number };
+    /** For live CONFIG SET on redis members. */
+    adminPassword?: string;
+}
+
+export interface ProcessOutputs extends ProcessInputs {
+    pid: number;
+    configFile: string;
+    logFile: string;
+}
+
+/** Redis settings that CONFIG SET applies without a restart. */
+export const LIVE_SETTINGS = [
+    "maxmemory", "maxmemory-policy", "save", "appendonly", "appendfsync", "repl-backlog-size",
+    "client-output-buffer-limit", "timeout", "tcp-keepalive", "slowlog-log-slower-than",
+    "latency-monitor-threshold", "replica-serve-stale-data", "loglevel", "masterauth",
+];
+
+/** `directive -> value` of a config text (comments and blanks dropped; repeated directives joined). */
+export function parseConfig(text: string): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const raw of text.split("\n")) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        const space = line.indexOf(" ");
+        const key = space < 0 ? line : line.slice(0, space);
+        const value = space < 0 ? "" : line.slice(space + 1);
+        // `user <name> ...` lines are keyed per user so a changed ACL is seen as a user change.
+        const fullKey = key === "user" ? `user ${value.split(" ")[0]}` : key;
+        map.set(fullKey, map.has(fullKey) ? `${map.get(fullKey)}\n${value}` : value);
+    }
+    return map;
+}
+
+/** Directives whose values differ between two config texts. */
+export function changedSettings(before: string, after: string): string[] {
+    const a = parseConfig(before);
+    const b = parseConfig(after);
+    return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+}
+
+function paths(inputs: ProcessInputs) {
+    const path = require("path") as typeof import("path");
+    const file = inputs.kind === "haproxy" ? "haproxy.cfg" : `${inputs.kind}.conf`;
+    return { configFile: path.join(inputs.dataDir, file), logFile: path.join(inputs.dataDir, `${inputs.kind}.log`) };
+}
+
+/** True when `pid` is alive and is the process started with `configFile` (pids get reused). */
+export function isOurProcess(pid: number | undefined, configFile: string): boolean {
+    if (!pid) return false;
+    const fs = require("fs") as typeof import("fs");
+    try {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return cmdline.includes(configFile) && !/\) Z /.test(stat);
+    } catch {
+        return false;
+    }
+}
+
+function logTail(logFile: string): string {
+    const fs = require("fs") as typeof import("fs");
+    try {
+        return fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-8).join("\n");
+    } catch {
+        return "(no log)";
+    }
+}
+
+/** Writes the config and starts the process detached; resolves once it is ready. */
+export async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
+    const fs = require("fs") as typeof import("fs");
+    const { spawn } = require("child_process") as typeof import("child_process");
+    const { configFile, logFile } = paths(inputs);
+    fs.mkdirSync(inputs.dataDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(configFile, inputs.config, { mode: 0o600 });
+    fs.chmodSync(configFile, 0o600);
+    const log = fs.openSync(logFile, "a", 0o600);
+    const argv = inputs.command.map((a) => a.replace("{config}", configFile));
+    const child = spawn(argv[0], argv.slice(1), { cwd: inputs.dataDir, detached: true, stdio: ["ignore", log, log] });
+    fs.closeSync(log);
+    const pid = child.pid;
+    let exited: string | undefined;
+    let spawnError: string | undefined;
+    child.on("exit", (code, signal) => { exited = `exited with ${signal ?? `code ${code}`}`; });
+    child.on("error", (err) => { spawnError = err.message; });
+    child.unref();
+    await new Promise((resolve) => setImmediate(resolve));
+    if (spawnError || !pid) throw new Error(`${inputs.name}: could not start ${argv[0]}: ${spawnError ?? "no pid"}`);
+
+    const outs: ProcessOutputs = { ...inputs, pid, configFile, logFile };
+    try {
+        await waitFor(`${inputs.name} (${inputs.kind}) to be ready on ${inputs.address}:${inputs.port}`, inputs.readiness.timeoutMs, async () => {
+            if (exited) throw new Error(`${argv[0]} ${exited}`);
+            return (await isReady(outs)) ? true : undefined;
+        });
+    } catch (err) {
+        await stopProcess(outs);
+        throw new Error(`${(err as Error).message}\n--- ${logFile} ---\n${logTail(logFile)}`);
+    }
+    return outs;
+}
+
+async function isReady(p: ProcessInputs): Promise<boolean> {
+    return withClient({ kind: "direct" }, p, p.readiness, async (c) => {
+        if ((await c.ping()) !== "PONG") return false;
+        if (!p.readiness.expectRole) return true;
+        return (await info(c, "replication")).role === p.readiness.expectRole;
+    });
+}
+
+/** SIGTERM (Redis saves and exits), then SIGKILL after 15 s. */
+export async function stopProcess(p: Pick<ProcessOutputs, "pid" | "configFile">): Promise<void> {
+    if (!isOurProcess(p.pid, p.configFile)) return;
+    process.kill(p.pid, "SIGTERM");
+    const deadline = Date.now() + 15000;
+    while (isOurProcess(p.pid, p.configFile)) {
+        if (Date.now() > deadline) {
+            process.kill(p.pid, "SIGKILL");
+            break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+}
+
+/**
+ * Applies a new config to a running process. Redis members take live-settable changes with
+ * CONFIG SET; anything else restarts the process. A restarted member keeps its live role: if
+ * it replicates someone now, it comes back replicating them, not as an empty master.
+ */
+export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Promise<ProcessOutputs> {
+    const fs = require("fs") as typeof import("fs");
+    if (!isOurProcess(olds.pid, olds.configFile)) return startProcess(news);
+    const changed = changedSettings(olds.config, news.config);
+    const structural = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "config", "pid", "configFile", "logFile", "readiness", "adminPassword"]);
+    const admin = { user: ADMIN_USER, password: news.adminPassword };
+    if (news.kind === "redis" && structural.length === 0 && changed.every((k) => LIVE_SETTINGS.includes(k))) {
+        const settings = parseConfig(news.config);
+        await withClient({ kind: "direct" }, news, admin, async (c) => {
+            for (const key of changed) await c.call("CONFIG", "SET", key, settings.get(key) ?? "");
+        });
+        fs.writeFileSync(olds.configFile, news.config, { mode: 0o600 });
+        return { ...olds, ...news };
+    }
+    let config = news.config;
+    if (news.kind === "redis") {
+        const replication = await withClient({ kind: "direct" }, olds, admin, (c) => info(c, "replication")).catch(() => undefined);
+        if (replication?.role === "slave") config += `replicaof ${replication.master_host} ${replication.master_port}\n`;
+    }
+    await stopProcess(olds);
+    return startProcess({ ...news, config });
+}
+
+export const processProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: ProcessOutputs, news: ProcessInputs) {
+        const replaces = ["kind", "name", "address", "port", "dataDir"].filter((k) => (olds as any)[k] !== (news as any)[k]);
+        const changed = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "pid", "configFile", "logFile"]);
+        // A process that is gone (crash, reboot) is a change too: update starts it again.
+        const gone = !isOurProcess(olds.pid, olds.configFile);
+        return { changes: changed.length > 0 || gone, replaces, deleteBeforeReplace: true };
+    },
+    async create(inputs: ProcessInputs) {
+        const outs = await startProcess(inputs);
+        return { id: `${inputs.kind}:${inputs.address}:${inputs.port}`, outs };
+    },
+    async update(_id: string, olds: ProcessOutputs, news: ProcessInputs) {
+        return { outs: await reconfigure(olds, news) };
+    },
+    async delete(_id: string, props: ProcessOutputs) {
+        const fs = require("fs") as typeof import("fs");
+        await stopProcess(props);
+        fs.rmSync(props.dataDir, { recursive: true, force: true });
+    },
+};
+
+export type LocalProcessArgs = { [K in keyof ProcessInputs]: pulumi.Input<ProcessInputs[K]> };
+
+/** A real redis-server, redis-sentinel or haproxy on this machine. */
+export class LocalProcess extends pulumi.dynamic.Resource {
+    declare readonly pid: pulumi.Output<number>;
+    declare readonly configFile: pulumi.Output<string>;
+    constructor(name: string, args: LocalProcessArgs, opts?: pulumi.CustomResourceOptions) {
+        super(processProvider, name, { ...args, pid: undefined, configFile: undefined, logFile: undefined },
+            { ...opts, additionalSecretOutputs: ["config", "readiness", "adminPassword"] }, "redis-deployment", "LocalProcess");
+    }
+}

@@ -1,0 +1,129 @@
+// Real redis-server / redis-sentinel / haproxy processes for integration tests, started through
+// the local provider's own process functions and always stopped by pid, also on failure.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
+import { renderRedisConf } from "../../components/config/redisConf";
+import { renderSentinelConf } from "../../components/config/sentinelConf";
+import { plan } from "../../components/plan";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type Credentials, type TopologyPlan } from "../../components/types";
+import { validateArgs } from "../../components/validate";
+import type { RedisDeploymentArgs } from "../../components/args";
+import { localAddress } from "../../providers/local";
+import { startProcess, stopProcess, type ProcessOutputs } from "../../providers/local/process";
+import type { BootstrapMember } from "../../providers/dynamic/replication";
+
+const livePids = new Set<number>();
+process.on("exit", () => {
+    for (const pid of livePids) {
+        try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    }
+});
+
+let nextPrefix = 200 + Math.floor(Math.random() * 20);
+/** A fresh 127.N block per fleet, so a test never meets a previous test's sockets. */
+function freshPrefix(): string {
+    nextPrefix = nextPrefix >= 250 ? 200 : nextPrefix + 1;
+    return `127.${nextPrefix}`;
+}
+
+export const testCredentials = (): Credentials => ({
+    password: "app-" + Math.random().toString(16).slice(2).padEnd(16, "0"),
+    adminPassword: "admin-" + Math.random().toString(16).slice(2).padEnd(16, "0"),
+    monitorPassword: "monitor-" + Math.random().toString(16).slice(2).padEnd(16, "0"),
+});
+
+export class Fleet {
+    readonly prefix = freshPrefix();
+    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-test-"));
+    readonly credentials = testCredentials();
+    readonly plan: TopologyPlan;
+    readonly members: AddressedMember[];
+    readonly sentinels: AddressedNode[];
+    readonly proxies: (AddressedNode & { readPort: number })[];
+    readonly processes: ProcessOutputs[] = [];
+
+    constructor(name: string, args: RedisDeploymentArgs) {
+        this.plan = plan(validateArgs(name, args));
+        this.members = this.plan.members.map((m) => ({ ...m, address: localAddress(this.prefix, "member", m.ordinal) }));
+        this.sentinels = this.plan.sentinels.map((s) => ({ ...s, address: localAddress(this.prefix, "sentinel", s.ordinal) }));
+        this.proxies = this.plan.proxies.map((p) => ({ ...p, address: localAddress(this.prefix, "proxy", p.ordinal) }));
+    }
+
+    get adminLogin() {
+        return { user: ADMIN_USER, password: this.credentials.adminPassword };
+    }
+
+    bootstrapMembers(members: AddressedMember[] = this.members): BootstrapMember[] {
+        return members.map(({ name, shard, index, role, address, port }) => ({ name, shard, index, role, address, port }));
+    }
+
+    private async start(p: Parameters<typeof startProcess>[0]): Promise<ProcessOutputs> {
+        const outs = await startProcess(p);
+        livePids.add(outs.pid);
+        this.processes.push(outs);
+        return outs;
+    }
+
+    async startMember(member: AddressedMember): Promise<ProcessOutputs> {
+        const dataDir = path.join(this.root, member.name);
+        return this.start({
+            kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
+            config: renderRedisConf({ args: this.plan.args, member, credentials: this.credentials, dataDir }),
+            command: ["redis-server", "{config}"],
+            readiness: { ...this.adminLogin, timeoutMs: 15000 },
+            adminPassword: this.credentials.adminPassword,
+        });
+    }
+
+    async startMembers(members: AddressedMember[] = this.members): Promise<ProcessOutputs[]> {
+        return Promise.all(members.map((m) => this.startMember(m)));
+    }
+
+    async startSentinels(): Promise<ProcessOutputs[]> {
+        return Promise.all(this.sentinels.map((sentinel) => {
+            const dataDir = path.join(this.root, sentinel.name);
+            return this.start({
+                kind: "sentinel", name: sentinel.name, address: sentinel.address, port: sentinel.port, dataDir,
+                config: renderSentinelConf({ args: this.plan.args, sentinel, credentials: this.credentials, dataDir }),
+                command: ["redis-server", "{config}", "--sentinel"],
+                readiness: { password: this.credentials.password, timeoutMs: 15000 },
+            });
+        }));
+    }
+
+    async startProxies(): Promise<ProcessOutputs[]> {
+        return Promise.all(this.proxies.map((proxy) => {
+            const dataDir = path.join(this.root, proxy.name);
+            return this.start({
+                kind: "haproxy", name: proxy.name, address: proxy.address, port: proxy.port, dataDir,
+                config: renderHaproxyCfg({ proxy, members: this.members, credentials: this.credentials }),
+                command: ["haproxy", "-db", "-f", "{config}"],
+                readiness: { user: MONITOR_USER, password: this.credentials.monitorPassword, expectRole: "master", timeoutMs: 15000 },
+            });
+        }));
+    }
+
+    async stop(outs: ProcessOutputs): Promise<void> {
+        await stopProcess(outs);
+        livePids.delete(outs.pid);
+    }
+
+    /** Stops every process by pid and removes the data directories. */
+    async cleanup(): Promise<void> {
+        await Promise.all(this.processes.map((p) => this.stop(p)));
+        fs.rmSync(this.root, { recursive: true, force: true });
+    }
+}
+
+/** Pids of processes whose command line mentions `dir`: what a test left running there. */
+export function processesUnder(dir: string): number[] {
+    return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
+        try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+        } catch {
+            return false;
+        }
+    }).map(Number);
+}
