@@ -8,6 +8,8 @@ export interface HaproxyCfgInput {
     socketPath?: string;
 }
 
+export const HAPROXY_WRITE_BACKEND = "redis_master";
+
 function roleCheck(credentials: Credentials, role: "master" | "slave"): string[] {
     return [
         "    option tcp-check",
@@ -36,7 +38,8 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
     const lines = [
         `# redis-deployment: proxy ${proxy.name} (zone ${proxy.zone}).`,
         "global",
-        "    maxconn 20000",
+        // Each session holds two fds; 4096 stays under common default fd limits (haproxy refuses to start otherwise).
+        "    maxconn 4096",
     ];
     if (input.socketPath) lines.push(`    stats socket ${input.socketPath} mode 600 level admin`);
     lines.push(
@@ -52,9 +55,9 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         "",
         "frontend redis_write",
         `    bind ${proxy.address}:${proxy.port}`,
-        "    default_backend redis_master",
+        `    default_backend ${HAPROXY_WRITE_BACKEND}`,
         "",
-        "backend redis_master",
+        `backend ${HAPROXY_WRITE_BACKEND}`,
         ...roleCheck(credentials, "master"),
         ...servers,
         "",

@@ -52,6 +52,11 @@ export async function withClient<T>(access: BootstrapAccess, node: NodeAddress, 
     }
 }
 
+/** An error that ends a `waitFor` at once (the thing waited for can no longer happen). */
+export function fatal(message: string): Error {
+    return Object.assign(new Error(message), { fatal: true });
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails with what it last saw. */
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -61,6 +66,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
             const value = await probe();
             if (value !== undefined) return value;
         } catch (err) {
+            if ((err as { fatal?: boolean }).fatal) throw err;
             last = err instanceof Error ? err.message : String(err);
         }
         if (Date.now() > deadline) {

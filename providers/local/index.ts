@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalProviderArgs } from "../../components/args";
-import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
+import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess } from "../../components/types";
@@ -114,6 +114,7 @@ export class LocalProvider implements InfraProvider {
         const proxies = ctx.plan.proxies.map((p) => ({ ...p, address: localAddress(this.prefix, "proxy", p.ordinal) }));
         const processes = proxies.map((proxy) => {
             const dataDir = this.dataDir(proxy.name);
+            const statsSocket = path.join(dataDir, "haproxy.sock");
             return new LocalProcess(proxy.name, {
                 kind: "haproxy",
                 name: proxy.name,
@@ -121,10 +122,13 @@ export class LocalProvider implements InfraProvider {
                 port: proxy.port,
                 dataDir,
                 config: pulumi.all([ctx.credentials, members]).apply(([credentials, ms]) =>
-                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: path.join(dataDir, "haproxy.sock") })),
+                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: statsSocket })),
                 command: [haproxy, "-db", "-f", "{config}"],
                 // Ready means: the write frontend already reaches the master.
-                readiness: ctx.credentials.apply((c) => ({ user: MONITOR_USER, password: c.monitorPassword, expectRole: "master", timeoutMs: READY_TIMEOUT_MS })),
+                readiness: ctx.credentials.apply((c) => ({
+                    user: MONITOR_USER, password: c.monitorPassword, expectRole: "master",
+                    statsSocket, backend: HAPROXY_WRITE_BACKEND, timeoutMs: READY_TIMEOUT_MS,
+                })),
             }, { parent: ctx.parent, dependsOn });
         });
         return this.handles(proxies, processes);

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER } from "../../components/types";
 import { changedInputs } from "../dynamic/converging";
-import { info, waitFor, withClient, type Login } from "../dynamic/redisClient";
+import { fatal, info, waitFor, withClient, type Login } from "../dynamic/redisClient";
 
 export type ProcessKind = "redis" | "sentinel" | "haproxy";
 
@@ -20,7 +20,13 @@ export interface ProcessInputs {
     /** argv; `{config}` stands for the config file's path. */
     command: string[];
     /** How to tell the process is ready: a login that must answer PING, and for proxies the role behind it. */
-    readiness: Login & { expectRole?: string; timeoutMs: number };
+    readiness: Login & {
+        expectRole?: string;
+        /** HAProxy: its stats socket; ready once every server of `backend` was checked and exactly one is UP. */
+        statsSocket?: string;
+        backend?: string;
+        timeoutMs: number;
+    };
     /** For live CONFIG SET on redis members. */
     adminPassword?: string;
 }
@@ -113,7 +119,7 @@ export async function startProcess(inputs: ProcessInputs): Promise<ProcessOutput
     const outs: ProcessOutputs = { ...inputs, pid, configFile, logFile };
     try {
         await waitFor(`${inputs.name} (${inputs.kind}) to be ready on ${inputs.address}:${inputs.port}`, inputs.readiness.timeoutMs, async () => {
-            if (exited) throw new Error(`${argv[0]} ${exited}`);
+            if (exited) throw fatal(`${inputs.name}: ${argv[0]} ${exited}`);
             return (await isReady(outs)) ? true : undefined;
         });
     } catch (err) {
@@ -123,7 +129,32 @@ export async function startProcess(inputs: ProcessInputs): Promise<ProcessOutput
     return outs;
 }
 
+/** HAProxy's `show stat` rows of one backend's servers: name, status, last check. */
+export async function haproxyServers(socketPath: string, backend: string): Promise<{ name: string; status: string; check: string }[]> {
+    const net = require("net") as typeof import("net");
+    const text = await new Promise<string>((resolve, reject) => {
+        let data = "";
+        const socket = net.createConnection(socketPath, () => socket.write("show stat\n"));
+        socket.setTimeout(2000, () => socket.destroy(new Error(`no answer on ${socketPath}`)));
+        socket.on("data", (chunk) => { data += chunk.toString(); });
+        socket.on("end", () => resolve(data));
+        socket.on("error", reject);
+    });
+    const [header, ...rows] = text.trim().split("\n");
+    const columns = header.replace(/^# /, "").split(",");
+    return rows.map((row) => Object.fromEntries(row.split(",").map((v, i) => [columns[i], v])))
+        .filter((r) => r.pxname === backend && r.svname !== "FRONTEND" && r.svname !== "BACKEND")
+        .map((r) => ({ name: r.svname, status: r.status, check: r.check_status }));
+}
+
 async function isReady(p: ProcessInputs): Promise<boolean> {
+    const { statsSocket, backend } = p.readiness;
+    if (statsSocket && backend) {
+        // HAProxy 2.6 starts servers UP until their first check; wait until every server was
+        // checked so no write goes to a replica right after `up`.
+        const servers = await haproxyServers(statsSocket, backend);
+        if (servers.some((s) => s.check.includes("INI") || s.check === "") || servers.filter((s) => s.status.startsWith("UP")).length !== 1) return false;
+    }
     return withClient({ kind: "direct" }, p, p.readiness, async (c) => {
         if ((await c.ping()) !== "PONG") return false;
         if (!p.readiness.expectRole) return true;

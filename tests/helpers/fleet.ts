@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
+import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
 import { plan } from "../../components/plan";
@@ -21,10 +21,11 @@ process.on("exit", () => {
     }
 });
 
-let nextPrefix = 200 + Math.floor(Math.random() * 20);
+// Integration fleets use 127.150-199 (unit renderer tests use 127.200-250).
+let nextPrefix = 150 + Math.floor(Math.random() * 50);
 /** A fresh 127.N block per fleet, so a test never meets a previous test's sockets. */
 function freshPrefix(): string {
-    nextPrefix = nextPrefix >= 250 ? 200 : nextPrefix + 1;
+    nextPrefix = nextPrefix >= 199 ? 150 : nextPrefix + 1;
     return `127.${nextPrefix}`;
 }
 
@@ -98,9 +99,12 @@ export class Fleet {
             const dataDir = path.join(this.root, proxy.name);
             return this.start({
                 kind: "haproxy", name: proxy.name, address: proxy.address, port: proxy.port, dataDir,
-                config: renderHaproxyCfg({ proxy, members: this.members, credentials: this.credentials }),
+                config: renderHaproxyCfg({ proxy, members: this.members, credentials: this.credentials, socketPath: path.join(dataDir, "haproxy.sock") }),
                 command: ["haproxy", "-db", "-f", "{config}"],
-                readiness: { user: MONITOR_USER, password: this.credentials.monitorPassword, expectRole: "master", timeoutMs: 15000 },
+                readiness: {
+                    user: MONITOR_USER, password: this.credentials.monitorPassword, expectRole: "master",
+                    statsSocket: path.join(dataDir, "haproxy.sock"), backend: HAPROXY_WRITE_BACKEND, timeoutMs: 15000,
+                },
             });
         }));
     }
