@@ -73,14 +73,20 @@ function paths(inputs: ProcessInputs) {
     return { configFile: path.join(inputs.dataDir, file), logFile: path.join(inputs.dataDir, `${inputs.kind}.log`) };
 }
 
-/** True when `pid` is alive and is the process started with `configFile` (pids get reused). */
+/**
+ * True when `pid` is alive and is the process started for `configFile` (pids get reused).
+ * Redis rewrites its command line (process title), so its working directory, the member's
+ * data directory, identifies it too.
+ */
 export function isOurProcess(pid: number | undefined, configFile: string): boolean {
     if (!pid) return false;
     const fs = require("fs") as typeof import("fs");
+    const path = require("path") as typeof import("path");
     try {
-        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
         const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        return cmdline.includes(configFile) && !/\) Z /.test(stat);
+        if (/\) Z /.test(stat)) return false;
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        return cmdline.includes(configFile) || fs.readlinkSync(`/proc/${pid}/cwd`) === path.dirname(configFile);
     } catch {
         return false;
     }

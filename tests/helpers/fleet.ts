@@ -121,11 +121,12 @@ export class Fleet {
     }
 }
 
-/** Pids of processes whose command line mentions `dir`: what a test left running there. */
+/** Pids of processes whose command line or working directory is under `dir`: what a test left running there. */
 export function processesUnder(dir: string): number[] {
     return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
         try {
-            return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+            if (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir)) return true;
+            return fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
         } catch {
             return false;
         }

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Redis } from "ioredis";
+import { renderRedisConf } from "../../components/config/redisConf";
+import { plan } from "../../components/plan";
+import { validateArgs } from "../../components/validate";
+import { localAddress } from "../../providers/local";
+import { isOurProcess, processProvider, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
+import { testCredentials } from "../helpers/fleet";
+
+describe("local process resource against real redis-server", function () {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-proc-"));
+    const credentials = testCredentials();
+    const prefix = `127.${140 + Math.floor(Math.random() * 10)}`;
+    const started: ProcessOutputs[] = [];
+    const members = plan(validateArgs("proc", { mode: "replication", replicasPerShard: 1 })).members
+        .map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
+
+    const inputsFor = (index: number, maxmemory = "64mb", port = 6379): ProcessInputs => {
+        const args = validateArgs("proc", { mode: "replication", replicasPerShard: 1, maxmemory, port });
+        const member = { ...members[index], port };
+        const dataDir = path.join(root, member.name);
+        return {
+            kind: "redis", name: member.name, address: member.address, port, dataDir,
+            config: renderRedisConf({ args, member, credentials, dataDir }),
+            command: ["redis-server", "{config}"],
+            readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
+            adminPassword: credentials.adminPassword,
+        };
+    };
+    const admin = (p: ProcessOutputs) => new Redis({ host: p.address, port: p.port, username: "rd-admin", password: credentials.adminPassword });
+    const track = (p: ProcessOutputs) => { started.push(p); return p; };
+
+    after(async () => {
+        for (const p of started) await stopProcess(p);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("create writes a private config and starts the member; a second diff sees no change", async () => {
+        const { outs } = await processProvider.create(inputsFor(0));
+        track(outs);
+        assert.ok(isOurProcess(outs.pid, outs.configFile));
+        assert.equal(fs.statSync(outs.configFile).mode & 0o777, 0o600, "the config holds secrets: owner-only");
+        const diff = await processProvider.diff!("id", outs, inputsFor(0));
+        assert.equal(diff.changes, false);
+    });
+
+    it("a live-settable change (maxmemory) is applied with CONFIG SET, without a restart", async () => {
+        const before = started[0];
+        const diff = await processProvider.diff!("id", before, inputsFor(0, "128mb"));
+        assert.equal(diff.changes, true);
+        assert.deepEqual(diff.replaces, []);
+        const { outs } = await processProvider.update!("id", before, inputsFor(0, "128mb"));
+        assert.equal(outs.pid, before.pid, "same process");
+        const c = admin(outs);
+        try {
+            assert.deepEqual(await c.call("CONFIG", "GET", "maxmemory"), ["maxmemory", String(128 * 1024 * 1024)]);
+        } finally {
+            c.disconnect();
+        }
+        assert.match(fs.readFileSync(outs.configFile, "utf8"), new RegExp(`maxmemory ${128 * 1024 * 1024}`));
+        started[0] = outs;
+    });
+
+    it("a change Redis can not apply live restarts the member, which comes back still a replica", async () => {
+        const master = started[0];
+        const { outs: replica } = await processProvider.create(inputsFor(1));
+        track(replica);
+        const c = admin(replica);
+        try {
+            await c.call("REPLICAOF", master.address, String(master.port));
+            await c.call("CONFIG", "REWRITE");
+        } finally {
+            c.disconnect();
+        }
+        // Change a setting that needs a restart: the ACL users (here via disabled commands).
+        const changed = { ...inputsFor(1), config: inputsFor(1).config.replace("-debug", "-debug -keys") };
+        const { outs } = await processProvider.update!("id", replica, changed);
+        track(outs);
+        assert.notEqual(outs.pid, replica.pid, "restarted");
+        const after = admin(outs);
+        try {
+            const role = await after.call("ROLE") as unknown[];
+            assert.equal(role[0], "slave", "kept its live role across the restart");
+            assert.equal(role[1], master.address);
+        } finally {
+            after.disconnect();
+        }
+    });
+
+    it("diff reports a process that died, and update starts it again", async () => {
+        const replica = started[started.length - 1];
+        process.kill(replica.pid, "SIGKILL");
+        await new Promise((r) => setTimeout(r, 300));
+        const diff = await processProvider.diff!("id", replica, inputsFor(1));
+        assert.equal(diff.changes, true);
+        const { outs } = await processProvider.update!("id", replica, inputsFor(1));
+        track(outs);
+        assert.ok(isOurProcess(outs.pid, outs.configFile));
+    });
+
+    it("a changed address or port is a replacement", async () => {
+        const diff = await processProvider.diff!("id", started[0], inputsFor(0, "128mb", 6390));
+        assert.deepEqual(diff.replaces, ["port"]);
+        assert.equal(diff.deleteBeforeReplace, true);
+    });
+
+    it("a config Redis rejects fails create with the log, and leaves no process", async () => {
+        const bad = { ...inputsFor(1), name: "bad", dataDir: path.join(root, "bad"), address: localAddress(prefix, "member", 9), config: inputsFor(1).config + "no-such-directive yes\n" };
+        await assert.rejects(processProvider.create(bad), /bad: .*exited[\s\S]*no-such-directive/);
+    });
+
+    it("delete stops the member and removes its data directory", async () => {
+        for (const p of [started[0], started[started.length - 1]]) {
+            await processProvider.delete!("id", p);
+            assert.equal(isOurProcess(p.pid, p.configFile), false);
+            assert.equal(fs.existsSync(p.dataDir), false);
+        }
+    });
+});
