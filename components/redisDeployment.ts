@@ -50,7 +50,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly proxyAddresses: pulumi.Output<string[]>;
     /** The application password (secret). Empty when auth is disabled. */
     declare readonly password: pulumi.Output<string>;
-    /** redis://[:password@]endpoint (secret). */
+    /** redis://[default:password@]endpoint (secret); the `default` user name makes redis-cli 7 and every ACL-aware client accept it. */
     declare readonly connectionUrl: pulumi.Output<string>;
     /** Mermaid diagram of the topology. */
     declare readonly diagram: pulumi.Output<string>;
@@ -128,7 +128,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const sentinelAddresses = sentinels ? sentinels.nodes.apply((ns) => ns.map((s) => `${s.address}:${s.port}`)) : pulumi.output([] as string[]);
         const clusterNodes = mode === "cluster" ? members.nodes.apply((ms) => ms.map((m) => `${m.address}:${m.port}`)) : pulumi.output([] as string[]);
         const password = topology.args.authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
-        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `redis://${pw ? `:${pw}@` : ""}${ep}`));
+        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `redis://${pw ? `default:${pw}@` : ""}${ep}`));
 
         Object.assign(this, {
             endpoint,

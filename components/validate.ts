@@ -145,7 +145,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     }
     const replicasPerShard = integer(
         "replicasPerShard", a.replicasPerShard, mode === "standalone" ? 0 : 1,
-        mode === "standalone" ? 0 : mode === "sentinel" ? 1 : 0, 10,
+        mode === "standalone" ? 0 : mode === "sentinel" ? 1 : 0, mode === "standalone" ? 0 : 10,
         mode === "standalone" ? ` (standalone has no replicas; use mode: "replication")`
             : mode === "sentinel" ? " (sentinel mode needs at least one replica to fail over to)" : "",
     );

@@ -41,6 +41,9 @@ export function findProgram(program: string, debianPackage: string): string {
 
 const READY_TIMEOUT_MS = 30000;
 
+/** Derived address blocks taken by deployments of this program: two in one block would share addresses. */
+const prefixesInUse = new Map<string, string>();
+
 /** Real redis-server, redis-sentinel and haproxy processes on this machine. */
 export class LocalProvider implements InfraProvider {
     readonly kind = "local" as const;
@@ -49,6 +52,12 @@ export class LocalProvider implements InfraProvider {
 
     constructor(private readonly name: string, private readonly options: LocalProviderArgs = {}) {
         this.prefix = options.addressPrefix ?? defaultAddressPrefix(pulumi.getProject(), pulumi.getStack(), name);
+        // Derived blocks can collide (230 of them); a block given explicitly is the user's choice.
+        const other = options.addressPrefix === undefined ? prefixesInUse.get(this.prefix) : undefined;
+        if (other !== undefined && other !== name) {
+            throw new pulumi.RunError(`RedisDeployment "${name}": local.addressPrefix: its address block ${this.prefix}.x.y is already used by "${other}" in this program; give one of them another block, e.g. local: { addressPrefix: "127.${this.prefix === "127.42" ? 43 : 42}" }`);
+        }
+        if (options.addressPrefix === undefined) prefixesInUse.set(this.prefix, name);
         this.dataRoot = options.dataDir
             ?? path.join(os.homedir(), ".redis-deployment", "data", `${pulumi.getProject()}-${pulumi.getStack()}`, name);
     }

@@ -229,6 +229,10 @@ export const processProvider: pulumi.dynamic.ResourceProvider = {
         const fs = require("fs") as typeof import("fs");
         await stopProcess(props);
         fs.rmSync(props.dataDir, { recursive: true, force: true });
+        // The deployment's directory goes with its last member (rmdir refuses while others remain).
+        try {
+            fs.rmdirSync(require("path").dirname(props.dataDir));
+        } catch { /* not empty yet */ }
     },
 };
 
