@@ -255,6 +255,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
             if (ssh.privateKey === undefined) problem("access.ssh.privateKey", "is required (a secret)");
             integer("access.ssh.port", ssh.port, 22, 1, 65535);
         }
+        problem("access.ssh", "reaching members through an SSH bastion is not available in this version; remove it (the bootstrap connects to members directly)");
     }
 
     if (a.local !== undefined && isPlainObject(a.local)) {
