@@ -81,6 +81,9 @@ export class LocalProvider implements InfraProvider {
     members(ctx: ProviderContext): NodeHandles<AddressedMember> {
         const redisServer = findProgram(this.options.redisServer ?? "redis-server", "redis-server");
         const members = ctx.plan.members.map((m) => ({ ...m, address: localAddress(this.prefix, "member", m.ordinal) }));
+        // Without persistence and without sentinels to fail over, a restarted master would be empty.
+        const { mode, persistence } = ctx.plan.args;
+        const guardEmptyMaster = mode === "replication" && members.length > 1 && !persistence.aof && !persistence.rdb;
         const processes = members.map((member) => {
             const dataDir = this.dataDir(member.name);
             return new LocalProcess(member.name, {
@@ -93,6 +96,9 @@ export class LocalProvider implements InfraProvider {
                 command: [redisServer, "{config}"],
                 readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: c.adminPassword, timeoutMs: READY_TIMEOUT_MS })),
                 adminPassword: ctx.credentials.apply((c) => c.adminPassword),
+                emptyMasterGuard: guardEmptyMaster
+                    ? { peers: members.filter((m) => m !== member).map(({ address, port }) => ({ address, port })) }
+                    : undefined,
             }, { parent: ctx.parent });
         });
         return this.handles(members, processes);

@@ -29,6 +29,13 @@ export interface ProcessInputs {
     };
     /** For live CONFIG SET on redis members. */
     adminPassword?: string;
+    /**
+     * Redis members of a master/replica set without automatic failover and with persistence
+     * off: the other members. A stopped master must not come back empty as master (its replicas
+     * would copy the empty dataset), so it is restarted as a replica of a live master among
+     * these, or not at all.
+     */
+    emptyMasterGuard?: { peers: { address: string; port: number }[] };
 }
 
 export interface ProcessOutputs extends ProcessInputs {
@@ -187,9 +194,42 @@ export async function stopProcess(p: Pick<ProcessOutputs, "pid" | "configFile">)
  * CONFIG SET; anything else restarts the process. A restarted member keeps its live role: if
  * it replicates someone now, it comes back replicating them, not as an empty master.
  */
+/** The `replicaof` line Redis persisted (CONFIG REWRITE) in a member's config file, if any. */
+export function persistedReplicaOf(configFile: string): string | undefined {
+    const fs = require("fs") as typeof import("fs");
+    try {
+        return fs.readFileSync(configFile, "utf8").split("\n").filter((l) => /^replicaof\s/.test(l.trim())).pop()?.trim();
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Starts a member whose process is gone (crash, reboot) with the role it had: a replica comes
+ * back replicating the same master. See `emptyMasterGuard` for masters without persistence.
+ */
+async function restartStopped(olds: ProcessOutputs, news: ProcessInputs): Promise<ProcessOutputs> {
+    if (news.kind !== "redis") return startProcess(news);
+    let replicaOf = persistedReplicaOf(olds.configFile);
+    if (!replicaOf && news.emptyMasterGuard) {
+        const admin = { user: ADMIN_USER, password: news.adminPassword };
+        for (const peer of news.emptyMasterGuard.peers) {
+            const role = await withClient({ kind: "direct" }, peer, admin, (c) => info(c, "replication")).catch(() => undefined);
+            if (role?.role === "master") {
+                replicaOf = `replicaof ${peer.address} ${peer.port}`;
+                break;
+            }
+        }
+        if (!replicaOf) {
+            throw new Error(`${news.name} was the master and has stopped. With persistence off it would come back empty, and its replicas would copy the empty dataset, so it is not restarted. Promote a replica (as ${ADMIN_USER}: REPLICAOF NO ONE on one of ${news.emptyMasterGuard.peers.map((p) => `${p.address}:${p.port}`).join(", ")}) and run up again: ${news.name} then rejoins as its replica.`);
+        }
+    }
+    return startProcess({ ...news, config: replicaOf ? `${news.config}${replicaOf}\n` : news.config });
+}
+
 export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Promise<ProcessOutputs> {
     const fs = require("fs") as typeof import("fs");
-    if (!isOurProcess(olds.pid, olds.configFile)) return startProcess(news);
+    if (!isOurProcess(olds.pid, olds.configFile)) return restartStopped(olds, news);
     const changed = changedSettings(olds.config, news.config);
     const structural = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "config", "pid", "configFile", "logFile", "readiness", "adminPassword"]);
     const admin = { user: ADMIN_USER, password: news.adminPassword };
@@ -198,7 +238,9 @@ export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Pr
         await withClient({ kind: "direct" }, news, admin, async (c) => {
             for (const key of changed) await c.call("CONFIG", "SET", key, settings.get(key) ?? "");
         });
-        fs.writeFileSync(olds.configFile, news.config, { mode: 0o600 });
+        // Keep the role Redis persisted, so a later crash-restart still comes back as a replica.
+        const replicaOf = persistedReplicaOf(olds.configFile);
+        fs.writeFileSync(olds.configFile, replicaOf ? `${news.config}${replicaOf}\n` : news.config, { mode: 0o600 });
         return { ...olds, ...news };
     }
     let config = news.config;

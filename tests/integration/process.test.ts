@@ -120,3 +120,71 @@ describe("local process resource against real redis-server", function () {
         }
     });
 });
+
+describe("local process resource: members that stopped come back with their role", function () {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-restart-"));
+    const credentials = testCredentials();
+    const prefix = `127.${130 + Math.floor(Math.random() * 10)}`;
+    const args = validateArgs("guard", { mode: "replication", replicasPerShard: 1, persistence: { aof: false, rdb: false } });
+    const members = plan(args).members.map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
+    const live: ProcessOutputs[] = [];
+    const inputsFor = (index: number): ProcessInputs => {
+        const member = members[index];
+        const dataDir = path.join(root, member.name);
+        return {
+            kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
+            config: renderRedisConf({ args, member, credentials, dataDir }),
+            command: ["redis-server", "{config}"],
+            readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
+            adminPassword: credentials.adminPassword,
+            emptyMasterGuard: { peers: members.filter((_, i) => i !== index).map(({ address, port }) => ({ address, port })) },
+        };
+    };
+    const admin = (m: { address: string; port: number }) => new Redis({ host: m.address, port: m.port, username: "rd-admin", password: credentials.adminPassword });
+    const run = async (m: { address: string; port: number }, ...command: string[]) => {
+        const c = admin(m);
+        try {
+            return await c.call(command[0], ...command.slice(1));
+        } finally {
+            c.disconnect();
+        }
+    };
+
+    after(async () => {
+        for (const p of live) await stopProcess(p);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("a replica that was killed is started again as a replica of the same master", async () => {
+        for (const i of [0, 1]) live.push((await processProvider.create(inputsFor(i))).outs);
+        await run(members[1], "REPLICAOF", members[0].address, "6379");
+        await run(members[1], "CONFIG", "REWRITE");
+        process.kill(live[1].pid, "SIGKILL");
+        await new Promise((r) => setTimeout(r, 300));
+        live[1] = (await processProvider.update!("id", live[1], inputsFor(1))).outs;
+        const role = await run(members[1], "ROLE") as unknown[];
+        assert.deepEqual([role[0], role[1]], ["slave", members[0].address]);
+    });
+
+    it("a master without persistence that stopped is not started again empty while no other master exists", async () => {
+        const c = admin(members[0]);
+        try {
+            await c.set("precious", "data");
+            assert.equal(await c.call("WAIT", "1", "15000"), 1, "the replica has the write");
+        } finally {
+            c.disconnect();
+        }
+        process.kill(live[0].pid, "SIGKILL");
+        await new Promise((r) => setTimeout(r, 300));
+        await assert.rejects(processProvider.update!("id", live[0], inputsFor(0)), /was the master[\s\S]*persistence off[\s\S]*REPLICAOF NO ONE/);
+        assert.equal(await run(members[1], "GET", "precious"), "data", "the replica kept the data");
+    });
+
+    it("once a replica is promoted, the stopped master comes back as its replica", async () => {
+        await run(members[1], "REPLICAOF", "NO", "ONE");
+        live[0] = (await processProvider.update!("id", live[0], inputsFor(0))).outs;
+        const role = await run(members[0], "ROLE") as unknown[];
+        assert.deepEqual([role[0], role[1]], ["slave", members[1].address]);
+        assert.equal(await run(members[1], "GET", "precious"), "data");
+    });
+});
