@@ -174,7 +174,28 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
     }
 }
 
-export const clusterProvider = convergingProvider<ClusterInputs, ClusterResult>(convergeCluster);
+/** Each shard's master now (the member serving its slots), changing nothing. */
+export async function observeCluster(inputs: ClusterInputs): Promise<ClusterResult> {
+    const login = { user: ADMIN_USER, password: inputs.adminPassword };
+    const masters: string[] = [];
+    for (const shard of inputs.shards) {
+        let master: string | undefined;
+        for (const m of inputs.members.filter((x) => x.shard === shard.index)) {
+            const client = await openClient(inputs.access, m, login).catch(() => undefined);
+            if (!client) continue;
+            try {
+                const own = (await nodesView(client)).find((l) => l.flags.includes("myself"));
+                if (own && own.slots.length > 0) master = endpoint(m);
+            } finally {
+                client.disconnect();
+            }
+        }
+        masters.push(master ?? "");
+    }
+    return { masters, actions: [] };
+}
+
+export const clusterProvider = convergingProvider<ClusterInputs, ClusterResult>(convergeCluster, observeCluster);
 
 export type ClusterBootstrapArgs = { [K in keyof ClusterInputs]: pulumi.Input<ClusterInputs[K]> };
 

@@ -14,8 +14,21 @@ export function changedInputs(olds: Record<string, unknown>, news: Record<string
  * (`converge`), so they are the same call; delete leaves the processes to their own resources.
  * The converge result is stored under `result`.
  */
-export function convergingProvider<I extends object, R>(converge: (inputs: I) => Promise<R>): pulumi.dynamic.ResourceProvider {
+export function convergingProvider<I extends object, R>(
+    converge: (inputs: I) => Promise<R>,
+    /** For `pulumi refresh`: the live state (roles after a failover), changing nothing. */
+    observe?: (inputs: I) => Promise<R>,
+): pulumi.dynamic.ResourceProvider {
     return {
+        async read(id: string, props: I & { result?: R }) {
+            if (!observe) return { id, props };
+            try {
+                return { id, props: { ...props, result: await observe(props) } };
+            } catch {
+                // Members unreachable: keep what is known; the next `up` reports why.
+                return { id, props };
+            }
+        },
         async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
             return { changes: changedInputs(olds, news).length > 0 };
         },

@@ -109,7 +109,13 @@ export async function convergeReplication(inputs: ReplicationInputs, preferredMa
     return { master: endpoint(master), replicas: replicas.map(endpoint), actions };
 }
 
-export const replicationProvider = convergingProvider<ReplicationInputs, ReplicationResult>((inputs) => convergeReplication(inputs));
+/** Who is master now, changing nothing. */
+export async function observeReplication(inputs: ReplicationInputs, preferredMaster?: string): Promise<ReplicationResult> {
+    const master = chooseMaster(await liveRoles(inputs), preferredMaster);
+    return { master: endpoint(master), replicas: inputs.members.filter((m) => m !== master).map(endpoint), actions: [] };
+}
+
+export const replicationProvider = convergingProvider<ReplicationInputs, ReplicationResult>((inputs) => convergeReplication(inputs), (inputs) => observeReplication(inputs));
 
 export type ReplicationBootstrapArgs = { [K in keyof ReplicationInputs]: pulumi.Input<ReplicationInputs[K]> };
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER } from "../../components/types";
 import { convergingProvider } from "./converging";
-import { convergeReplication, type ReplicationInputs } from "./replication";
+import { convergeReplication, observeReplication, type ReplicationInputs } from "./replication";
 import { endpoint, waitReachable, waitUntil, withClient, type NodeAddress } from "./redisClient";
 
 export interface SentinelInputs extends ReplicationInputs {
@@ -103,7 +103,10 @@ export async function convergeSentinel(inputs: SentinelInputs): Promise<Sentinel
     return { master: replication.master, replicas: replication.replicas, actions };
 }
 
-export const sentinelProvider = convergingProvider<SentinelInputs, SentinelResult>(convergeSentinel);
+export const sentinelProvider = convergingProvider<SentinelInputs, SentinelResult>(
+    convergeSentinel,
+    async (inputs) => observeReplication(inputs, await sentinelsMaster(inputs)),
+);
 
 export type SentinelBootstrapArgs = { [K in keyof SentinelInputs]: pulumi.Input<SentinelInputs[K]> };
 

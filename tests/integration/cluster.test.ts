@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Cluster, Redis } from "ioredis";
-import { clusterProvider, convergeCluster, parseClusterNodes, slotMap, type ClusterInputs } from "../../providers/dynamic/cluster";
-import { parseInfo } from "../../providers/dynamic/redisClient";
+import { clusterProvider, convergeCluster, observeCluster, parseClusterNodes, slotMap, type ClusterInputs } from "../../providers/dynamic/cluster";
+import { parseInfo, waitFor } from "../../providers/dynamic/redisClient";
 import { Fleet, processesUnder } from "../helpers/fleet";
 
 function adminClient(fleet: Fleet, i: number): Redis {
@@ -86,6 +86,25 @@ describe("cluster bootstrap against real redis-server (3 shards x 1 replica)", f
     it("a second run changes nothing", async () => {
         const again = await convergeCluster(inputsFor(fleet));
         assert.deepEqual(again.actions, []);
+    });
+
+    it("after a replica takes over a shard, refresh reports it and a run keeps it as master", async () => {
+        const replica = fleet.members.find((m) => m.shard === 1 && m.index === 1)!;
+        const c = adminClient(fleet, fleet.members.indexOf(replica));
+        try {
+            await c.call("CLUSTER", "FAILOVER");
+        } finally {
+            c.disconnect();
+        }
+        await waitFor("the replica to take over shard 1", 20000, async () => {
+            const r = await observeCluster(inputsFor(fleet));
+            return r.masters[1] === `${replica.address}:6379` ? r : undefined;
+        });
+        const refreshed = await clusterProvider.read!("id", { ...inputsFor(fleet), result: { masters: [], actions: [] } });
+        assert.equal(refreshed.props!.result.masters[1], `${replica.address}:6379`);
+        const again = await convergeCluster(inputsFor(fleet));
+        assert.deepEqual(again.actions, [], "the elected master is not demoted");
+        assert.equal(again.masters[1], `${replica.address}:6379`);
     });
 });
 

@@ -66,6 +66,8 @@ describe("replication bootstrap against real redis-server (1 master + 2 replicas
         } finally {
             p.disconnect(); o.disconnect(); old.disconnect();
         }
+        const refreshed = await replicationProvider.read!("id", { ...inputs(), result: { master: `${planned.address}:6379` } });
+        assert.equal(refreshed.props!.result.master, `${promoted.address}:6379`, "refresh reports the live master");
         const result = await convergeReplication(inputs());
         assert.equal(result.master, `${promoted.address}:6379`);
         assert.deepEqual(result.actions, []);

@@ -118,6 +118,8 @@ describe("sentinel bootstrap against real redis-server, redis-sentinel and hapro
         } finally {
             s.disconnect();
         }
+        const refreshed = await sentinelProvider.read!("id", { ...inputs(), result: { master: "stale" } });
+        assert.equal(refreshed.props!.result.master, elected, "refresh reports the elected master");
         const again = await convergeSentinel(inputs());
         assert.equal(again.master, elected);
         assert.notEqual(again.master, `${fleet.members[0].address}:6379`);
