@@ -237,6 +237,10 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         problem("loadBalancer", "the local provider has no load balancer; clients use the HAProxy endpoint. Remove loadBalancer or pick a cloud provider");
     }
 
+    if (loadBalancer && mode === "cluster") {
+        problem("loadBalancer", "cluster clients must reach every node themselves (redis.clusterNodes); a load balancer in front would send them to the wrong shard. Remove loadBalancer");
+    }
+
     const port = integer("port", a.port, 6379, 1024, 55535, " (the cluster bus uses port + 10000)");
     const sentinelPort = integer("sentinelPort", a.sentinelPort, 26379, 1024, 65535);
     if (mode === "sentinel" && sentinelPort === port) problem("sentinelPort", `must differ from port (${port})`);

@@ -272,7 +272,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                 assert.equal(d.secret.connectionUrl, true, "connectionUrl must be secret");
                 assert.equal(d.outputs.password, GIVEN_PASSWORD);
                 assert.equal(d.outputs.connectionUrl, `redis://default:${GIVEN_PASSWORD}@${d.outputs.endpoint}`);
-                assert.match(d.outputs.connectionUrl, /^redis:\/\/:[^@\s]+@127\.99\.\d+\.\d+:\d+$/);
+                assert.match(d.outputs.connectionUrl, /^redis:\/\/default:[^@\s]+@127\.99\.\d+\.\d+:\d+$/);
                 // The outputs registered with the engine (stack state) keep them secret too.
                 const componentUrn = await value(d.deployment.urn);
                 const stored = rec.registered().get(componentUrn)!.state;
