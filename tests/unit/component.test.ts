@@ -342,7 +342,8 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
         });
     }
 
-    describe("auth variants", () => {
+    /** A mock recorder installed fresh for every test of the enclosing describe, with the unhandled-error trap on. */
+    function freshRecorderPerTest(): MockRecorder {
         const rec = new MockRecorder();
         beforeEach(async () => {
             await rec.install(PROJECT, STACK);
@@ -350,6 +351,11 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
             trap.start();
         });
         afterEach(() => trap.stop());
+        return rec;
+    }
+
+    describe("auth variants", () => {
+        const rec = freshRecorderPerTest();
 
         it("generates the password when none is given, and keeps it secret", async () => {
             const d = await collect(new RedisDeployment("gen", localArgs({ mode: "standalone" })), trap);
@@ -427,13 +433,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
     });
 
     describe("two deployments in one stack", () => {
-        const rec = new MockRecorder();
-        beforeEach(async () => {
-            await rec.install(PROJECT, STACK);
-            rec.seen.length = 0;
-            trap.start();
-        });
-        afterEach(() => trap.stop());
+        const rec = freshRecorderPerTest();
 
         /** 127.N of a process address. */
         const prefixOf = (address: string) => address.split(".").slice(0, 2).join(".");
