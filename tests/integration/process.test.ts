@@ -124,7 +124,7 @@ describe("local process resource against real redis-server", function () {
 describe("local process resource: members that stopped come back with their role", function () {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-restart-"));
     const credentials = testCredentials();
-    const prefix = `127.${130 + Math.floor(Math.random() * 10)}`;
+    const prefix = `127.${110 + Math.floor(Math.random() * 10)}`;
     const args = validateArgs("guard", { mode: "replication", replicasPerShard: 1, persistence: { aof: false, rdb: false } });
     const members = plan(args).members.map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
     const live: ProcessOutputs[] = [];
