@@ -55,7 +55,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
     /** Mermaid diagram of the topology. */
     declare readonly diagram: pulumi.Output<string>;
     /** The validated plan this deployment was built from. */
-    readonly plan!: TopologyPlan;
+    declare readonly plan: TopologyPlan;
 
     constructor(name: string, args: RedisDeploymentArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         super("redis-deployment:index:RedisDeployment", name, {}, opts);
@@ -74,7 +74,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             throw new pulumi.RunError(`RedisDeployment "${name}": provider: "${topology.args.provider}" is not available in this version yet; use provider: "local"`);
         }
         const provider = makeProvider(name, args);
-        (this as { plan: TopologyPlan }).plan = topology;
+        Object.assign(this, { plan: topology });
         const mode = topology.args.mode;
 
         const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password }, { parent: this });
@@ -120,7 +120,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const firstMaster = members.nodes.apply((ms) => ms.find((m) => m.role === "master")!);
         // Endpoints become known only after the bootstrap and proxies are up, so a client that
         // awaits them finds a working deployment.
-        const ready = pulumi.all([...bootstrap, ...proxies.resources].map((r) => r.urn));
+        const ready = pulumi.all([...bootstrap, ...proxies.resources].map((r) => (r as pulumi.CustomResource).id));
 
         const endpoint = pulumi.all([loadBalancer, firstProxy, firstMaster, ready]).apply(([lb, proxy, master]) =>
             lb ?? (proxy ? `${proxy.address}:${proxy.port}` : `${master.address}:${master.port}`));
