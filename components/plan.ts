@@ -42,6 +42,18 @@ export function zoneFor(args: Pick<ResolvedArgs, "zones" | "placement">, shard: 
     return zones[(shard + index) % zones.length];
 }
 
+/** The most replicas a shard may have (validation enforces it); it fixes the ordinal stride. */
+export const MAX_REPLICAS_PER_SHARD = 10;
+
+/**
+ * A member's ordinal depends only on its shard and index, never on how many members come
+ * before it: adding replicas or shards must not move an existing member's address (a moved
+ * address means a replaced member and lost data).
+ */
+export function memberOrdinal(shard: number, index: number): number {
+    return shard * (MAX_REPLICAS_PER_SHARD + 1) + index;
+}
+
 export function memberName(deployment: string, shard: number, index: number): string {
     return `${deployment}-s${shard}-m${index}`;
 }
@@ -61,7 +73,7 @@ export function plan(args: ResolvedArgs): TopologyPlan {
                 name: memberName(args.name, s, i),
                 shard: s,
                 index: i,
-                ordinal: members.length,
+                ordinal: memberOrdinal(s, i),
                 role: i === 0 ? "master" : "replica",
                 zone: zoneFor(args, s, i),
                 port: args.port,

@@ -1,4 +1,5 @@
 import type { RedisDeploymentArgs } from "./args";
+import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
     MAXMEMORY_POLICIES,
     MODES,
@@ -145,7 +146,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     }
     const replicasPerShard = integer(
         "replicasPerShard", a.replicasPerShard, mode === "standalone" ? 0 : 1,
-        mode === "standalone" ? 0 : mode === "sentinel" ? 1 : 0, mode === "standalone" ? 0 : 10,
+        mode === "standalone" ? 0 : mode === "sentinel" ? 1 : 0, mode === "standalone" ? 0 : MAX_REPLICAS_PER_SHARD,
         mode === "standalone" ? ` (standalone has no replicas; use mode: "replication")`
             : mode === "sentinel" ? " (sentinel mode needs at least one replica to fail over to)" : "",
     );

@@ -13,8 +13,11 @@ import { LocalProcess } from "./process";
 
 export { LocalProcess } from "./process";
 
-/** Address groups inside the deployment's 127.N block: members, sentinels, proxies. */
-const GROUP = { member: 0, sentinel: 40, proxy: 41 } as const;
+/**
+ * Address groups inside the deployment's 127.N block: members from 127.N.0.x (up to 1000
+ * shards x 11 members need third octets 0..43), sentinels 127.N.250.x, proxies 127.N.251.x.
+ */
+const GROUP = { member: 0, sentinel: 250, proxy: 251 } as const;
 
 /** `127.N.G.H`: every node its own loopback address, like a static private IP on a cloud. */
 export function localAddress(prefix: string, group: keyof typeof GROUP, ordinal: number): string {

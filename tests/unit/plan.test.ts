@@ -32,7 +32,8 @@ function assertSlotCoverage(ranges: { start: number; end: number }[], shards: nu
 function assertWellFormed(p: TopologyPlan): void {
     const flat = p.shards.flatMap((s) => s.members);
     assert.deepEqual(p.members, flat, "plan.members lists the shards' members in order");
-    p.members.forEach((m, k) => assert.equal(m.ordinal, k, `ordinal of ${m.name}`));
+    // Ordinals depend on shard and index only (stride 11), unique and increasing in plan order.
+    p.members.forEach((m) => assert.equal(m.ordinal, m.shard * 11 + m.index, `ordinal of ${m.name}`));
     assert.equal(new Set(p.members.map((m) => m.name)).size, p.members.length, "member names are unique");
     p.shards.forEach((shard, s) => {
         assert.equal(shard.index, s);
@@ -191,6 +192,27 @@ describe("plan", () => {
                 for (let s = 1; s < shards; s++) assert.equal(ranges[s].start, ranges[s - 1].end + 1, `${shards} shards, range ${s}`);
                 for (const r of ranges) assert.ok(r.end >= r.start);
             }
+        });
+    });
+
+    describe("member identity across changes", () => {
+        const ordinals = (args: Record<string, unknown>) =>
+            new Map(plan(validateArgs("grow", args as never)).members.map((m) => [m.name, m.ordinal]));
+
+        it("adding replicas or shards keeps every existing member's ordinal (so its address)", () => {
+            const before = ordinals({ mode: "cluster", shards: 3, replicasPerShard: 1 });
+            for (const after of [
+                ordinals({ mode: "cluster", shards: 3, replicasPerShard: 2 }),
+                ordinals({ mode: "cluster", shards: 5, replicasPerShard: 1 }),
+                ordinals({ mode: "cluster", shards: 4, replicasPerShard: 3 }),
+            ]) {
+                for (const [name, ordinal] of before) assert.equal(after.get(name), ordinal, `${name} keeps ordinal ${ordinal}`);
+            }
+        });
+
+        it("ordinals stay unique at the largest topology", () => {
+            const all = [...ordinals({ mode: "cluster", shards: 90, replicasPerShard: 10 }).values()];
+            assert.equal(new Set(all).size, all.length);
         });
     });
 
