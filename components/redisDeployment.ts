@@ -23,12 +23,30 @@ export interface MemberInfo {
 const BOOTSTRAP_TIMEOUT_MS = 120000;
 
 /** Providers available in this build; each is loaded only when used (cloud SDKs are optional). */
-const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeploymentArgs) => InfraProvider>> = {
+const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeploymentArgs, topology: TopologyPlan) => InfraProvider>> = {
     local: (name, args) => {
         const { LocalProvider } = require("../providers/local") as typeof import("../providers/local");
         return new LocalProvider(name, args.local);
     },
+    kubernetes: (name, args) => {
+        const { KubernetesProvider } = require("../providers/kubernetes") as typeof import("../providers/kubernetes");
+        return new KubernetesProvider(name, args);
+    },
+    aws: (name, args, topology) => {
+        const { AwsProvider } = require("../providers/aws") as typeof import("../providers/aws");
+        return new AwsProvider(name, args, topology);
+    },
 };
+
+function planFrom(name: string, args: RedisDeploymentArgs): TopologyPlan {
+    try {
+        return plan(validateArgs(name, args));
+    } catch (err) {
+        // RunError: the engine prints the message alone, without a stack trace.
+        if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
 
 function toBootstrapMembers(members: AddressedMember[]): BootstrapMember[] {
     return members.map(({ name, shard, index, role, address, port }) => ({ name, shard, index, role, address, port }));
@@ -58,22 +76,16 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly plan: TopologyPlan;
 
     constructor(name: string, args: RedisDeploymentArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+        // Validate before registering anything, so bad input leaves no trace in the stack.
+        // (An existing component being rehydrated, `opts.urn`, has nothing to validate.)
+        const topology = opts.urn ? undefined : planFrom(name, args);
         super("redis-deployment:index:RedisDeployment", name, {}, opts);
-        if (opts.urn) return;
-
-        let topology: TopologyPlan;
-        try {
-            topology = plan(validateArgs(name, args));
-        } catch (err) {
-            // RunError: the engine prints the message alone, without a stack trace.
-            if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
-            throw err;
-        }
+        if (!topology) return;
         const makeProvider = PROVIDERS[topology.args.provider];
         if (!makeProvider) {
             throw new pulumi.RunError(`RedisDeployment "${name}": provider: "${topology.args.provider}" is not available in this version yet; use provider: "local"`);
         }
-        const provider = makeProvider(name, args);
+        const provider = makeProvider(name, args, topology);
         Object.assign(this, { plan: topology });
         const mode = topology.args.mode;
 
@@ -88,7 +100,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             members: members.nodes.apply(toBootstrapMembers),
             adminPassword: credentials.apply((c) => c.adminPassword),
             access: provider.access(),
-            timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+            timeoutMs: provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS,
         };
         const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: after.flatMap((h) => h.resources) });
         const generation = (handles: NodeHandles[]) => pulumi.all(handles.map((h) => h.generation)).apply((g) => g.join(";"));

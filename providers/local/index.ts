@@ -73,6 +73,11 @@ export class LocalProvider implements InfraProvider {
         return path.join(this.dataRoot, node);
     }
 
+    /** The default root and its <project>-<stack> parent are ours to remove once empty; a given dataDir is not. */
+    private get ownedParents(): string[] | undefined {
+        return this.options.dataDir === undefined ? [this.dataRoot, path.dirname(this.dataRoot)] : undefined;
+    }
+
     private handles<T extends AddressedNode>(nodes: T[], processes: LocalProcess[]): NodeHandles<T> {
         return {
             nodes: pulumi.output(nodes) as unknown as pulumi.Output<T[]>,
@@ -95,6 +100,7 @@ export class LocalProvider implements InfraProvider {
                 address: member.address,
                 port: member.port,
                 dataDir,
+                emptyParentsToRemove: this.ownedParents,
                 config: ctx.credentials.apply((credentials) => renderRedisConf({ args: ctx.plan.args, member, credentials, dataDir })),
                 command: [redisServer, "{config}"],
                 readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: c.adminPassword, timeoutMs: READY_TIMEOUT_MS })),
@@ -118,6 +124,7 @@ export class LocalProvider implements InfraProvider {
                 address: sentinel.address,
                 port: sentinel.port,
                 dataDir,
+                emptyParentsToRemove: this.ownedParents,
                 config: ctx.credentials.apply((credentials) => renderSentinelConf({ args: ctx.plan.args, sentinel, credentials, dataDir })),
                 command: [redisServer, "{config}", "--sentinel"],
                 readiness: ctx.credentials.apply((c) => ({ password: ctx.plan.args.authEnabled ? c.password : undefined, timeoutMs: READY_TIMEOUT_MS })),
@@ -139,6 +146,7 @@ export class LocalProvider implements InfraProvider {
                 address: proxy.address,
                 port: proxy.port,
                 dataDir,
+                emptyParentsToRemove: this.ownedParents,
                 config: pulumi.all([ctx.credentials, members]).apply(([credentials, ms]) =>
                     renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: statsSocket })),
                 command: [haproxy, "-db", "-f", "{config}"],

@@ -36,6 +36,8 @@ export interface ProcessInputs {
      * these, or not at all.
      */
     emptyMasterGuard?: { peers: { address: string; port: number }[] };
+    /** Directories the package created above `dataDir`, removed on delete once empty. */
+    emptyParentsToRemove?: string[];
 }
 
 export interface ProcessOutputs extends ProcessInputs {
@@ -137,7 +139,11 @@ export async function startProcess(inputs: ProcessInputs): Promise<ProcessOutput
         });
     } catch (err) {
         await stopProcess(outs);
-        throw new Error(`${(err as Error).message}\n--- ${logFile} ---\n${logTail(logFile)}`);
+        const tail = logTail(logFile);
+        const hint = /Address already in use/i.test(tail)
+            ? `\n${inputs.address}:${inputs.port} is taken by another process, perhaps another deployment in the same address block: set local.addressPrefix to another "127.N".`
+            : "";
+        throw new Error(`${(err as Error).message}${hint}\n--- ${logFile} ---\n${tail}`);
     }
     return outs;
 }
@@ -160,7 +166,7 @@ export async function haproxyServers(socketPath: string, backend: string): Promi
         .map((r) => ({ name: r.svname, status: r.status, check: r.check_status }));
 }
 
-async function isReady(p: ProcessInputs): Promise<boolean> {
+async function isReady(p: ProcessOutputs): Promise<boolean> {
     const { statsSocket, backend } = p.readiness;
     if (statsSocket && backend) {
         // HAProxy 2.6 starts servers UP until their first check; wait until every server was
@@ -170,6 +176,10 @@ async function isReady(p: ProcessInputs): Promise<boolean> {
     }
     return withClient({ kind: "direct" }, p, p.readiness, async (c) => {
         if ((await c.ping()) !== "PONG") return false;
+        // The process answering must be the one just started, not another on the same address.
+        if (p.kind !== "haproxy" && (await info(c, "server")).process_id !== String(p.pid)) {
+            throw fatal(`${p.name}: ${p.address}:${p.port} is answered by another process; is another deployment using this address block? Set local.addressPrefix.`);
+        }
         if (!p.readiness.expectRole) return true;
         return (await info(c, "replication")).role === p.readiness.expectRole;
     });
@@ -271,10 +281,12 @@ export const processProvider: pulumi.dynamic.ResourceProvider = {
         const fs = require("fs") as typeof import("fs");
         await stopProcess(props);
         fs.rmSync(props.dataDir, { recursive: true, force: true });
-        // The deployment's directory goes with its last member (rmdir refuses while others remain).
-        try {
-            fs.rmdirSync(require("path").dirname(props.dataDir));
-        } catch { /* not empty yet */ }
+        // The directories above go with the last member (rmdir refuses while others remain).
+        for (const dir of props.emptyParentsToRemove ?? []) {
+            try {
+                fs.rmdirSync(dir);
+            } catch { /* not empty yet, or gone */ }
+        }
     },
 };
 

@@ -112,6 +112,11 @@ describe("local process resource against real redis-server", function () {
         await assert.rejects(processProvider.create(bad), /bad: .*exited[\s\S]*no-such-directive/);
     });
 
+    it("a member whose address is taken fails with a hint to pick another address block", async () => {
+        const taken = { ...inputsFor(0, "128mb"), name: "intruder", dataDir: path.join(root, "intruder") };
+        await assert.rejects(processProvider.create(taken), /intruder[\s\S]*(taken by another process|answered by another process)[\s\S]*local\.addressPrefix/);
+    });
+
     it("delete stops the member and removes its data directory", async () => {
         for (const p of [started[0], started[started.length - 1]]) {
             await processProvider.delete!("id", p);
