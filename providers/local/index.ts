@@ -73,9 +73,9 @@ export class LocalProvider implements InfraProvider {
         return path.join(this.dataRoot, node);
     }
 
-    /** The default root and its <project>-<stack> parent are ours to remove once empty; a given dataDir is not. */
-    private get ownedParents(): string[] | undefined {
-        return this.options.dataDir === undefined ? [this.dataRoot, path.dirname(this.dataRoot)] : undefined;
+    /** Removed once empty: the deployment's root, and with the default layout its <project>-<stack> parent too. */
+    private get ownedParents(): string[] {
+        return this.options.dataDir === undefined ? [this.dataRoot, path.dirname(this.dataRoot)] : [this.dataRoot];
     }
 
     private handles<T extends AddressedNode>(nodes: T[], processes: LocalProcess[]): NodeHandles<T> {
