@@ -4,7 +4,7 @@
 //   redis-deployment up|preview|outputs|destroy|list [flags]     (redis-deployment --help)
 //
 // State directory (default ~/.redis-deployment, --state-dir or REDIS_DEPLOYMENT_HOME to change),
-// the same layout bin/deploy-local uses, plus this CLI's own workspace:
+// laid out as follows:
 //   state/         Pulumi file backend (checkpoints; secrets in it are encrypted)
 //   passphrase     generated passphrase (mode 0600) unless PULUMI_CONFIG_PASSPHRASE(_FILE) is set
 //   pulumi-home/   PULUMI_HOME (plugins, credentials, logs)
