@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { MaxmemoryPolicy, Mode, Placement, ProviderKind } from "./types";
+import type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 
 /**
  * Arguments of a RedisDeployment.
@@ -53,6 +54,8 @@ export interface RedisDeploymentArgs {
     };
     /** Options of the local provider. */
     local?: LocalProviderArgs;
+    /** Options of the Kubernetes provider (`provider: "kubernetes"`); see providers/kubernetes/args.ts. */
+    kubernetes?: KubernetesProviderArgs;
 }
 
 export interface LocalProviderArgs {

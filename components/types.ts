@@ -24,10 +24,17 @@ export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
 
 export type Role = "master" | "replica";
 
-/** How the bootstrap reaches members: directly, or (later) through an SSH bastion. */
+/**
+ * How the bootstrap reaches members: directly, (later) through an SSH bastion, or through the
+ * Kubernetes API server (a port-forward per connection; members are addressed by their pods'
+ * DNS names `<pod>.<service>.<namespace>.svc.<domain>`). The kubeconfig is read from
+ * `kubeconfig` (a path) or $KUBECONFIG / ~/.kube/config when the bootstrap runs, so cluster
+ * credentials never enter the resource's inputs.
+ */
 export type BootstrapAccess =
     | { kind: "direct" }
-    | { kind: "ssh"; host: string; port: number; user: string; privateKey: string };
+    | { kind: "ssh"; host: string; port: number; user: string; privateKey: string }
+    | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string };
 
 /** Arguments after validation, with every default filled in. */
 export interface ResolvedArgs {

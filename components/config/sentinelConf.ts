@@ -6,6 +6,12 @@ export interface SentinelConfInput {
     sentinel: AddressedNode;
     credentials: Credentials;
     dataDir: string;
+    /**
+     * Hostname to announce instead of the address (Kubernetes: the pod's stable DNS name).
+     * Turns on `resolve-hostnames` and `announce-hostnames`, so the sentinels monitor, report
+     * and reconfigure members by name and re-resolve it when a pod comes back with a new IP.
+     */
+    announceHostname?: string;
 }
 
 /**
@@ -25,9 +31,15 @@ export function renderSentinelConf(input: SentinelConfInput): string {
         "daemonize no",
         'logfile ""',
         `dir ${dataDir}`,
-        `sentinel announce-ip ${sentinel.address}`,
-        `sentinel announce-port ${sentinel.port}`,
     ];
+    if (input.announceHostname) {
+        // Before any `sentinel monitor` line: a hostname there is only accepted with resolve-hostnames.
+        lines.push("sentinel resolve-hostnames yes", "sentinel announce-hostnames yes");
+    }
+    lines.push(
+        `sentinel announce-ip ${input.announceHostname ?? sentinel.address}`,
+        `sentinel announce-port ${sentinel.port}`,
+    );
     if (args.authEnabled) {
         // Clients and peer sentinels authenticate to sentinels with the application password.
         lines.push(`sentinel sentinel-pass ${credentials.password}`);

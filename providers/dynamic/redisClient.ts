@@ -3,6 +3,7 @@
 // inside the functions, nothing captured but other functions of this kind.
 import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
+import { openKubernetesClient } from "../kubernetes/access";
 
 export interface NodeAddress {
     address: string;
@@ -16,9 +17,16 @@ export interface Login {
 
 /** Opens a connection to one node through the access seam. Fails fast: callers retry. */
 export async function openClient(access: BootstrapAccess, node: NodeAddress, login: Login): Promise<Redis> {
+    // Kubernetes: a port-forward through the API server to the member's pod, then connectDirect.
+    if (access.kind === "kubernetes") return openKubernetesClient(access, node, login, connectDirect);
     if (access.kind !== "direct") {
         throw new Error(`access.${access.kind}: reaching members through a bastion is not available yet; run the deployment from a machine that reaches ${node.address}:${node.port} directly`);
     }
+    return connectDirect(node, login);
+}
+
+/** An ioredis connection to node.address:node.port: where every access path ends. */
+export async function connectDirect(node: NodeAddress, login: Login): Promise<Redis> {
     const { default: RedisClient } = require("ioredis") as typeof import("ioredis");
     const client = new RedisClient({
         host: node.address,

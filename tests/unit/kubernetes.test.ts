@@ -1,0 +1,565 @@
+// RedisDeployment on the Kubernetes provider, under Pulumi mocks: the objects it registers for
+// cluster 3x1, sentinel 1+2 with 3 sentinels and replication 1+2 (names, namespace, Secret,
+// ConfigMaps, StatefulSets with a PVC per member, headless Service, PodDisruptionBudgets,
+// probes, HAProxy, LoadBalancer, metrics sidecar), placement per the plan, the announce-hostname
+// settings in the rendered configs, the passwords only in the Secret, and secret outputs.
+// Nothing runs: the configs themselves are proven by the real programs in kubernetes-configs.test.ts.
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import type { RedisDeploymentArgs } from "../../components/args";
+import { passwordHash } from "../../components/config/users";
+import { RedisDeployment } from "../../components/redisDeployment";
+import { ADMIN_USER, MONITOR_USER } from "../../components/types";
+import { INTERNAL_LB_ANNOTATIONS } from "../../providers/kubernetes/args";
+import { HAPROXY_PASSWORD_ENV, PLACEHOLDER, SECRET_KEYS } from "../../providers/kubernetes/config";
+import { POD_INDEX_LABEL, ZONE_LABEL } from "../../providers/kubernetes";
+import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
+
+const PROJECT = "proj";
+const STACK = "stack";
+const COMPONENT = "redis-deployment:index:RedisDeployment";
+const GIVEN_PASSWORD = "given-k8s-app-password-0123456789";
+const LB_IP = "10.20.30.40";
+const T = {
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    service: "kubernetes:core/v1:Service",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    deployment: "kubernetes:apps/v1:Deployment",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    provider: "pulumi:providers:kubernetes",
+};
+
+interface Seen {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    provider?: string;
+}
+
+/** Mocks that record every registration; a LoadBalancer Service gets an address like a cloud would give it. */
+async function installMocks(seen: Seen[]): Promise<void> {
+    seen.length = 0;
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            seen.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+            let extra: Record<string, unknown> = {};
+            if (args.type.endsWith(":DeploymentPassword")) {
+                extra = { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}) };
+            } else if (args.type === T.service && args.inputs.spec?.type === "LoadBalancer") {
+                extra = { status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } };
+            }
+            return { id: `${args.name}_id`, state: { ...args.inputs, ...extra } };
+        },
+        call: () => ({}),
+    }, PROJECT, STACK, false);
+}
+
+interface Built {
+    deployment: RedisDeployment;
+    seen: Seen[];
+    outputs: Record<string, any>;
+    secret: Record<string, boolean>;
+}
+
+const OUTPUTS = ["endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members", "proxyAddresses", "password", "connectionUrl", "diagram"];
+
+async function build(name: string, args: RedisDeploymentArgs, trap: RejectionTrap): Promise<Built> {
+    const seen: Seen[] = [];
+    await installMocks(seen);
+    trap.start();
+    try {
+        const deployment = new RedisDeployment(name, args);
+        const outputs: Record<string, any> = {};
+        const secret: Record<string, boolean> = {};
+        for (const key of OUTPUTS) {
+            const out = (deployment as unknown as Record<string, pulumi.Output<unknown>>)[key];
+            outputs[key] = await value(out);
+            secret[key] = await pulumi.isSecret(out);
+        }
+        await settle();
+        assert.deepEqual(trap.errors.map(String), [], "no unhandled rejections while the component was built");
+        return { deployment, seen, outputs, secret };
+    } finally {
+        trap.stop();
+    }
+}
+
+const ofType = (b: Built, type: string) => b.seen.filter((r) => r.type === type);
+const named = (b: Built, type: string, name: string) => {
+    const found = b.seen.filter((r) => r.type === type && r.name === name);
+    assert.equal(found.length, 1, `exactly one ${type} named ${name}, saw ${ofType(b, type).map((r) => r.name).join(", ")}`);
+    return found[0];
+};
+const names = (b: Built, type: string) => ofType(b, type).map((r) => r.name).sort();
+
+/** Every pod template the deployment registers (StatefulSets and the HAProxy Deployment). */
+function podSpecs(b: Built): { owner: string; template: any }[] {
+    return [...ofType(b, T.statefulSet), ...ofType(b, T.deployment)].map((r) => ({ owner: r.name, template: r.inputs.spec.template }));
+}
+
+/** Does a label selector select these labels? */
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** The three passwords and their SHA-256 hashes: none may appear outside the Secret. */
+function secretsOf(password: string): string[] {
+    const all = [password, MOCK_GENERATED.adminPassword, MOCK_GENERATED.monitorPassword];
+    return [...all, ...all.map(passwordHash)];
+}
+
+interface Case {
+    title: string;
+    name: string;
+    args: RedisDeploymentArgs;
+    namespace: string;
+    createsNamespace: boolean;
+    statefulSets: Record<string, number>;
+    configMaps: string[];
+    services: string[];
+    pdbs: string[];
+    haproxy: boolean;
+    bootstrap: string;
+}
+
+const CASES: Case[] = [
+    {
+        title: "cluster 3x1 (zones given, storage class and size, metrics sidecar)",
+        name: "clus",
+        args: {
+            provider: "kubernetes", mode: "cluster", shards: 3, replicasPerShard: 1, maxmemory: "1gb", zones: ["z1", "z2", "z3"],
+            kubernetes: { storageClass: "fast-ssd", storageSize: "20Gi", metrics: true },
+        },
+        namespace: "clus",
+        createsNamespace: true,
+        statefulSets: { "clus-s0": 2, "clus-s1": 2, "clus-s2": 2 },
+        configMaps: ["clus-s0-config", "clus-s1-config", "clus-s2-config", "clus-scripts"],
+        services: ["clus-headless"],
+        pdbs: ["clus-s0", "clus-s1", "clus-s2"],
+        haproxy: false,
+        bootstrap: "ClusterBootstrap",
+    },
+    {
+        title: "sentinel 1+2 with 3 sentinels (given namespace, colocate-masters, internal AWS load balancer)",
+        name: "sent",
+        args: {
+            provider: "kubernetes", mode: "sentinel", replicasPerShard: 2, sentinels: 3, maxmemory: "512mb", zones: ["z1", "z2", "z3"],
+            placement: "colocate-masters", loadBalancer: true,
+            kubernetes: {
+                namespace: "redis-prod", storageClass: "gp3", sentinelStorageSize: "2Gi",
+                loadBalancer: { cloud: "aws", annotations: { "example.com/team": "cache" }, sourceRanges: ["10.0.0.0/8"] },
+            },
+        },
+        namespace: "redis-prod",
+        createsNamespace: false,
+        statefulSets: { "sent-master": 1, "sent-replica": 2, "sent-sentinel": 3 },
+        configMaps: ["sent-haproxy-config", "sent-master-config", "sent-replica-config", "sent-scripts", "sent-sentinel-config"],
+        services: ["sent-haproxy", "sent-headless", "sent-lb", "sent-sentinel"],
+        pdbs: ["sent-haproxy", "sent-redis", "sent-sentinel"],
+        haproxy: true,
+        bootstrap: "SentinelBootstrap",
+    },
+    {
+        title: "replication 1+2 (no zones: the scheduler spreads; default storage class and size)",
+        name: "repl",
+        args: { provider: "kubernetes", mode: "replication", replicasPerShard: 2, maxmemory: "256mb" },
+        namespace: "repl",
+        createsNamespace: true,
+        statefulSets: { "repl-master": 1, "repl-replica": 2 },
+        configMaps: ["repl-haproxy-config", "repl-master-config", "repl-replica-config", "repl-scripts"],
+        services: ["repl-haproxy", "repl-headless"],
+        pdbs: ["repl-haproxy", "repl-redis"],
+        haproxy: true,
+        bootstrap: "ReplicationBootstrap",
+    },
+];
+
+describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
+    this.timeout(60000);
+    const trap = new RejectionTrap();
+
+    for (const c of CASES) {
+        describe(c.title, () => {
+            let b: Built;
+            const fqdn = (pod: string) => `${pod}.${c.name}-headless.${c.namespace}.svc.cluster.local`;
+            const memberPods = Object.entries(c.statefulSets).filter(([s]) => !s.endsWith("-sentinel"))
+                .flatMap(([set, n]) => Array.from({ length: n }, (_, i) => `${set}-${i}`));
+
+            before(async () => {
+                b = await build(c.name, { ...c.args, auth: { password: GIVEN_PASSWORD } }, trap);
+            });
+
+            it("registers exactly the expected Kubernetes objects, named after the deployment", () => {
+                assert.deepEqual(names(b, T.namespace), c.createsNamespace ? [`${c.name}-namespace`] : []);
+                assert.deepEqual(names(b, T.secret), [`${c.name}-auth`]);
+                assert.deepEqual(names(b, T.configMap), c.configMaps);
+                assert.deepEqual(names(b, T.service), c.services);
+                assert.deepEqual(Object.fromEntries(ofType(b, T.statefulSet).map((s) => [s.name, s.inputs.spec.replicas])), c.statefulSets);
+                assert.deepEqual(names(b, T.pdb), c.pdbs);
+                assert.deepEqual(names(b, T.deployment), c.haproxy ? [`${c.name}-haproxy`] : []);
+                assert.deepEqual(names(b, T.provider), [], "no provider of its own without kubeconfig/context");
+                const dynamic = b.seen.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.type.split(":").pop()).sort();
+                assert.deepEqual(dynamic, [c.bootstrap, "DeploymentPassword"].sort());
+                const known = new Set([COMPONENT, ...Object.values(T)]);
+                assert.deepEqual(b.seen.filter((r) => !known.has(r.type) && !r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.type), []);
+                // metadata.name is the object's name in the cluster: the DNS names depend on it.
+                for (const r of b.seen.filter((x) => x.type.startsWith("kubernetes:") && x.type !== T.namespace)) {
+                    assert.equal(r.inputs.metadata.name, r.name, `${r.type} ${r.name}: metadata.name`);
+                }
+            });
+
+            it("puts every object in the namespace (created, or the given one) and parents it to the component", async () => {
+                if (c.createsNamespace) assert.equal(named(b, T.namespace, `${c.name}-namespace`).inputs.metadata.name, c.namespace);
+                for (const r of b.seen.filter((x) => x.type.startsWith("kubernetes:") && x.type !== T.namespace)) {
+                    assert.equal(r.inputs.metadata.namespace, c.namespace, `${r.type} ${r.name}`);
+                }
+                const urns = [...(pulumi.runtime.getMonitor() as any).getRegisteredResources().keys()] as string[];
+                for (const r of b.seen.filter((x) => x.type !== COMPONENT)) {
+                    const urn = urns.find((u) => u.endsWith(`::${r.name}`) && u.includes(r.type));
+                    assert.ok(urn?.includes(`${COMPONENT}$`), `${r.type} ${r.name} is a child of the component (${urn})`);
+                }
+            });
+
+            it("headless Service: no cluster IP, names published before readiness, selects members and sentinels only", () => {
+                const svc = named(b, T.service, `${c.name}-headless`).inputs.spec;
+                assert.equal(svc.clusterIP, "None");
+                assert.equal(svc.publishNotReadyAddresses, true);
+                for (const set of ofType(b, T.statefulSet)) {
+                    assert.equal(set.inputs.spec.serviceName, `${c.name}-headless`, `${set.name}: serviceName gives its pods DNS names`);
+                    assert.ok(selects(svc.selector, set.inputs.spec.template.metadata.labels), `${set.name}'s pods get stable names`);
+                }
+                for (const d of ofType(b, T.deployment)) assert.ok(!selects(svc.selector, d.inputs.spec.template.metadata.labels), "HAProxy pods get no member name");
+                const ports = svc.ports.map((p: any) => p.name).sort();
+                assert.deepEqual(ports, c.args.mode === "cluster" ? ["cluster-bus", "redis"] : c.args.mode === "sentinel" ? ["redis", "sentinel"] : ["redis"]);
+            });
+
+            it("a PVC per member and per sentinel through volumeClaimTemplates, with the storage class and size", () => {
+                for (const set of ofType(b, T.statefulSet)) {
+                    const [claim] = set.inputs.spec.volumeClaimTemplates;
+                    assert.equal(set.inputs.spec.volumeClaimTemplates.length, 1);
+                    assert.equal(claim.metadata.name, "data");
+                    assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+                    assert.equal(claim.spec.storageClassName, c.args.kubernetes?.storageClass, `${set.name}: storage class`);
+                    const sentinel = set.name.endsWith("-sentinel");
+                    // Default: 6 x maxmemory with AOF (512mb -> 3Gi, 256mb -> 1536Mi).
+                    const expected = sentinel ? (c.args.kubernetes?.sentinelStorageSize ?? "1Gi")
+                        : c.args.kubernetes?.storageSize ?? { sent: "3Gi", repl: "1536Mi" }[c.name];
+                    assert.equal(claim.spec.resources.requests.storage, expected, `${set.name}: size`);
+                    const mount = set.inputs.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === "data");
+                    assert.equal(mount.mountPath, "/data", `${set.name}: the claim is the data directory`);
+                    assert.equal(set.inputs.spec.podManagementPolicy, "Parallel");
+                    assert.deepEqual(set.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
+                }
+            });
+
+            it("StatefulSet selectors match their own pods only; a PodDisruptionBudget per shard, sentinels and proxies", () => {
+                const sets = ofType(b, T.statefulSet);
+                for (const s of sets) {
+                    assert.ok(selects(s.inputs.spec.selector.matchLabels, s.inputs.spec.template.metadata.labels), `${s.name} selects its pods`);
+                    for (const other of sets.filter((x) => x !== s)) {
+                        assert.ok(!selects(s.inputs.spec.selector.matchLabels, other.inputs.spec.template.metadata.labels), `${s.name} does not select ${other.name}'s pods`);
+                    }
+                }
+                const pods = podSpecs(b);
+                for (const pdb of ofType(b, T.pdb)) {
+                    assert.equal(pdb.inputs.spec.maxUnavailable, 1, `${pdb.name}: one pod at a time`);
+                    const covered = pods.filter((p) => selects(pdb.inputs.spec.selector.matchLabels, p.template.metadata.labels)).map((p) => p.owner).sort();
+                    assert.ok(covered.length > 0, `${pdb.name} covers some pods`);
+                    if (pdb.name.endsWith("-haproxy")) assert.deepEqual(covered, [`${c.name}-haproxy`]);
+                    else if (pdb.name.endsWith("-sentinel")) assert.deepEqual(covered, [`${c.name}-sentinel`]);
+                    else if (c.args.mode === "cluster") assert.deepEqual(covered, [pdb.name], "one budget per shard");
+                    else assert.deepEqual(covered, Object.keys(c.statefulSets).filter((s) => !s.endsWith("-sentinel")).sort(), "the shard's master and replicas");
+                }
+            });
+
+            it("probes run probe.sh (AUTH with the password read from the mounted Secret); pods run as non-root", () => {
+                for (const set of ofType(b, T.statefulSet)) {
+                    const spec = set.inputs.spec.template.spec;
+                    const kind = set.name.endsWith("-sentinel") ? "sentinel" : "redis";
+                    const main = spec.containers[0];
+                    assert.equal(main.name, kind);
+                    assert.deepEqual(main.readinessProbe.exec.command, ["sh", "/etc/redis-deployment/scripts/probe.sh", "ready", kind]);
+                    assert.deepEqual(main.livenessProbe.exec.command, ["sh", "/etc/redis-deployment/scripts/probe.sh", "alive", kind]);
+                    assert.deepEqual(main.command, ["sh", `/etc/redis-deployment/scripts/start-${kind}.sh`]);
+                    assert.deepEqual(main.env, [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }], "the only env of Redis: the pod IP");
+                    const secretVolume = spec.volumes.find((v: any) => v.name === "secret").secret;
+                    assert.equal(secretVolume.secretName, `${c.name}-auth`);
+                    assert.deepEqual(secretVolume.items.map((i: any) => i.key).sort(), kind === "sentinel"
+                        ? [SECRET_KEYS.password, SECRET_KEYS.sentinelAuth] : [SECRET_KEYS.monitorPassword, SECRET_KEYS.redisAuth], "only the keys the pod needs");
+                    assert.equal(secretVolume.defaultMode, 0o440);
+                    assert.equal(spec.securityContext.runAsNonRoot, true);
+                    assert.equal(spec.automountServiceAccountToken, false);
+                    const limit = main.resources.limits.memory;
+                    if (kind === "redis") assert.equal(limit, { clus: "2560Mi", sent: "1280Mi", repl: "640Mi" }[c.name], "memory: 2.5 x maxmemory");
+                }
+            });
+
+            it("stable names: redis.conf announces the pod's DNS name (cluster-announce-hostname / replica-announce-ip)", () => {
+                for (const pod of memberPods) {
+                    const set = pod.replace(/-\d+$/, "");
+                    const conf: string = named(b, T.configMap, `${set}-config`).inputs.data[`${pod}.conf`];
+                    assert.ok(conf, `${pod}.conf in ${set}-config`);
+                    const lines = conf.split("\n");
+                    assert.ok(lines.includes(`replica-announce-ip ${fqdn(pod)}`), `${pod}: replica-announce-ip`);
+                    assert.ok(lines.includes(`bind ${PLACEHOLDER.podIp}`), `${pod}: binds the pod IP`);
+                    assert.ok(lines.includes(`include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.redisAuth}`), `${pod}: includes the Secret's part`);
+                    assert.deepEqual(lines.filter((l) => /^(masterauth|requirepass|user) /.test(l)), [], `${pod}: no credential directive in the ConfigMap`);
+                    if (c.args.mode === "cluster") {
+                        assert.ok(lines.includes(`cluster-announce-hostname ${fqdn(pod)}`), `${pod}: cluster-announce-hostname`);
+                        assert.ok(lines.includes("cluster-preferred-endpoint-type hostname"), `${pod}: clients get hostnames`);
+                        assert.ok(lines.includes(`cluster-announce-ip ${PLACEHOLDER.podIp}`), `${pod}: the bus announces the current pod IP`);
+                    } else {
+                        assert.ok(!conf.includes("cluster-"), `${pod}: no cluster settings`);
+                    }
+                }
+                const configMapKeys = ofType(b, T.configMap).filter((r) => !/-(scripts|haproxy-config|sentinel-config)$/.test(r.name)).flatMap((r) => Object.keys(r.inputs.data));
+                assert.deepEqual(configMapKeys.sort(), memberPods.map((p) => `${p}.conf`).sort(), "one config per member pod");
+            });
+
+            if (c.args.mode === "sentinel") {
+                it("sentinel.conf: resolve-hostnames, announce-hostnames, announce-ip = the sentinel pod's DNS name", () => {
+                    const data = named(b, T.configMap, `${c.name}-sentinel-config`).inputs.data;
+                    assert.deepEqual(Object.keys(data).sort(), [0, 1, 2].map((i) => `${c.name}-sentinel-${i}.conf`));
+                    for (let i = 0; i < 3; i++) {
+                        const lines = data[`${c.name}-sentinel-${i}.conf`].split("\n");
+                        assert.ok(lines.includes("sentinel resolve-hostnames yes"));
+                        assert.ok(lines.includes("sentinel announce-hostnames yes"));
+                        assert.ok(lines.includes(`sentinel announce-ip ${fqdn(`${c.name}-sentinel-${i}`)}`));
+                        assert.ok(lines.indexOf("sentinel resolve-hostnames yes") < lines.findIndex((l: string) => l.startsWith("include ")), "resolve-hostnames before the included/kept state");
+                    }
+                });
+            }
+
+            it("the passwords (and their hashes) are only in the Secret: no ConfigMap, env literal or pod spec holds one", () => {
+                const forbidden = secretsOf(GIVEN_PASSWORD);
+                const secretObject = named(b, T.secret, `${c.name}-auth`);
+                for (const r of b.seen) {
+                    if (r === secretObject || r.type.endsWith(":DeploymentPassword")) continue;
+                    // Bootstrap resources take the admin password as a secret input: compare what is readable without decryption.
+                    const readable = JSON.stringify(r.type.startsWith("pulumi-nodejs:dynamic") ? redactSecrets(r.inputs) : unwrap(r.inputs));
+                    for (const s of forbidden) assert.ok(!readable.includes(s), `${r.type} ${r.name} holds a credential`);
+                }
+                // Env: references (the pod IP, keys of the deployment's Secret) and two known non-secret literals.
+                const literals = new Set(["REDIS_ADDR", "REDIS_USER"]);
+                for (const { owner, template } of podSpecs(b)) {
+                    for (const container of template.spec.containers) {
+                        for (const env of container.env ?? []) {
+                            const where = `${owner}/${container.name}: env ${env.name}`;
+                            if (env.value !== undefined) assert.ok(literals.has(env.name), `${where} is a literal`);
+                            else if (env.valueFrom.secretKeyRef) assert.equal(env.valueFrom.secretKeyRef.name, `${c.name}-auth`, where);
+                            else assert.deepEqual(env.valueFrom, { fieldRef: { fieldPath: "status.podIP" } }, where);
+                        }
+                    }
+                }
+                // The Secret holds them, as a secret input.
+                assert.ok(isWrappedSecret(secretObject.inputs.stringData), "stringData is secret");
+                const data = unwrap(secretObject.inputs.stringData);
+                assert.equal(data[SECRET_KEYS.password], GIVEN_PASSWORD);
+                assert.equal(data[SECRET_KEYS.adminPassword], MOCK_GENERATED.adminPassword);
+                assert.equal(data[SECRET_KEYS.monitorPassword], MOCK_GENERATED.monitorPassword);
+                assert.ok(data[SECRET_KEYS.redisAuth].split("\n").includes(`masterauth ${MOCK_GENERATED.adminPassword}`));
+                assert.ok(data[SECRET_KEYS.redisAuth].includes(`user ${ADMIN_USER} on #${passwordHash(MOCK_GENERATED.adminPassword)}`));
+                if (c.args.mode === "sentinel") assert.ok(data[SECRET_KEYS.sentinelAuth].split("\n").includes(`sentinel sentinel-pass ${GIVEN_PASSWORD}`));
+                const bootstrap = b.seen.find((r) => r.type.endsWith(`:${c.bootstrap}`))!;
+                assert.ok(isWrappedSecret(bootstrap.inputs.adminPassword), "the bootstrap's admin password is a secret input");
+            });
+
+            it("outputs: stable DNS names, secret password and URL", () => {
+                const o = b.outputs;
+                assert.deepEqual(o.members.map((m: any) => m.address).sort(), memberPods.map(fqdn).sort());
+                assert.ok(o.members.every((m: any) => m.port === 6379));
+                assert.equal(b.secret.password, true);
+                assert.equal(b.secret.connectionUrl, true);
+                assert.equal(o.password, GIVEN_PASSWORD);
+                assert.equal(o.connectionUrl, `redis://default:${GIVEN_PASSWORD}@${o.endpoint}`);
+                for (const key of OUTPUTS.filter((k) => !b.secret[k])) {
+                    for (const s of secretsOf(GIVEN_PASSWORD)) assert.ok(!JSON.stringify(o[key] ?? "").includes(s), `non-secret output ${key} holds a credential`);
+                }
+                const haproxy = `${c.name}-haproxy.${c.namespace}.svc.cluster.local`;
+                if (c.args.mode === "cluster") {
+                    assert.deepEqual(o.clusterNodes, memberPods.map((p) => `${fqdn(p)}:6379`));
+                    assert.equal(o.endpoint, `${fqdn(`${c.name}-s0-0`)}:6379`);
+                    assert.deepEqual(o.proxyAddresses, []);
+                } else {
+                    assert.deepEqual(o.proxyAddresses, [`${haproxy}:6379`]);
+                    assert.equal(o.readEndpoint, `${haproxy}:6380`);
+                    assert.equal(o.endpoint, c.args.loadBalancer ? `${LB_IP}:6379` : `${haproxy}:6379`);
+                }
+                assert.deepEqual(o.sentinelAddresses, c.args.mode === "sentinel" ? [0, 1, 2].map((i) => `${fqdn(`${c.name}-sentinel-${i}`)}:26379`) : []);
+            });
+
+            it("the bootstrap reaches the members' DNS names through the Kubernetes API (access kind kubernetes)", () => {
+                const bootstrap = b.seen.find((r) => r.type.endsWith(`:${c.bootstrap}`))!;
+                assert.deepEqual(bootstrap.inputs.access, { kind: "kubernetes", namespace: c.namespace });
+                assert.deepEqual(bootstrap.inputs.members.map((m: any) => m.address).sort(), memberPods.map(fqdn).sort());
+                if (c.args.mode === "sentinel") {
+                    assert.deepEqual(bootstrap.inputs.sentinels.map((s: any) => s.address), [0, 1, 2].map((i) => fqdn(`${c.name}-sentinel-${i}`)));
+                }
+                assert.ok(typeof bootstrap.inputs.generation === "string" && bootstrap.inputs.generation.length > 0);
+            });
+        });
+    }
+
+    describe("placement", () => {
+        it("cluster with zones: each shard pinned to its planned zones, its members in distinct zones (required), masters spread by pod index", async () => {
+            const b = await build("clus", CASES[0].args, trap);
+            const planned = [["z1", "z2"], ["z2", "z3"], ["z3", "z1"]]; // spread: member i of shard s in zone (s + i) mod 3
+            for (const [s, zones] of planned.entries()) {
+                const spec = named(b, T.statefulSet, `clus-s${s}`).inputs.spec.template.spec;
+                const term = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0];
+                assert.deepEqual(term, { key: ZONE_LABEL, operator: "In", values: zones }, `shard ${s} zones`);
+                const [anti] = spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+                assert.equal(anti.topologyKey, ZONE_LABEL);
+                assert.equal(anti.labelSelector.matchLabels["redis-deployment/shard"], String(s));
+                assert.ok(selects(anti.labelSelector.matchLabels, spec === undefined ? {} : named(b, T.statefulSet, `clus-s${s}`).inputs.spec.template.metadata.labels));
+                const byIndex = spec.topologySpreadConstraints.find((t: any) => t.matchLabelKeys?.includes(POD_INDEX_LABEL));
+                assert.ok(byIndex, "spread by pod index (masters are index 0)");
+                assert.equal(byIndex.topologyKey, ZONE_LABEL);
+                assert.equal(byIndex.whenUnsatisfiable, "DoNotSchedule");
+            }
+        });
+
+        it("colocate-masters: the master pinned to the first zone, the replicas to the others", async () => {
+            const b = await build("sent", CASES[1].args, trap);
+            const zonesOf = (set: string) => named(b, T.statefulSet, set).inputs.spec.template.spec.affinity.nodeAffinity
+                .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values;
+            assert.deepEqual(zonesOf("sent-master"), ["z1"]);
+            assert.deepEqual(zonesOf("sent-replica"), ["z2", "z3"]);
+            assert.deepEqual(zonesOf("sent-sentinel"), ["z1", "z2", "z3"]);
+            const master = named(b, T.statefulSet, "sent-master").inputs.spec.template;
+            const anti = master.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+            const replicaLabels = named(b, T.statefulSet, "sent-replica").inputs.spec.template.metadata.labels;
+            assert.ok(selects(anti.labelSelector.matchLabels, replicaLabels), "the master avoids its replicas' zones");
+            assert.equal(anti.topologyKey, ZONE_LABEL);
+            const members = (await value(b.deployment.members)).map((m) => `${m.name}:${m.zone}`);
+            assert.deepEqual(members, ["sent-s0-m0:z1", "sent-s0-m1:z2", "sent-s0-m2:z3"]);
+        });
+
+        it("spread without zones: no node affinity, soft zone anti-affinity and spread, zone reported as any", async () => {
+            const b = await build("repl", CASES[2].args, trap);
+            for (const set of ofType(b, T.statefulSet)) {
+                const spec = set.inputs.spec.template.spec;
+                assert.equal(spec.affinity.nodeAffinity, undefined, `${set.name}: no zone pinning`);
+                assert.equal(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, undefined);
+                const zoneTerm = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.find((t: any) => t.podAffinityTerm.topologyKey === ZONE_LABEL);
+                assert.ok(zoneTerm, `${set.name}: prefers another zone than its shard's other members`);
+                assert.ok(spec.topologySpreadConstraints.every((t: any) => t.whenUnsatisfiable === "ScheduleAnyway"));
+            }
+            assert.deepEqual([...new Set((await value(b.deployment.members)).map((m) => m.zone))], ["any"]);
+        });
+    });
+
+    describe("HAProxy, load balancer and metrics", () => {
+        it("HAProxy: a Deployment of proxy.count pods, its password from the Secret by secretKeyRef, servers by DNS name", async () => {
+            const b = await build("sent", CASES[1].args, trap);
+            const d = named(b, T.deployment, "sent-haproxy").inputs.spec;
+            assert.equal(d.replicas, 2);
+            const [container] = d.template.spec.containers;
+            assert.deepEqual(container.env, [{ name: HAPROXY_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: "sent-auth", key: SECRET_KEYS.monitorPassword } } }]);
+            const cfg: string = named(b, T.configMap, "sent-haproxy-config").inputs.data["haproxy.cfg"];
+            assert.ok(cfg.includes(`AUTH\\ ${MONITOR_USER}\\ "\${${HAPROXY_PASSWORD_ENV}}"\\r\\n`), "AUTH with the env variable");
+            for (const pod of ["sent-master-0", "sent-replica-0", "sent-replica-1"]) {
+                assert.ok(cfg.includes(` ${pod}.sent-headless.redis-prod.svc.cluster.local:6379`), `server ${pod} by DNS name`);
+            }
+            assert.match(cfg, /^resolvers cluster-dns$/m);
+            assert.match(cfg, /default-server .* resolvers cluster-dns .*init-addr last,libc,none/);
+            const svc = named(b, T.service, "sent-haproxy").inputs.spec;
+            assert.ok(selects(svc.selector, d.template.metadata.labels));
+            assert.deepEqual(svc.ports.map((p: any) => p.port), [6379, 6380]);
+        });
+
+        it("loadBalancer: a LoadBalancer Service over the proxies with the cloud's internal annotations, extra ones and source ranges", async () => {
+            const b = await build("sent", CASES[1].args, trap);
+            const lb = named(b, T.service, "sent-lb").inputs;
+            assert.equal(lb.spec.type, "LoadBalancer");
+            assert.deepEqual(lb.metadata.annotations, { ...INTERNAL_LB_ANNOTATIONS.aws, "example.com/team": "cache" });
+            assert.deepEqual(lb.spec.loadBalancerSourceRanges, ["10.0.0.0/8"]);
+            assert.ok(selects(lb.spec.selector, named(b, T.deployment, "sent-haproxy").inputs.spec.template.metadata.labels));
+            assert.equal(b.outputs.endpoint, `${LB_IP}:6379`);
+
+            const every = await build("lball", { provider: "kubernetes", mode: "replication", maxmemory: "256mb", loadBalancer: true }, trap);
+            assert.deepEqual(named(every, T.service, "lball-lb").inputs.metadata.annotations,
+                { ...INTERNAL_LB_ANNOTATIONS.aws, ...INTERNAL_LB_ANNOTATIONS.gcp, ...INTERNAL_LB_ANNOTATIONS.azure }, "internal on every cloud by default");
+            const pub = await build("lbpub", { provider: "kubernetes", mode: "replication", maxmemory: "256mb", loadBalancer: true, kubernetes: { loadBalancer: { internal: false } } }, trap);
+            assert.deepEqual(named(pub, T.service, "lbpub-lb").inputs.metadata.annotations, {}, "internal: false sets no annotation");
+            const none = await build("nolb", { provider: "kubernetes", mode: "replication", maxmemory: "256mb" }, trap);
+            assert.deepEqual(names(none, T.service).filter((n) => n.endsWith("-lb")), []);
+        });
+
+        it("metrics: a redis_exporter sidecar as rd-monitor, its password by secretKeyRef; none by default", async () => {
+            const b = await build("clus", CASES[0].args, trap);
+            for (const set of ofType(b, T.statefulSet)) {
+                const t = set.inputs.spec.template;
+                const exporter = t.spec.containers.find((x: any) => x.name === "metrics");
+                assert.ok(exporter, `${set.name} has the sidecar`);
+                assert.equal(exporter.image, "oliver006/redis_exporter:v1.62.0");
+                const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e]));
+                assert.deepEqual(env.REDIS_PASSWORD.valueFrom, { secretKeyRef: { name: "clus-auth", key: SECRET_KEYS.monitorPassword } });
+                assert.equal(env.REDIS_USER.value, MONITOR_USER);
+                assert.equal(env.REDIS_ADDR.value, "redis://$(POD_IP):6379");
+                assert.equal(t.metadata.annotations["prometheus.io/port"], "9121");
+            }
+            const plain = await build("repl", CASES[2].args, trap);
+            for (const set of ofType(plain, T.statefulSet)) assert.equal(set.inputs.spec.template.spec.containers.length, 1);
+        });
+
+        it("kubeconfig/context: a provider of its own for the objects, and the bootstrap reads the same file and context", async () => {
+            const b = await build("kc", { provider: "kubernetes", mode: "replication", maxmemory: "256mb", kubernetes: { kubeconfig: "/home/ops/.kube/prod", context: "prod" } }, trap);
+            const [provider] = ofType(b, T.provider);
+            assert.equal(provider.name, "kc-k8s");
+            assert.equal(provider.inputs.kubeconfig, "/home/ops/.kube/prod");
+            assert.equal(provider.inputs.context, "prod");
+            for (const r of b.seen.filter((x) => x.type.startsWith("kubernetes:"))) {
+                assert.ok(r.provider?.includes("pulumi:providers:kubernetes::kc-k8s"), `${r.type} ${r.name} uses it (${r.provider})`);
+            }
+            const bootstrap = b.seen.find((r) => r.type.endsWith(":ReplicationBootstrap"))!;
+            assert.deepEqual(bootstrap.inputs.access, { kind: "kubernetes", namespace: "kc", kubeconfig: "/home/ops/.kube/prod", context: "prod" });
+        });
+    });
+
+    describe("validation of the kubernetes arguments", () => {
+        const base: RedisDeploymentArgs = { provider: "kubernetes", mode: "replication", maxmemory: "1gb" };
+        const bad: { title: string; args: RedisDeploymentArgs; mentions: string[] }[] = [
+            { title: "an invalid storage class", args: { ...base, kubernetes: { storageClass: "Fast_SSD" } }, mentions: ["kubernetes.storageClass", "Fast_SSD"] },
+            { title: "a volume smaller than 2 x maxmemory", args: { ...base, kubernetes: { storageSize: "1Gi" } }, mentions: ["kubernetes.storageSize", "2 x maxmemory"] },
+            { title: "a malformed size", args: { ...base, kubernetes: { storageSize: "20 GB" } }, mentions: ["kubernetes.storageSize", "quantity"] },
+            { title: "a misspelt field", args: { ...base, kubernetes: { storageClas: "gp3" } as never }, mentions: ["kubernetes.storageClas", `did you mean "storageClass"`] },
+            { title: "an invalid namespace", args: { ...base, kubernetes: { namespace: "Redis_Prod" } }, mentions: ["kubernetes.namespace"] },
+            { title: "memory at maxmemory", args: { ...base, kubernetes: { memory: "1Gi" } }, mentions: ["kubernetes.memory", "OOM"] },
+            { title: "an unknown cloud", args: { ...base, loadBalancer: true, kubernetes: { loadBalancer: { cloud: "ibm" as never } } }, mentions: ["kubernetes.loadBalancer.cloud"] },
+            { title: "load balancer options without a load balancer", args: { ...base, kubernetes: { loadBalancer: { internal: true } } }, mentions: ["kubernetes.loadBalancer", "loadBalancer: true"] },
+            { title: "a bad source range", args: { ...base, loadBalancer: true, kubernetes: { loadBalancer: { sourceRanges: ["everyone"] } } }, mentions: ["kubernetes.loadBalancer.sourceRanges[0]"] },
+            { title: "colocate-masters in cluster mode", args: { ...base, mode: "cluster", placement: "colocate-masters" }, mentions: ["placement", "colocate-masters"] },
+            { title: "sentinel storage outside sentinel mode", args: { ...base, kubernetes: { sentinelStorageSize: "1Gi" } }, mentions: ["kubernetes.sentinelStorageSize"] },
+        ];
+        for (const c of bad) {
+            it(`rejects ${c.title} with a RunError naming the field, before any child resource`, async () => {
+                const seen: Seen[] = [];
+                await installMocks(seen);
+                let error: unknown;
+                try {
+                    new RedisDeployment("bad", c.args);
+                } catch (err) {
+                    error = err;
+                }
+                assert.ok(pulumi.RunError.isInstance(error), `a RunError, got ${String(error)}`);
+                for (const m of c.mentions) assert.ok((error as Error).message.includes(m), `message mentions ${m}: ${(error as Error).message}`);
+                await settle();
+                assert.deepEqual(seen.filter((r) => r.type !== COMPONENT).map((r) => `${r.type}::${r.name}`), []);
+            });
+        }
+
+        it("lists every problem in one error", async () => {
+            await installMocks([]);
+            assert.throws(() => new RedisDeployment("bad", { ...base, kubernetes: { storageClass: "A B", cpu: "lots", clusterDomain: "-x" } }),
+                (err: Error) => ["kubernetes.storageClass", "kubernetes.cpu", "kubernetes.clusterDomain"].every((f) => err.message.includes(f)));
+        });
+
+        it("requires maxmemory on Kubernetes (it sizes the pods and volumes)", async () => {
+            await installMocks([]);
+            assert.throws(() => new RedisDeployment("bad", { provider: "kubernetes" }), (err: Error) => pulumi.RunError.isInstance(err) && err.message.includes("maxmemory"));
+        });
+    });
+});
