@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { MaxmemoryPolicy, Mode, Placement, ProviderKind } from "./types";
 import type { KubernetesProviderArgs } from "../providers/kubernetes/args";
+import type { AwsProviderArgs } from "../providers/aws/args";
 
 /**
  * Arguments of a RedisDeployment.
@@ -56,6 +57,8 @@ export interface RedisDeploymentArgs {
     local?: LocalProviderArgs;
     /** Options of the Kubernetes provider (`provider: "kubernetes"`); see providers/kubernetes/args.ts. */
     kubernetes?: KubernetesProviderArgs;
+    /** Options of the AWS provider (`provider: "aws"`); see providers/aws/args.ts. */
+    aws?: AwsProviderArgs;
 }
 
 export interface LocalProviderArgs {

@@ -38,4 +38,6 @@ export interface InfraProvider {
     loadBalancer(ctx: ProviderContext, proxies: NodeHandles<ProxyNode>): pulumi.Output<string> | undefined;
     /** How the bootstrap reaches the members. */
     access(): BootstrapAccess;
+    /** How long the bootstrap waits for members to answer; default 2 minutes (VMs boot and install packages first). */
+    readonly bootstrapTimeoutMs?: number;
 }
