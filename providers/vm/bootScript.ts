@@ -119,6 +119,8 @@ export function renderBootScript(input: BootScriptInput): string {
     const host = placed.host;
     const nodes = nodeTemplates(input);
     const secrets = secretsUsed(nodes.map((n) => n.template));
+    const unreferenced = secrets.filter((k) => !input.secretRefs[k]);
+    if (unreferenced.length > 0) throw new Error(`host ${host.name}: the configs use the ${unreferenced.join(", ")} secret(s), which have no entry in ${hooks.secretStore}`);
     const hashes = placeholderHashes();
     const q = shellQuote;
 

@@ -1,0 +1,339 @@
+// The VM boot script run for real, into a temporary root (RD_ROOT), with the system commands it
+// calls (apt-get, systemctl, sysctl, ip, blkid, mkfs.ext4, mount, chown, aws, curl, ...) replaced
+// by stubs on PATH that log their arguments and play the VM: a disk that is empty until
+// formatted, SSM parameters answered from files. What it writes is then used as is: real
+// redis-server, redis-sentinel and haproxy start on (or check) the configs. Processes run on
+// 127.60-69.x.y and are killed by pid after each test, also on failure.
+import { strict as assert } from "node:assert";
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import type { RedisDeploymentArgs } from "../../components/args";
+import { passwordHash } from "../../components/config/users";
+import { plan } from "../../components/plan";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type TopologyPlan } from "../../components/types";
+import { validateArgs } from "../../components/validate";
+import { awsBootHooks } from "../../providers/aws/boot";
+import { VM_PATHS, renderBootScript } from "../../providers/vm/bootScript";
+import { planHosts, type PlacedHost } from "../../providers/vm/layout";
+import {
+    ProgramRunner, ReplyError, command, infoField, runTcpCheck, tcpCheckSteps, waitForPing, waitUntil, type Program,
+} from "../helpers/realPrograms";
+
+const BLOCK = `127.${60 + crypto.randomInt(0, 10)}`;
+let nextGroup = crypto.randomInt(0, 200);
+const REGION = "eu-central-1";
+const PREFIX = "/redis-deployment/itest";
+const REFS = { password: `${PREFIX}/password`, adminPassword: `${PREFIX}/admin-password`, monitorPassword: `${PREFIX}/monitor-password` };
+const hex = () => crypto.randomBytes(20).toString("hex");
+
+/** Stubs for every system command the script runs; each logs "name args" to $RD_STUB_LOG. */
+const STUBS: Record<string, string> = {
+    "apt-get": "exit 0",
+    "dpkg-query": "exit 1",
+    systemctl: "exit 0",
+    sysctl: "exit 0",
+    chown: "exit 0",
+    mount: "exit 0",
+    resize2fs: "exit 0",
+    mountpoint: "exit 1",
+    ip: `case "$*" in
+  "-o -4 route show to default") echo "default via 10.0.0.1 dev eth0 proto dhcp src 10.0.0.5 metric 100" ;;
+  "-o -4 addr show dev eth0") cat "$RD_STUB_DIR/addresses" 2>/dev/null || true ;;
+esac`,
+    // A disk is "formatted" once it holds the marker mkfs.ext4 writes.
+    blkid: `dev=\${*: -1}
+if [ -n "\${RD_STUB_FSTYPE:-}" ]; then echo "$RD_STUB_FSTYPE"; exit 0; fi
+if grep -q RD-TEST-EXT4 "$dev" 2>/dev/null; then echo ext4; exit 0; fi
+exit 2`,
+    "mkfs.ext4": `echo RD-TEST-EXT4 >> "\${*: -1}"`,
+    // SSM: the value of --name from $RD_STUB_DIR/ssm/<name with / as _>.
+    aws: `name=''
+while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done
+file="$RD_STUB_DIR/ssm/$(printf '%s' "$name" | tr / _)"
+if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound): $name" >&2; exit 254; fi`,
+    // IMDS: a token, then the user data from $RD_STUB_DIR/user-data.
+    curl: `case "$*" in *api/token*) echo token ;; *user-data*) cat "$RD_STUB_DIR/user-data" ;; *) exit 22 ;; esac`,
+};
+
+interface Vm {
+    host: PlacedHost;
+    script: string;
+    root: string;
+    stubs: string;
+    scriptFile: string;
+}
+
+interface RunResult {
+    status: number | null;
+    stderr: string;
+    log: string[];
+}
+
+describe("VM boot script, run into a temporary root", function () {
+    this.timeout(120000);
+    const runner = new ProgramRunner();
+    let credentials: Credentials;
+    let work: string;
+
+    beforeEach(() => {
+        credentials = { password: `app-${hex()}`, adminPassword: `adm-${hex()}`, monitorPassword: `mon-${hex()}` };
+        work = runner.tempDir("bootscript");
+    });
+    afterEach(async () => {
+        await runner.cleanup();
+    });
+
+    /** Renders every host's script for `args`, nodes on 127.6x.<group>.<10+n>. */
+    function render(args: RedisDeploymentArgs, name = "itest"): { plan: TopologyPlan; vms: Vm[] } {
+        const p = plan(validateArgs(name, { provider: "aws", zones: ["a", "b", "c"], maxmemory: "64mb", ...args }));
+        const group = nextGroup++ % 250;
+        let n = 10;
+        const placed: PlacedHost[] = planHosts(p).map((host) => {
+            const nodes = [...host.members, ...host.sentinels, ...host.proxies].map((x) => x.name);
+            return {
+                host, subnet: { id: "subnet-test", zone: host.zone, cidr: "127.0.0.0/8" }, hostAddress: `${BLOCK}.${group}.${n++}`,
+                nodeAddresses: Object.fromEntries(nodes.map((x) => [x, `${BLOCK}.${group}.${n++}`])),
+            };
+        });
+        const allMembers: AddressedMember[] = p.members.map((m) => ({ ...m, address: placed.find((h) => h.nodeAddresses[m.name])!.nodeAddresses[m.name] }));
+        const vms = placed.map((host) => {
+            const script = renderBootScript({
+                plan: p, placed: host, allMembers, secretRefs: REFS, hooks: awsBootHooks(REGION),
+                disks: Object.fromEntries(host.host.members.map((m) => [m.name, [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${m.name}`, "/dev/xvdf"]])),
+            });
+            const dir = path.join(work, host.host.name);
+            const root = path.join(dir, "root");
+            const stubs = path.join(dir, "stubs");
+            for (const d of [root, stubs, path.join(stubs, "ssm"), path.join(root, "dev/disk/by-id"), path.join(root, "sys/kernel/mm/transparent_hugepage")]) fs.mkdirSync(d, { recursive: true });
+            for (const [cmd, body] of Object.entries(STUBS)) {
+                fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
+            }
+            for (const [key, ref] of Object.entries(REFS)) fs.writeFileSync(path.join(stubs, "ssm", ref.replace(/\//g, "_")), credentials[key as keyof Credentials]);
+            for (const m of host.host.members) fs.writeFileSync(path.join(root, `dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${m.name}`), "");
+            for (const f of ["enabled", "defrag"]) fs.writeFileSync(path.join(root, "sys/kernel/mm/transparent_hugepage", f), "[always] madvise never\n");
+            const scriptFile = path.join(dir, "user-data.sh");
+            fs.writeFileSync(scriptFile, script, { mode: 0o700 });
+            return { host, script, root, stubs, scriptFile };
+        });
+        return { plan: p, vms };
+    }
+
+    /** Runs a script the way cloud-init would (as a file), with the stubs first on PATH. */
+    function boot(vm: Vm, options: { file?: string; args?: string[]; env?: Record<string, string> } = {}): RunResult {
+        const logFile = path.join(vm.stubs, "log");
+        fs.writeFileSync(logFile, "");
+        const result = spawnSync("bash", [options.file ?? vm.scriptFile, ...(options.args ?? [])], {
+            encoding: "utf8",
+            timeout: 60000,
+            env: {
+                ...process.env, PATH: `${vm.stubs}:${process.env.PATH}`, RD_ROOT: vm.root, RD_STUB_LOG: logFile, RD_STUB_DIR: vm.stubs,
+                RD_SECRET_ATTEMPTS: "1", RD_DISK_TIMEOUT: "4", ...options.env,
+            },
+        });
+        return { status: result.status, stderr: result.stderr, log: fs.readFileSync(logFile, "utf8").split("\n").filter(Boolean) };
+    }
+
+    const vmOf = (vms: Vm[], node: string) => vms.find((v) => v.host.nodeAddresses[node] !== undefined)!;
+    const addressOf = (vms: Vm[], node: string) => vmOf(vms, node).host.nodeAddresses[node];
+    const memberConf = (vm: Vm, member: string) => path.join(vm.root, VM_PATHS.data, member, "redis.conf");
+    const admin = () => ({ user: ADMIN_USER, password: credentials.adminPassword });
+
+    function startRedis(vm: Vm, member: string, extra: string[] = []): Program {
+        return runner.start(member, "redis-server", [memberConf(vm, member), ...extra]);
+    }
+
+    it("sentinel 1+1: prepares each VM and writes configs that redis-server, redis-sentinel and haproxy accept", async () => {
+        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
+        const master = "itest-s0-m0";
+        const replica = "itest-s0-m1";
+        const results = new Map(vms.map((vm) => [vm.host.host.name, boot(vm)]));
+        for (const [host, r] of results) assert.equal(r.status, 0, `${host} failed:\n${r.stderr}`);
+
+        // The host preparation, as the stubs saw it.
+        const m0 = vmOf(vms, master);
+        const log = results.get(master)!.log;
+        const sysctlFile = path.join(m0.root, "etc/sysctl.d/60-redis-deployment.conf");
+        assert.match(fs.readFileSync(sysctlFile, "utf8"), /net\.core\.somaxconn = 1024\nnet\.ipv4\.tcp_max_syn_backlog = 1024\nvm\.overcommit_memory = 1\n/);
+        assert.ok(log.includes(`sysctl -q -p ${sysctlFile}`));
+        for (const f of ["enabled", "defrag"]) assert.equal(fs.readFileSync(path.join(m0.root, "sys/kernel/mm/transparent_hugepage", f), "utf8"), "never\n");
+        assert.ok(log.includes(`ip addr add ${addressOf(vms, master)}/32 dev eth0`), log.join("\n"));
+        assert.ok(log.includes("apt-get -q install -y --no-install-recommends redis-server awscli curl"));
+        assert.ok(!fs.existsSync(path.join(m0.root, "usr/sbin/policy-rc.d")), "policy-rc.d removed after the install");
+        assert.ok(log.includes("systemctl mask --now redis-server.service"));
+        const device = path.join(m0.root, `dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${master}`);
+        assert.ok(log.includes(`mkfs.ext4 -q -m 0 -L rd-data ${device}`), "the empty disk is formatted");
+        assert.ok(log.includes(`mount -t ext4 -o noatime ${device} ${path.join(m0.root, VM_PATHS.data, master)}`));
+        assert.ok(log.indexOf(`mkfs.ext4 -q -m 0 -L rd-data ${device}`) < log.indexOf(`systemctl start redis-deployment-${master}.service`));
+        assert.deepEqual(log.filter((l) => l.startsWith("aws ")).map((l) => /--name (\S+)/.exec(l)![1]), [REFS.password, REFS.adminPassword, REFS.monitorPassword]);
+        assert.ok(log.every((l) => !l.includes(credentials.password) && !l.includes(credentials.adminPassword)), "no secret on a command line");
+
+        // Units and the boot service.
+        const unit = fs.readFileSync(path.join(m0.root, `etc/systemd/system/redis-deployment-${master}.service`), "utf8");
+        assert.match(unit, new RegExp(`^ExecStart=/usr/bin/redis-server /var/lib/redis-deployment/${master}/redis.conf$`, "m"));
+        assert.match(unit, /^User=redis$/m);
+        assert.match(unit, /^Restart=always$/m);
+        assert.ok(fs.readFileSync(path.join(m0.root, "etc/systemd/system/redis-deployment-boot.service"), "utf8").includes("ExecStart=/bin/bash /usr/local/sbin/redis-deployment-boot --refresh"));
+        assert.ok(log.includes("systemctl enable redis-deployment-boot.service"));
+        assert.equal(fs.readFileSync(path.join(m0.root, VM_PATHS.self), "utf8"), m0.script, "the boot script installed itself");
+        const sentinelVm = vmOf(vms, "itest-sentinel0");
+        assert.match(fs.readFileSync(path.join(sentinelVm.root, "etc/systemd/system/redis-deployment-itest-sentinel0.service"), "utf8"), /^ExecStart=\/usr\/bin\/redis-sentinel \/var\/lib\/redis-deployment\/itest-sentinel0\/sentinel.conf$/m);
+        assert.deepEqual(results.get("itest-sentinel0")!.log.filter((l) => l.startsWith("aws ")).length, 1, "a sentinel reads only the application password");
+
+        // The configs: secrets in place, mode 0640, no placeholder left.
+        const conf = fs.readFileSync(memberConf(m0, master), "utf8");
+        assert.equal(fs.statSync(memberConf(m0, master)).mode & 0o777, 0o640);
+        assert.ok(!conf.includes("@@RD_"), "no placeholder left");
+        assert.ok(conf.includes(`masterauth ${credentials.adminPassword}\n`));
+        assert.ok(conf.includes(`user default on #${passwordHash(credentials.password)} `));
+        assert.ok(conf.includes(`dir ${path.join(m0.root, VM_PATHS.data, master)}\n`));
+        assert.ok(!conf.includes("replicaof"), "the master replicates nobody");
+        assert.ok(fs.readFileSync(memberConf(vmOf(vms, replica), replica), "utf8").includes(`replicaof ${addressOf(vms, master)} 6379\n`), "a new replica follows the planned master");
+
+        // Real programs on what was written.
+        const m = startRedis(m0, master);
+        await waitForPing(m, addressOf(vms, master), 6379, admin());
+        assert.equal(await command(addressOf(vms, master), 6379, { password: credentials.password }, ["PING"]), "PONG", "the application password works");
+        const denied = await command(addressOf(vms, master), 6379, { user: MONITOR_USER, password: credentials.monitorPassword }, ["GET", "x"]);
+        assert.ok(denied instanceof ReplyError && denied.message.startsWith("NOPERM"), "the monitor user may not read data");
+        const r = startRedis(vmOf(vms, replica), replica);
+        await waitForPing(r, addressOf(vms, replica), 6379, admin());
+        await waitUntil("the replica's link to the master", async () =>
+            infoField(await command(addressOf(vms, replica), 6379, admin(), ["INFO", "replication"]), "master_link_status") === "up");
+
+        const sentinelConf = path.join(sentinelVm.root, VM_PATHS.data, "itest-sentinel0", "sentinel.conf");
+        const s = runner.start("sentinel", "redis-server", [sentinelConf, "--sentinel"]);
+        await waitForPing(s, addressOf(vms, "itest-sentinel0"), 26379, { password: credentials.password });
+
+        const proxyVm = vmOf(vms, "itest-proxy0");
+        const cfg = path.join(proxyVm.root, VM_PATHS.etc, "itest-proxy0", "haproxy.cfg");
+        const check = spawnSync("haproxy", ["-c", "-f", cfg], { encoding: "utf8" });
+        assert.equal(check.status, 0, `haproxy -c: ${check.stdout}${check.stderr}`);
+        // Its health check logs in with the real monitor password and finds the master.
+        const steps = tcpCheckSteps(fs.readFileSync(cfg, "utf8"), "redis_master");
+        assert.equal((await runTcpCheck(steps, addressOf(vms, master), 6379)).ok, true, "the master passes the write backend's check");
+        assert.equal((await runTcpCheck(steps, addressOf(vms, replica), 6379)).ok, false, "the replica does not");
+    });
+
+    it("at a later boot: formats nothing, keeps the role Redis wrote (after a failover) and the Sentinel's own state", async () => {
+        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
+        const [master, replica] = ["itest-s0-m0", "itest-s0-m1"];
+        for (const vm of vms) assert.equal(boot(vm).status, 0);
+        const m = startRedis(vmOf(vms, master), master);
+        const r = startRedis(vmOf(vms, replica), replica);
+        await waitForPing(m, addressOf(vms, master), 6379, admin());
+        await waitForPing(r, addressOf(vms, replica), 6379, admin());
+        // A failover: the replica is master now, the old master its replica; both persist it.
+        assert.equal(await command(addressOf(vms, replica), 6379, admin(), ["REPLICAOF", "NO", "ONE"]), "OK");
+        assert.equal(await command(addressOf(vms, master), 6379, admin(), ["REPLICAOF", addressOf(vms, replica), "6379"]), "OK");
+        for (const n of [master, replica]) assert.equal(await command(addressOf(vms, n), 6379, admin(), ["CONFIG", "REWRITE"]), "OK");
+        const sentinelVm = vmOf(vms, "itest-sentinel0");
+        const sentinelConf = path.join(sentinelVm.root, VM_PATHS.data, "itest-sentinel0", "sentinel.conf");
+        fs.appendFileSync(sentinelConf, "# state written by sentinel\n");
+
+        const again = new Map(vms.map((vm) => [vm.host.host.name, boot(vm)]));
+        for (const [host, res] of again) assert.equal(res.status, 0, `${host}: ${res.stderr}`);
+        assert.ok(!again.get(master)!.log.some((l) => l.startsWith("mkfs")), "a formatted disk is never formatted again");
+        const oldMaster = fs.readFileSync(memberConf(vmOf(vms, master), master), "utf8");
+        assert.ok(oldMaster.includes(`\nreplicaof ${addressOf(vms, replica)} 6379\n`), "the old master stays a replica");
+        assert.ok(!fs.readFileSync(memberConf(vmOf(vms, replica), replica), "utf8").includes("replicaof"), "the new master is not sent back to the planned one");
+        assert.ok(fs.readFileSync(sentinelConf, "utf8").endsWith("# state written by sentinel\n"), "sentinel.conf is Sentinel's");
+        // Restarted on the rewritten config, the old master comes back as a replica.
+        for (const p of [m, r]) process.kill(p.pid, "SIGKILL");
+        await waitUntil("both members to exit", async () => m.exited() && r.exited());
+        const again0 = startRedis(vmOf(vms, master), master);
+        await waitForPing(again0, addressOf(vms, master), 6379, admin());
+        assert.equal(infoField(await command(addressOf(vms, master), 6379, admin(), ["INFO", "replication"]), "role"), "slave");
+    });
+
+    it("cluster: a member's config starts a cluster node announcing its own address", async () => {
+        const { vms } = render({ mode: "cluster", shards: 3, replicasPerShard: 0 });
+        const vm = vms[0];
+        const member = vm.host.host.members[0].name;
+        const res = boot(vm);
+        assert.equal(res.status, 0, res.stderr);
+        const p = startRedis(vm, member);
+        const address = addressOf(vms, member);
+        await waitForPing(p, address, 6379, admin());
+        const info = await command(address, 6379, admin(), ["CLUSTER", "INFO"]);
+        assert.equal(infoField(info, "cluster_state"), "fail", "a fresh node, no slots yet");
+        assert.equal(await command(address, 6379, admin(), ["CONFIG", "GET", "cluster-announce-ip"]).then((x) => (x as string[])[1]), address);
+        assert.ok(fs.existsSync(path.join(vm.root, VM_PATHS.data, member, "nodes.conf")), "nodes.conf on the member's disk");
+    });
+
+    it("replication without persistence: a master that stopped is not started again empty", async () => {
+        const { vms } = render({ mode: "replication", persistence: { aof: false, rdb: false } });
+        const vm = vmOf(vms, "itest-s0-m0");
+        const first = boot(vm);
+        assert.equal(first.status, 0, first.stderr);
+        assert.ok(first.log.includes("systemctl start redis-deployment-itest-s0-m0.service"), "first boot starts it");
+        assert.match(fs.readFileSync(path.join(vm.root, "etc/systemd/system/redis-deployment-itest-s0-m0.service"), "utf8"), /^Restart=no$/m);
+        const second = boot(vm);
+        assert.equal(second.status, 0, second.stderr);
+        assert.ok(!second.log.includes("systemctl start redis-deployment-itest-s0-m0.service"), "a later boot leaves the empty master stopped");
+        assert.match(second.stderr, /itest-s0-m0: NOT started/);
+        // A member that was a replica comes back (as a replica).
+        const replicaVm = vmOf(vms, "itest-s0-m1");
+        assert.equal(boot(replicaVm).status, 0);
+        const again = boot(replicaVm);
+        assert.ok(again.log.includes("systemctl start redis-deployment-itest-s0-m1.service"), again.stderr);
+    });
+
+    it("fails, writing no config, when a secret can not be read or is malformed", () => {
+        const { vms } = render({ mode: "standalone" });
+        const vm = vms[0];
+        fs.rmSync(path.join(vm.stubs, "ssm", REFS.adminPassword.replace(/\//g, "_")));
+        const missing = boot(vm);
+        assert.notEqual(missing.status, 0);
+        assert.match(missing.stderr, /could not read the adminPassword secret \/redis-deployment\/itest\/admin-password from AWS SSM Parameter Store/);
+        assert.ok(!fs.existsSync(memberConf(vm, "itest-s0-m0")), "no config without its secrets");
+        assert.ok(!missing.log.some((l) => l.startsWith("systemctl start")));
+
+        fs.writeFileSync(path.join(vm.stubs, "ssm", REFS.adminPassword.replace(/\//g, "_")), "has a space");
+        const malformed = boot(vm);
+        assert.notEqual(malformed.status, 0);
+        assert.match(malformed.stderr, /the adminPassword secret .* holds whitespace/);
+        assert.ok(!fs.existsSync(memberConf(vm, "itest-s0-m0")));
+    });
+
+    it("never formats a disk that holds another filesystem, and fails when the disk does not appear", () => {
+        const { vms } = render({ mode: "standalone" });
+        const vm = vms[0];
+        const other = boot(vm, { env: { RD_STUB_FSTYPE: "xfs" } });
+        assert.notEqual(other.status, 0);
+        assert.match(other.stderr, /holds 'xfs', not an ext4 filesystem; leaving it alone/);
+        assert.ok(!other.log.some((l) => l.startsWith("mkfs")), "no mkfs");
+        fs.rmSync(path.join(vm.root, "dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_volitest-s0-m0"));
+        const absent = boot(vm, { env: { RD_DISK_TIMEOUT: "0" } });
+        assert.notEqual(absent.status, 0);
+        assert.match(absent.stderr, /the data disk of itest-s0-m0 did not appear/);
+    });
+
+    it("at boot with --refresh, runs the VM's current user data when it changed (gzip too), else itself", async () => {
+        const v1 = render({ mode: "standalone", maxmemory: "64mb" }, "itest").vms[0];
+        assert.equal(boot(v1).status, 0);
+        const installed = path.join(v1.root, VM_PATHS.self);
+        // Unchanged user data: runs as installed.
+        fs.writeFileSync(path.join(v1.stubs, "user-data"), v1.script);
+        const same = boot(v1, { file: installed, args: ["--refresh"] });
+        assert.equal(same.status, 0, same.stderr);
+        assert.ok(!same.stderr.includes("the user data changed"));
+        // New user data (maxmemory changed), gzip-compressed as large user data is sent.
+        const v2script = v1.script.replace(/maxmemory 67108864/g, "maxmemory 134217728");
+        assert.notEqual(v2script, v1.script);
+        fs.writeFileSync(path.join(v1.stubs, "user-data"), zlib.gzipSync(v2script));
+        const changed = boot(v1, { file: installed, args: ["--refresh"] });
+        assert.equal(changed.status, 0, changed.stderr);
+        assert.match(changed.stderr, /the user data changed: installing and running it/);
+        assert.equal(fs.readFileSync(installed, "utf8"), v2script);
+        assert.match(fs.readFileSync(memberConf(v1, "itest-s0-m0"), "utf8"), /^maxmemory 134217728$/m);
+        // User data of another host is not run.
+        fs.writeFileSync(path.join(v1.stubs, "user-data"), v2script.replace("readonly RD_HOST=itest-s0-m0", "readonly RD_HOST=other"));
+        const foreign = boot(v1, { file: installed, args: ["--refresh"] });
+        assert.equal(foreign.status, 0);
+        assert.equal(fs.readFileSync(installed, "utf8"), v2script, "kept");
+    });
+});
