@@ -394,7 +394,16 @@ export class AwsProvider implements InfraProvider {
         const nics = this.hostsOf("member").map((h) => this.createInterface(ctx, f, h));
         const all = this.addressed(nics, ctx.plan.members) as pulumi.Output<AddressedMember[]>;
         this.memberAddresses = all;
-        const created = nics.map((nic) => this.createHost(ctx, f, nic, this.options.instanceType, all));
+        // A member's boot script refers only to its shard's master (a new replica follows it;
+        // none in cluster mode): depending on every member's address would make each of N
+        // instances depend on N interfaces (quadratic state and memory for large clusters).
+        const nicOf = new Map(nics.flatMap((nic) => nic.host.members.map((m) => [m.name, nic] as const)));
+        const created = nics.map((nic) => {
+            const masters = ctx.plan.args.mode === "cluster" ? [] : ctx.plan.members.filter((m) =>
+                m.role === "master" && nic.host.members.some((r) => r.role === "replica" && r.shard === m.shard));
+            const peers = this.addressed(masters.map((m) => nicOf.get(m.name)!), masters) as pulumi.Output<AddressedMember[]>;
+            return this.createHost(ctx, f, nic, this.options.instanceType, peers);
+        });
         return this.handles(f, all, created);
     }
 
@@ -402,8 +411,8 @@ export class AwsProvider implements InfraProvider {
         const f = this.foundation(ctx);
         const nics = this.hostsOf("sentinel").map((h) => this.createInterface(ctx, f, h));
         const all = this.addressed(nics, ctx.plan.sentinels) as pulumi.Output<AddressedNode[]>;
-        const members = this.memberAddresses ?? pulumi.output([] as AddressedMember[]);
-        const created = nics.map((nic) => this.createHost(ctx, f, nic, this.options.sentinelInstanceType, members));
+        // sentinel.conf names no member (the bootstrap tells the sentinels the master).
+        const created = nics.map((nic) => this.createHost(ctx, f, nic, this.options.sentinelInstanceType, pulumi.output([] as AddressedMember[])));
         return this.handles(f, all, created);
     }
 

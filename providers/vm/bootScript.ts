@@ -51,7 +51,11 @@ export interface BootScriptInput {
     plan: TopologyPlan;
     /** The VM, its subnet and its nodes' addresses. */
     placed: PlacedHost;
-    /** Every member with its address (HAProxy's config lists them all; replicas find their planned master). */
+    /**
+     * The members this host's configs refer to, with their addresses: all of them for a proxy
+     * (haproxy.cfg lists every member), the shard's master for a host with replicas in
+     * replication and sentinel mode (a new replica follows it), none otherwise.
+     */
     allMembers: AddressedMember[];
     /** Member name -> device paths of its data disk, most stable first; the first that exists is used. */
     disks: Record<string, string[]>;

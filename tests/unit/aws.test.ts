@@ -427,6 +427,26 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
         });
     });
 
+    describe("dependencies stay linear in the number of members", () => {
+        it("a member's instance depends on its own ENI and, outside cluster mode, its shard master's: never on every member", async () => {
+            await rec.install();
+            await deploy("fan", base({ mode: "cluster", shards: 3, replicasPerShard: 1 }));
+            for (const i of rec.ofType(T.instance)) {
+                const enis = rec.dependencies(T.instance, i.name).filter((u) => u.includes(T.eni));
+                assert.deepEqual(enis, [urnOf(T.eni, `${i.name}-eni`)], `${i.name}: only its own ENI`);
+            }
+            await rec.install();
+            await deploy("fan", base({ mode: "sentinel", replicasPerShard: 2 }));
+            for (const i of rec.ofType(T.instance).filter((x) => /-s0-m\d$/.test(x.name))) {
+                const enis = rec.dependencies(T.instance, i.name).filter((u) => u.includes(T.eni)).sort();
+                const expected = [...new Set([`${i.name}-eni`, "fan-s0-m0-eni"])].map((n) => urnOf(T.eni, n)).sort();
+                assert.deepEqual(enis, expected, `${i.name}: its ENI and the master's`);
+            }
+            const proxyEnis = rec.dependencies(T.instance, "fan-proxy0").filter((u) => u.includes(T.eni));
+            assert.equal(proxyEnis.length, 4, "a proxy lists every member (3) plus its own ENI");
+        });
+    });
+
     describe("an instance change keeps ENIs and volumes", () => {
         it("instances are replaced delete-first and ignore newer AMIs; ENIs and volumes never depend on an instance; attachments do", async () => {
             await rec.install();
