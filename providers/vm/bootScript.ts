@@ -263,15 +263,17 @@ rd_thp() {
 
 # rd_addresses ADDRESS...: adds each node address to the interface of the default route.
 rd_addresses() {
-    local dev='' address i
+    local dev='' address current i
     for ((i = 0; i < 60; i++)); do
-        dev=$(ip -o -4 route show to default | awk '{ print $5; exit }')
+        dev=$(ip -o -4 route show to default | awk 'NR == 1 { print $5 }')
         if [[ -n $dev ]]; then break; fi
         sleep 2
     done
     [[ -n $dev ]] || rd_fail "no default route: can not tell which interface carries the node addresses"
     for address in "$@"; do
-        if ! ip -o -4 addr show dev "$dev" | grep -qF " $address/"; then
+        # Read first, then match: grep -q closing a pipe early could fail the pipeline.
+        current=$(ip -o -4 addr show dev "$dev")
+        if [[ $current != *" $address/"* ]]; then
             ip addr add "$address/32" dev "$dev"
             rd_log "added $address/32 to $dev"
         fi

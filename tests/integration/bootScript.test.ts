@@ -234,7 +234,12 @@ describe("VM boot script, run into a temporary root", function () {
         const sentinelConf = path.join(sentinelVm.root, VM_PATHS.data, "itest-sentinel0", "sentinel.conf");
         fs.appendFileSync(sentinelConf, "# state written by sentinel\n");
 
+        // The interface already has the member's address (a re-run in the same boot): not added twice.
+        const m0vm = vmOf(vms, master);
+        fs.writeFileSync(path.join(m0vm.stubs, "addresses"), `2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\n2: eth0    inet ${addressOf(vms, master)}/32 scope global eth0\n`);
         const again = new Map(vms.map((vm) => [vm.host.host.name, boot(vm)]));
+        assert.ok(!again.get(master)!.log.some((l) => l.startsWith("ip addr add")), "an address already there is not added again");
+        assert.ok(again.get(replica)!.log.includes(`ip addr add ${addressOf(vms, replica)}/32 dev eth0`), "(the check sees additions)");
         for (const [host, res] of again) assert.equal(res.status, 0, `${host}: ${res.stderr}`);
         assert.ok(!again.get(master)!.log.some((l) => l.startsWith("mkfs")), "a formatted disk is never formatted again");
         const oldMaster = fs.readFileSync(memberConf(vmOf(vms, master), master), "utf8");

@@ -497,6 +497,28 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
         });
     });
 
+    describe("an AMI given explicitly", () => {
+        it("is used without a lookup, and changing it changes only the instances (replaced delete-first), not ENIs or volumes", async () => {
+            const snapshot = () => Object.fromEntries(rec.seen.filter((r) => r.type.startsWith("aws:"))
+                .map((r) => [`${r.type}::${r.name}`, JSON.stringify(unwrap(r.inputs))]));
+            await rec.install();
+            await deploy("pinned", base({ mode: "replication" }, { ami: "ami-0aaaaaaaaaaaaaaa1" }));
+            assert.deepEqual(rec.calls.filter((c) => c.token === "aws:ec2/getAmi:getAmi"), [], "no lookup");
+            for (const i of rec.ofType(T.instance)) {
+                assert.equal(i.inputs.ami, "ami-0aaaaaaaaaaaaaaa1");
+                assert.deepEqual(rec.registration(T.instance, i.name).ignoreChanges, [], `${i.name}: a changed aws.ami is applied`);
+                assert.equal(rec.registration(T.instance, i.name).deleteBeforeReplace, true);
+            }
+            const before = snapshot();
+            await rec.install();
+            await deploy("pinned", base({ mode: "replication" }, { ami: "ami-0aaaaaaaaaaaaaaa2" }));
+            const after = snapshot();
+            const changed = Object.keys(after).filter((k) => after[k] !== before[k]).sort();
+            assert.deepEqual(changed, rec.ofType(T.instance).map((i) => `${T.instance}::${i.name}`).sort());
+            for (const k of changed) assert.deepEqual({ ...JSON.parse(before[k]), ami: 0 }, { ...JSON.parse(after[k]), ami: 0 }, `${k}: only the AMI`);
+        });
+    });
+
     describe("colocate-masters", () => {
         it("puts every master in the first zone and the replicas in the others", async () => {
             await rec.install();
