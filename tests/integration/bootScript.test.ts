@@ -183,6 +183,16 @@ describe("VM boot script, run into a temporary root", function () {
         assert.match(fs.readFileSync(path.join(sentinelVm.root, "etc/systemd/system/redis-deployment-itest-sentinel0.service"), "utf8"), /^ExecStart=\/usr\/bin\/redis-sentinel \/var\/lib\/redis-deployment\/itest-sentinel0\/sentinel.conf$/m);
         assert.deepEqual(results.get("itest-sentinel0")!.log.filter((l) => l.startsWith("aws ")).length, 1, "a sentinel reads only the application password");
 
+        // Every unit file is one systemd accepts (systemd-analyze verify reports unknown or bad settings).
+        for (const vm of vms) {
+            const dir = path.join(vm.root, "etc/systemd/system");
+            const units = fs.readdirSync(dir).filter((f) => f.endsWith(".service"));
+            assert.equal(units.length, 2, `${vm.host.host.name}: its node's unit and the boot unit`);
+            const verify = spawnSync("systemd-analyze", ["verify", ...units.map((u) => path.join(dir, u))], { encoding: "utf8" });
+            assert.equal(verify.status, 0, verify.stderr);
+            assert.equal(verify.stderr.trim(), "", `${vm.host.host.name}: systemd-analyze verify:\n${verify.stderr}`);
+        }
+
         // The configs: secrets in place, mode 0640, no placeholder left.
         const conf = fs.readFileSync(memberConf(m0, master), "utf8");
         assert.equal(fs.statSync(memberConf(m0, master)).mode & 0o777, 0o640);
