@@ -32,6 +32,8 @@ export interface ClusterNodeLine {
     flags: string[];
     masterId?: string;
     linkState: string;
+    /** The config epoch of the node (of its master, for a replica): the higher one wins a slot. */
+    configEpoch: number;
     /** Slots this node serves; importing/migrating markers are left out. */
     slots: { start: number; end: number }[];
 }
@@ -49,6 +51,7 @@ export function parseClusterNodes(text: string): ClusterNodeLine[] {
             flags: parts[2].split(","),
             masterId: parts[3] === "-" ? undefined : parts[3],
             linkState: parts[7],
+            configEpoch: Number(parts[6]),
             slots,
         };
     });
@@ -79,11 +82,81 @@ async function nodesView(client: Redis): Promise<ClusterNodeLine[]> {
     return parseClusterNodes(String(await client.call("CLUSTER", "NODES")));
 }
 
+/** What one node says about itself and about the others, read in one round trip. */
+interface NodeState {
+    self: ClusterNodeLine;
+    view: ClusterNodeLine[];
+    clusterState: string;
+    /** INFO replication's master_link_status (replicas only). */
+    linkStatus?: string;
+}
+
+async function readState(client: Redis): Promise<NodeState> {
+    const [nodes, info, replication] = await Promise.all([
+        client.call("CLUSTER", "NODES"), client.call("CLUSTER", "INFO"), client.call("INFO", "replication"),
+    ]);
+    const view = parseClusterNodes(String(nodes));
+    return {
+        self: view.find((l) => l.flags.includes("myself"))!,
+        view,
+        clusterState: parseInfo(String(info)).cluster_state,
+        linkStatus: parseInfo(String(replication)).master_link_status,
+    };
+}
+
+/** Whether `seen` (a peer's line about a node) matches `truth` (the node's own line): role, master and slots. */
+function viewMatches(seen: ClusterNodeLine | undefined, truth: ClusterNodeLine): boolean {
+    if (!seen || seen.flags.includes("handshake") || seen.flags.includes("noaddr")) return false;
+    const role = (l: ClusterNodeLine) => (l.flags.includes("master") ? "master" : l.flags.includes("slave") ? "slave" : "?");
+    const ranges = (l: ClusterNodeLine) => l.slots.map((r) => `${r.start}-${r.end}`).join(",");
+    return role(seen) === role(truth) && (seen.masterId ?? "") === (truth.masterId ?? "") && ranges(seen) === ranges(truth);
+}
+
+/** Why the cluster is not formed yet (undefined when it is), from every node's state. */
+function disagreement(
+    inputs: ClusterInputs,
+    masters: BootstrapMember[],
+    masterOf: Map<BootstrapMember, BootstrapMember>,
+    states: Map<BootstrapMember, NodeState>,
+): string | undefined {
+    const id = (m: BootstrapMember) => states.get(m)!.self.id;
+    let reference: string | undefined;
+    for (const m of inputs.members) {
+        const s = states.get(m)!;
+        if (s.clusterState !== "ok") return `${m.name}: cluster_state:${s.clusterState}`;
+        const stale = inputs.members.filter((o) => o !== m && !viewMatches(s.view.find((l) => l.id === id(o)), states.get(o)!.self));
+        if (stale.length > 0) return `${m.name} does not know ${stale.length} node(s) as they are now (e.g. ${stale[0].name})`;
+        const map = slotMap(s.view);
+        if (reference === undefined) reference = map;
+        else if (map !== reference) return `${m.name} has a different slot map`;
+        for (const [i, master] of masters.entries()) {
+            const expected = inputs.members.filter((x) => x.shard === inputs.shards[i].index).length - 1;
+            const replicas = s.view.filter((l) => l.masterId === id(master) && !l.flags.includes("fail")).length;
+            if (replicas < expected) return `${m.name} sees ${replicas}/${expected} replica(s) of ${master.name}`;
+        }
+        if (masterOf.has(m) && s.linkStatus !== "up") return `${m.name}: master_link_status:${s.linkStatus}`;
+    }
+    return undefined;
+}
+
 /**
- * Forms the cluster, or finishes one a crashed run left half-formed: MEET every node, give
- * each shard's master the slots of its range that nobody serves, make the other members of
- * the shard its replicas, then wait for every node to report cluster_state:ok with the same
- * slot map. Reality wins: a shard's master is whichever member serves its slots now.
+ * Forms the cluster, or finishes one a crashed run left half-formed. Each node is the authority
+ * on itself (its slots, its role), so the plan is applied from the nodes' own views, then one
+ * loop drives the gossip until every node agrees:
+ * 1. each shard's master (the member serving its slots now, else the planned one) is given the
+ *    slots of its range that nobody serves, with a distinct config epoch on a fresh cluster;
+ * 2. loop every 50 ms: every pair of nodes that does not know each other is introduced (MEET,
+ *    all pairs rather than one seed: Redis Cluster is a full mesh anyway, and waiting for
+ *    gossip to spread it takes seconds); every replica that knows its master is told to
+ *    REPLICATE it; and a node that some peer still sees with an old role or old slots MEETs
+ *    that peer again, which hands the peer its current header at once instead of after the
+ *    next periodic ping (up to cluster-node-timeout/2 later; Redis drops the duplicate
+ *    handshake itself);
+ * 3. done when every node knows every other node, reports cluster_state:ok, the same slot map
+ *    and every planned replica, and every replica's link to its master is up (its first sync is
+ *    done: a replica that never synced refuses to take over, so before that a master crash
+ *    would leave its slots without a master).
+ * Reality wins: a shard's master is whichever member serves its slots now.
  */
 export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterResult> {
     const login = { user: ADMIN_USER, password: inputs.adminPassword };
@@ -91,83 +164,95 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
     await waitReachable(inputs.access, inputs.members, login, inputs.timeoutMs);
     const clients = new Map<BootstrapMember, Redis>();
     try {
-        for (const m of inputs.members) clients.set(m, await openClient(inputs.access, m, login));
+        await Promise.all(inputs.members.map(async (m) => { clients.set(m, await openClient(inputs.access, m, login)); }));
         const client = (m: BootstrapMember) => clients.get(m)!;
-        const ids = new Map<BootstrapMember, string>();
-        for (const m of inputs.members) ids.set(m, String(await client(m).call("CLUSTER", "MYID")));
-        const allIds = [...ids.values()];
+        const readAll = async () => {
+            const states = await Promise.all(inputs.members.map((m) => readState(client(m))));
+            return new Map(inputs.members.map((m, i) => [m, states[i]]));
+        };
+        let states = await readAll();
+        const id = (m: BootstrapMember) => states.get(m)!.self.id;
 
-        // 1. Everyone meets everyone (through the first member; gossip spreads the rest).
-        const seed = inputs.members[0];
-        const known = new Set((await nodesView(client(seed))).map((l) => l.id));
-        for (const m of inputs.members.slice(1)) {
-            if (known.has(ids.get(m)!)) continue;
-            await client(seed).call("CLUSTER", "MEET", m.address, String(m.port));
-            actions.push(`${seed.name}: met ${m.name}`);
-        }
-        await waitUntil("every node to know every other node", inputs.timeoutMs, async () => {
-            for (const m of inputs.members) {
-                const view = await nodesView(client(m));
-                const missing = allIds.filter((id) => !view.some((l) => l.id === id && !l.flags.includes("handshake") && !l.flags.includes("noaddr")));
-                if (missing.length > 0) return `${m.name} does not know ${missing.length} node(s) yet`;
-            }
-            return undefined;
-        });
-
-        // 2. Slots: each node is the authority on the slots it serves itself.
-        const own = new Map<BootstrapMember, ClusterNodeLine>();
-        for (const m of inputs.members) own.set(m, (await nodesView(client(m))).find((l) => l.flags.includes("myself"))!);
+        // 1. Masters and their slots. Owned slots come from each node's own line.
         const owned = new Set<number>();
-        for (const line of own.values()) for (const r of line.slots) for (let s = r.start; s <= r.end; s++) owned.add(s);
-
+        for (const { self } of states.values()) for (const r of self.slots) for (let s = r.start; s <= r.end; s++) owned.add(s);
         const masters: BootstrapMember[] = [];
         for (const shard of inputs.shards) {
             const shardMembers = inputs.members.filter((m) => m.shard === shard.index);
-            const serving = shardMembers.find((m) => own.get(m)!.slots.length > 0);
+            // Right after a failover the old master may still claim the slots for a moment; the
+            // claim with the higher config epoch is the one the cluster keeps.
+            const serving = shardMembers.filter((m) => states.get(m)!.self.slots.length > 0)
+                .sort((a, b) => states.get(b)!.self.configEpoch - states.get(a)!.self.configEpoch)[0];
             const planned = shardMembers.find((m) => m.index === 0)!;
-            const upstream = shardMembers.find((m) => m !== planned && ids.get(m) === own.get(planned)!.masterId);
-            const master = serving ?? upstream ?? planned;
-            masters.push(master);
+            const upstream = shardMembers.find((m) => m !== planned && id(m) === states.get(planned)!.self.masterId);
+            masters.push(serving ?? upstream ?? planned);
+        }
+        // A fresh cluster (nobody knows anybody, every epoch 0): distinct config epochs, as
+        // redis-cli does, so masters never have to resolve an epoch collision later.
+        const fresh = [...states.values()].every((s) => s.view.length === 1 && s.self.flags.includes("master") && s.self.slots.length === 0);
+        if (fresh) {
+            await Promise.all(masters.map((m, i) => client(m).call("CLUSTER", "SET-CONFIG-EPOCH", String(i + 1)).catch(() => undefined)));
+        }
+        await Promise.all(inputs.shards.map(async (shard, i) => {
             for (const run of missingSlots(shard.slots, owned)) {
-                await client(master).call("CLUSTER", "ADDSLOTSRANGE", String(run.start), String(run.end));
-                actions.push(`${master.name}: slots ${run.start}-${run.end}`);
+                await client(masters[i]).call("CLUSTER", "ADDSLOTSRANGE", String(run.start), String(run.end));
+                actions.push(`${masters[i].name}: slots ${run.start}-${run.end}`);
             }
-        }
-
-        // 3. The other members of each shard replicate its master.
+        }));
+        const masterOf = new Map<BootstrapMember, BootstrapMember>();
         for (const [i, shard] of inputs.shards.entries()) {
-            const master = masters[i];
-            const masterId = ids.get(master)!;
-            for (const m of inputs.members.filter((x) => x.shard === shard.index && x !== master)) {
-                const line = own.get(m)!;
-                if (line.flags.includes("slave") && line.masterId === masterId) continue;
-                await waitUntil(`${m.name} to learn ${master.name}'s role`, inputs.timeoutMs, async () => {
-                    const view = await nodesView(client(m));
-                    return view.some((l) => l.id === masterId && l.flags.includes("master")) ? undefined : "not yet";
-                });
-                await client(m).call("CLUSTER", "REPLICATE", masterId);
-                actions.push(`${m.name}: replica of ${master.name}`);
-            }
+            for (const m of inputs.members.filter((x) => x.shard === shard.index && x !== masters[i])) masterOf.set(m, masters[i]);
         }
 
-        // 4. Done when every node agrees.
-        await waitUntil("cluster_state:ok and one slot map on every node", inputs.timeoutMs, async () => {
-            let reference: string | undefined;
-            for (const m of inputs.members) {
-                const state = parseInfo(String(await client(m).call("CLUSTER", "INFO"))).cluster_state;
-                if (state !== "ok") return `${m.name}: cluster_state:${state}`;
-                const view = await nodesView(client(m));
-                const map = slotMap(view);
-                if (reference === undefined) reference = map;
-                else if (map !== reference) return `${m.name} has a different slot map`;
-                for (const [i, master] of masters.entries()) {
-                    const expected = inputs.members.filter((x) => x.shard === inputs.shards[i].index).length - 1;
-                    const replicas = view.filter((l) => l.masterId === ids.get(master) && !l.flags.includes("fail")).length;
-                    if (replicas < expected) return `${m.name} sees ${replicas}/${expected} replica(s) of ${master.name}`;
+        // 2 and 3. Drive the gossip until every node agrees.
+        const lastNudge = new Map<string, number>();
+        const met = new Set<string>();
+        const replicated = new Set<BootstrapMember>();
+        await waitUntil("cluster_state:ok, one slot map and every replica on every node", inputs.timeoutMs, async () => {
+            states = await readAll();
+            const commands: Promise<unknown>[] = [];
+            const now = Date.now();
+            const nudge = (from: BootstrapMember, to: BootstrapMember) => {
+                const key = `${from.name}>${to.name}`;
+                if (now - (lastNudge.get(key) ?? 0) < 400) return;
+                lastNudge.set(key, now);
+                commands.push(client(from).call("CLUSTER", "MEET", to.address, String(to.port)).catch(() => undefined));
+            };
+            // Introductions and stale views.
+            for (const [a, x] of inputs.members.entries()) {
+                for (const [b, y] of inputs.members.entries()) {
+                    if (a === b) continue;
+                    const xKnowsY = states.get(x)!.view.find((l) => l.id === id(y));
+                    if (viewMatches(xKnowsY, states.get(y)!.self)) continue;
+                    const yKnowsX = states.get(y)!.view.some((l) => l.id === id(x) && !l.flags.includes("handshake"));
+                    // Two strangers: only the first of the pair introduces itself.
+                    if (!xKnowsY && !yKnowsX && b > a) continue;
+                    if (!xKnowsY && !met.has(`${y.name}>${x.name}`)) {
+                        met.add(`${y.name}>${x.name}`);
+                        actions.push(`${y.name}: met ${x.name}`);
+                    }
+                    nudge(y, x);
                 }
             }
-            return undefined;
-        });
+            // Replicas: once a replica knows its master (as a master), it follows it.
+            for (const [m, master] of masterOf) {
+                const self = states.get(m)!.self;
+                if (self.flags.includes("slave") && self.masterId === id(master)) continue;
+                // A former master still claiming its slots turns into a replica by itself once it
+                // hears of the higher epoch (the nudges above make that quick).
+                if (replicated.has(m) || self.slots.length > 0) continue;
+                const seen = states.get(m)!.view.find((l) => l.id === id(master));
+                if (!seen || seen.flags.includes("handshake") || !seen.flags.includes("master")) continue;
+                replicated.add(m);
+                actions.push(`${m.name}: replica of ${master.name}`);
+                commands.push(client(m).call("CLUSTER", "REPLICATE", id(master)).catch((err) => {
+                    replicated.delete(m);
+                    throw err;
+                }));
+            }
+            await Promise.all(commands);
+            return disagreement(inputs, masters, masterOf, states);
+        }, 50);
         return { masters: masters.map(endpoint), actions };
     } finally {
         for (const c of clients.values()) c.disconnect();
@@ -180,12 +265,17 @@ export async function observeCluster(inputs: ClusterInputs): Promise<ClusterResu
     const masters: string[] = [];
     for (const shard of inputs.shards) {
         let master: string | undefined;
+        let epoch = -1;
         for (const m of inputs.members.filter((x) => x.shard === shard.index)) {
             const client = await openClient(inputs.access, m, login).catch(() => undefined);
             if (!client) continue;
             try {
                 const own = (await nodesView(client)).find((l) => l.flags.includes("myself"));
-                if (own && own.slots.length > 0) master = endpoint(m);
+                // Two claims right after a failover: the higher config epoch is the live one.
+                if (own && own.slots.length > 0 && own.configEpoch > epoch) {
+                    master = endpoint(m);
+                    epoch = own.configEpoch;
+                }
             } finally {
                 client.disconnect();
             }

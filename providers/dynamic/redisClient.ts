@@ -65,8 +65,8 @@ export function fatal(message: string): Error {
     return Object.assign(new Error(message), { fatal: true });
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails with what it last saw. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Polls `probe` (every `intervalMs`) until it returns a value other than undefined, or fails with what it last saw. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last = "no answer yet";
     for (;;) {
@@ -80,12 +80,12 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
         if (Date.now() > deadline) {
             throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what} (last: ${last})`);
         }
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
 }
 
 /** `waitFor` for a condition that explains itself: `check` returns undefined when satisfied, else why not. */
-export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<string | undefined>): Promise<void> {
+export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<string | undefined>, intervalMs = 250): Promise<void> {
     let reason = "not checked yet";
     await waitFor(what, timeoutMs, async () => {
         try {
@@ -96,7 +96,7 @@ export async function waitUntil(what: string, timeoutMs: number, check: () => Pr
             reason = err instanceof Error ? err.message : String(err);
         }
         throw new Error(reason);
-    });
+    }, intervalMs);
 }
 
 /** Parses INFO output into a flat map. */
