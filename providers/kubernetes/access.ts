@@ -54,7 +54,10 @@ export function describeApi(access: KubernetesAccess): string {
 
 /** Turns a failed API call into what the user has to do about it. */
 export function explainApiError(access: KubernetesAccess, what: string, pod: string, namespace: string, err: unknown): Error {
-    const message = err instanceof Error ? err.message : String(err);
+    // client-node rejects a refused port-forward with the WebSocket's ErrorEvent, not an Error.
+    const message = err instanceof Error ? err.message
+        : typeof err === "object" && err !== null && "message" in err ? String((err as { message: unknown }).message)
+            : String(err);
     const status = Number((/\b(40[134]|50\d)\b/.exec(message) ?? [])[1] ?? (err as { code?: number }).code);
     let hint = "";
     if (status === 401) hint = ": the kubeconfig's credentials were refused (expired token?)";

@@ -177,7 +177,12 @@ export class KubePods {
         for (const sub of ["config", "secret", "data"]) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o700 });
         const configFile = spec.kind === "haproxy" ? path.join(dir, "config", "haproxy.cfg") : path.join(dir, "config", `${spec.pod}.conf`);
         fs.writeFileSync(configFile, spec.config);
-        for (const [key, text] of Object.entries(spec.secret)) fs.writeFileSync(path.join(dir, "secret", key), text, { mode: 0o400 });
+        for (const [key, text] of Object.entries(spec.secret)) {
+            const file = path.join(dir, "secret", key);
+            if (fs.existsSync(file)) fs.chmodSync(file, 0o600); // a restarted pod: the Secret is mounted again
+            fs.writeFileSync(file, text, { mode: 0o400 });
+            fs.chmodSync(file, 0o400);
+        }
         this.map(spec.host, ip);
 
         const command = spec.kind === "haproxy"
