@@ -290,6 +290,8 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                         ? [SECRET_KEYS.password, SECRET_KEYS.sentinelAuth] : [SECRET_KEYS.monitorPassword, SECRET_KEYS.redisAuth], "only the keys the pod needs");
                     assert.equal(secretVolume.defaultMode, 0o440);
                     assert.equal(spec.securityContext.runAsNonRoot, true);
+                    assert.equal(main.securityContext.readOnlyRootFilesystem, true);
+                    assert.equal(spec.securityContext.runAsUser, 999, "the image's redis user");
                     assert.equal(spec.automountServiceAccountToken, false);
                     const limit = main.resources.limits.memory;
                     if (kind === "redis") assert.equal(limit, { clus: "2560Mi", sent: "1280Mi", repl: "640Mi" }[c.name], "memory: 2.5 x maxmemory");
@@ -516,6 +518,43 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             }
             const bootstrap = b.seen.find((r) => r.type.endsWith(":ReplicationBootstrap"))!;
             assert.deepEqual(bootstrap.inputs.access, { kind: "kubernetes", namespace: "kc", kubeconfig: "/home/ops/.kube/prod", context: "prod" });
+        });
+    });
+
+    describe("rollouts", () => {
+        it("a changed config changes the pod template (checksum annotation), so the StatefulSet rolls its pods; an unchanged one does not", async () => {
+            const checksums = async (maxmemory: string) => {
+                const b = await build("roll", { provider: "kubernetes", mode: "replication", maxmemory }, trap);
+                return Object.fromEntries(ofType(b, T.statefulSet).map((s) => [s.name, s.inputs.spec.template.metadata.annotations["redis-deployment/config-checksum"]]));
+            };
+            const first = await checksums("256mb");
+            assert.deepEqual(await checksums("256mb"), first, "same arguments, same pod templates");
+            const changed = await checksums("512mb");
+            for (const set of Object.keys(first)) assert.notEqual(changed[set], first[set], `${set} rolls on a maxmemory change`);
+        });
+    });
+
+    describe("examples/kubernetes", () => {
+        it("builds: a sentinel deployment and a cluster deployment, each in its own namespace", async () => {
+            const seen: Seen[] = [];
+            await installMocks(seen);
+            trap.start();
+            try {
+                const example = require("../../examples/kubernetes") as Record<string, pulumi.Output<unknown>>;
+                assert.equal(await value(example.sessionsEndpoint), "sessions-haproxy.sessions.svc.cluster.local:6379");
+                assert.equal(await value(example.sessionsMasterName), "sessions");
+                assert.deepEqual(await value(example.cacheNodes), ["s0-0", "s0-1", "s1-0", "s1-1", "s2-0", "s2-1"]
+                    .map((p) => `cache-${p}.cache-headless.cache.svc.cluster.local:6379`));
+                assert.equal(await pulumi.isSecret(example.sessionsUrl), true);
+                await settle();
+            } finally {
+                trap.stop();
+            }
+            assert.deepEqual(seen.filter((r) => r.type === COMPONENT).map((r) => r.name).sort(), ["cache", "sessions"]);
+            assert.deepEqual(seen.filter((r) => r.type === T.namespace).map((r) => r.inputs.metadata.name).sort(), ["cache", "sessions"]);
+            assert.deepEqual(seen.filter((r) => r.type === T.statefulSet).map((r) => r.name).sort(),
+                ["cache-s0", "cache-s1", "cache-s2", "sessions-master", "sessions-replica", "sessions-sentinel"]);
+            assert.deepEqual(trap.errors.map(String), []);
         });
     });
 
