@@ -129,7 +129,7 @@ export class KubernetesProvider implements InfraProvider {
         }, opts);
         const scripts = new k8s.core.v1.ConfigMap(layout.scripts, {
             metadata: meta(layout.scripts, this.labels("redis")),
-            data: { "start-redis.sh": startRedisScript(), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(plan) },
+            data: { "start-redis.sh": startRedisScript(plan, layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(plan) },
         }, opts);
         const ports: k8s.types.input.core.v1.ServicePort[] = [{ name: "redis", port: plan.args.port, targetPort: "redis" }];
         if (plan.args.mode === "cluster") ports.push({ name: "cluster-bus", port: plan.args.port + 10000, targetPort: "cluster-bus" });
@@ -313,7 +313,7 @@ export class KubernetesProvider implements InfraProvider {
                 "redis-deployment/stable-name": "true",
                 ...(group.role ? { "redis-deployment/initial-role": group.role } : {}),
             });
-            const checksum = digest(...Object.values(texts), startRedisScript(), probeScript(plan), o.images.redis);
+            const checksum = digest(...Object.values(texts), startRedisScript(plan, layout.members), probeScript(plan), o.images.redis);
             configs.push(checksum);
             const containers = [this.redisContainer("redis", plan.args.port, { requests: { memory, cpu: o.cpu }, limits: { memory } }, plan.args.mode === "cluster")];
             if (o.metrics) containers.push(this.exporter(base, plan));

@@ -25,7 +25,7 @@ import {
 } from "../../providers/kubernetes/config";
 import type { KubernetesAccess } from "../../providers/kubernetes/access";
 import { FakeKubeApi, KubePods, freshPodIp, type RunningPod } from "../helpers/kubernetes";
-import { command, randomCredentials } from "../helpers/realPrograms";
+import { command, randomCredentials, sleep } from "../helpers/realPrograms";
 
 const NS = "redis-it";
 
@@ -43,7 +43,7 @@ class KubeDeployment {
     constructor(name: string, args: Parameters<typeof validateArgs>[1]) {
         this.plan = plan(validateArgs(name, { provider: "kubernetes", maxmemory: "64mb", ...args }));
         this.layout = kubernetesLayout(this.plan, NS, "cluster.local", false);
-        this.pods = new KubePods({ "start-redis.sh": startRedisScript(), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(this.plan) });
+        this.pods = new KubePods({ "start-redis.sh": startRedisScript(this.plan, this.layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(this.plan) });
     }
 
     async start(): Promise<void> {
@@ -56,12 +56,12 @@ class KubeDeployment {
     }
 
     /** Starts (or restarts, keeping its data volume) member i at a new pod IP, like a recreated pod. */
-    startMember(i: number): RunningPod {
+    startMember(i: number, env: Record<string, string> = {}): RunningPod {
         const m = this.layout.members[i];
         const ip = freshPodIp();
         this.api.setPod(NS, m.pod, ip);
         const pod = this.pods.start({
-            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(this.plan, m), port: m.port,
+            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(this.plan, m), port: m.port, env,
             secret: { [SECRET_KEYS.redisAuth]: redisAuthConfig(this.plan, this.credentials), [SECRET_KEYS.monitorPassword]: this.credentials.monitorPassword },
         }, ip);
         this.members[i] = pod;
@@ -354,6 +354,98 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             assert.match(pods.map((p) => p.output()).join("\n"), /redis-deployment: kclus-s\d-\d\.kclus-headless\.redis-it\.svc\.cluster\.local is now at 127\./,
                 "start-redis.sh rewrote peer addresses in nodes.conf");
             assert.deepEqual((await convergeCluster(inputs())).actions, [], "nothing for the bootstrap to do");
+        });
+    });
+
+    describe("persistence off: a master pod restarted empty never wipes its replicas", () => {
+        const off = { persistence: { aof: false, rdb: false } };
+        const fast = { RD_GUARD_INTERVAL: "1" };
+        const keys = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+        const dbsize = async (d: KubeDeployment, pod: RunningPod) => Number(await d.admin(pod, ["DBSIZE"]));
+
+        /** Kills member i (a crash), recreates its pod at once, and checks that it waits instead of starting empty. */
+        async function crashAndRecreate(d: KubeDeployment, i: number): Promise<RunningPod> {
+            await d.pods.stop(d.members[i], "SIGKILL");
+            const pod = d.startMember(i, fast);
+            await waitFor("the guard to report that it waits", 10000, async () => (/waiting/.test(pod.output()) ? true : undefined));
+            assert.notEqual(d.pods.probe(pod, "ready").code, 0, "not ready while it waits");
+            assert.equal(pod.exited(), false);
+            return pod;
+        }
+
+        describe("replication 1+1: waits until an operator promotes the replica, then follows it", () => {
+            const d = new KubeDeployment("koff", { mode: "replication", replicasPerShard: 1, ...off });
+            before(() => d.start());
+            after(() => d.cleanup());
+
+            it("waits, keeps the replica's copy, and comes back as the promoted replica's replica", async () => {
+                await convergeReplication(d.replicationInputs());
+                for (const k of keys(50, "r")) await d.admin(d.members[0], ["SET", k, "v"]);
+                await waitFor("the replica to hold the 50 keys", 10000, async () => ((await dbsize(d, d.members[1])) === 50 ? true : undefined));
+                const pod = await crashAndRecreate(d, 0);
+                await sleep(2500);
+                assert.match(pod.output(), /koff-replica-0\.koff-headless\.redis-it\.svc\.cluster\.local replicates this member/, "names the replica that depends on it");
+                assert.equal(await dbsize(d, d.members[1]), 50, "the replica keeps its copy while the master waits");
+                assert.equal(await d.admin(d.members[1], ["REPLICAOF", "NO", "ONE"]), "OK"); // the operator's promotion
+                await d.pods.ready(pod, 20000);
+                await waitFor("the old master to replicate the promoted one", 20000, async () => {
+                    const info = await d.info(pod, "replication");
+                    return info.role === "slave" && info.master_host === d.layout.members[1].address && info.master_link_status === "up" ? true : undefined;
+                });
+                assert.equal(await dbsize(d, pod), 50, "it copied the data back");
+                assert.equal(await dbsize(d, d.members[1]), 50);
+                assert.match(pod.output(), /starting as a replica of koff-replica-0\./);
+            });
+        });
+
+        describe("sentinel 1+2: waits for the sentinels' failover, then follows the elected master", () => {
+            const d = new KubeDeployment("ksoff", { mode: "sentinel", replicasPerShard: 2, sentinels: 3, ...off });
+            before(() => d.start());
+            after(() => d.cleanup());
+
+            it("no replica is wiped; the restarted member joins the elected master", async () => {
+                await convergeSentinel({
+                    ...d.replicationInputs(), sentinels: d.layout.sentinels.map(({ address, port }) => ({ address, port })),
+                    masterName: "ksoff", quorum: 2, sentinelPassword: d.credentials.password,
+                    downAfterMilliseconds: 2000, failoverTimeout: 10000, parallelSyncs: 1,
+                });
+                for (const k of keys(50, "s")) await d.admin(d.members[0], ["SET", k, "v"]);
+                for (const i of [1, 2]) await waitFor(`replica ${i} to hold the keys`, 10000, async () => ((await dbsize(d, d.members[i])) === 50 ? true : undefined));
+                const pod = await crashAndRecreate(d, 0);
+                await d.pods.ready(pod, 40000);
+                const info = await d.info(pod, "replication");
+                assert.equal(info.role, "slave", "it came back as a replica");
+                assert.ok(d.layout.members.slice(1).some((m) => m.address === info.master_host), `of a promoted replica, by name: ${info.master_host}`);
+                await waitFor("the restarted member to sync", 20000, async () => ((await dbsize(d, pod)) === 50 ? true : undefined));
+                for (const i of [1, 2]) assert.equal(await dbsize(d, d.members[i]), 50, `replica ${i} kept the data`);
+            });
+        });
+
+        describe("cluster 3x1: waits until its replica serves its slots, then becomes that replica's replica", () => {
+            const d = new KubeDeployment("kcoff", { mode: "cluster", shards: 3, replicasPerShard: 1, ...off });
+            before(() => d.start());
+            after(() => d.cleanup());
+
+            it("shard 0's keys survive its master's crash and immediate restart", async () => {
+                await convergeCluster({ ...d.replicationInputs(), shards: d.plan.shards.map((s) => ({ index: s.index, slots: s.slots! })), timeoutMs: 60000 });
+                const range = d.plan.shards[0].slots!;
+                const mine: string[] = [];
+                for (let i = 0; mine.length < 30; i++) {
+                    const slot = Number(await d.admin(d.members[0], ["CLUSTER", "KEYSLOT", `k${i}`]));
+                    if (slot >= range.start && slot <= range.end) mine.push(`k${i}`);
+                }
+                for (const k of mine) assert.equal(await d.admin(d.members[0], ["SET", k, "v"]), "OK");
+                await waitFor("the shard's replica to hold the keys", 10000, async () => ((await dbsize(d, d.members[1])) === 30 ? true : undefined));
+                const pod = await crashAndRecreate(d, 0);
+                await d.pods.ready(pod, 60000);
+                await waitFor("the restarted node to be its former replica's replica", 30000, async () => {
+                    const info = await d.info(pod, "replication");
+                    return info.role === "slave" && info.master_link_status === "up" ? true : undefined;
+                });
+                assert.equal(parseInfo(String(await d.admin(d.members[1], ["INFO", "replication"]))).role, "master", "the replica took over");
+                assert.equal(await dbsize(d, d.members[1]), 30, "the new master kept the shard's keys");
+                await waitFor("the restarted node to copy them", 20000, async () => ((await dbsize(d, pod)) === 30 ? true : undefined));
+            });
         });
     });
 

@@ -28,8 +28,8 @@ interface Deployed {
     sentinels: RunningPod[];
 }
 
-function scripts(p: TopologyPlan): Record<string, string> {
-    return { "start-redis.sh": startRedisScript(), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(p) };
+function scripts(p: TopologyPlan, layout: KubernetesLayout): Record<string, string> {
+    return { "start-redis.sh": startRedisScript(p, layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(p) };
 }
 
 function memberSecret(p: TopologyPlan, c: Credentials): Record<string, string> {
@@ -45,7 +45,7 @@ async function deploy(name: string, args: RedisDeploymentArgs, namespace: string
     const p = plan(validateArgs(name, { provider: "kubernetes", maxmemory: "64mb", ...args }));
     const layout = kubernetesLayout(p, namespace, "cluster.local", false);
     const credentials = randomCredentials();
-    const pods = new KubePods(scripts(p));
+    const pods = new KubePods(scripts(p, layout));
     const d: Deployed = { plan: p, layout, credentials, pods, members: [], sentinels: [] };
     await pods.startDns();
     d.members = layout.members.map((m) => pods.start({

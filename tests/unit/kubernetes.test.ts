@@ -521,6 +521,23 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
         });
     });
 
+    describe("scripts", () => {
+        it("start-redis.sh carries the empty-master guard only with persistence off", async () => {
+            const script = async (args: RedisDeploymentArgs) => {
+                const b = await build("scr", { provider: "kubernetes", maxmemory: "256mb", ...args }, trap);
+                return named(b, T.configMap, "scr-scripts").inputs.data["start-redis.sh"] as string;
+            };
+            const guard = "Persistence is off: never start empty as a master";
+            assert.ok(!(await script({ mode: "replication" })).includes(guard));
+            assert.ok(!(await script({ mode: "replication", persistence: { aof: false } })).includes(guard), "RDB alone still restores the data");
+            const off = await script({ mode: "replication", replicasPerShard: 2, persistence: { aof: false, rdb: false } });
+            assert.ok(off.includes(guard));
+            assert.ok(off.includes(`peers="scr-master-0.scr-headless.scr.svc.cluster.local:6379 scr-replica-0.scr-headless.scr.svc.cluster.local:6379 scr-replica-1.scr-headless.scr.svc.cluster.local:6379"`));
+            assert.ok((await script({ mode: "cluster", persistence: { aof: false, rdb: false } })).includes("still sees this node as the master of its slots"));
+            assert.ok(!(await script({ mode: "standalone", persistence: { aof: false, rdb: false } })).includes(guard), "nobody to protect");
+        });
+    });
+
     describe("rollouts", () => {
         it("a changed config changes the pod template (checksum annotation), so the StatefulSet rolls its pods; an unchanged one does not", async () => {
             const checksums = async (maxmemory: string) => {
