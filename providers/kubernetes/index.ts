@@ -236,8 +236,11 @@ export class KubernetesProvider implements InfraProvider {
             // The pod IP (bind address, cluster-announce-ip); no secret is ever an env literal.
             env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
             ports,
-            readinessProbe: { ...probe("ready"), initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 6, failureThreshold: 3 },
-            livenessProbe: { ...probe("alive"), initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 6 },
+            // Liveness only once the server answered: starting may wait for a failover (persistence
+            // off) or load a large dataset; up to an hour before the kubelet gives up.
+            startupProbe: { ...probe("alive"), periodSeconds: 5, timeoutSeconds: 6, failureThreshold: 720 },
+            readinessProbe: { ...probe("ready"), periodSeconds: 5, timeoutSeconds: 6, failureThreshold: 3 },
+            livenessProbe: { ...probe("alive"), periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 6 },
             resources,
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
             volumeMounts: [

@@ -282,6 +282,8 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                     assert.equal(main.name, kind);
                     assert.deepEqual(main.readinessProbe.exec.command, ["sh", "/etc/redis-deployment/scripts/probe.sh", "ready", kind]);
                     assert.deepEqual(main.livenessProbe.exec.command, ["sh", "/etc/redis-deployment/scripts/probe.sh", "alive", kind]);
+                    assert.deepEqual(main.startupProbe.exec.command, main.livenessProbe.exec.command, "liveness waits for the first answer");
+                    assert.ok(main.startupProbe.periodSeconds * main.startupProbe.failureThreshold >= 3600, "an hour to load or wait for a failover");
                     assert.deepEqual(main.command, ["sh", `/etc/redis-deployment/scripts/start-${kind}.sh`]);
                     assert.deepEqual(main.env, [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }], "the only env of Redis: the pod IP");
                     const secretVolume = spec.volumes.find((v: any) => v.name === "secret").secret;
