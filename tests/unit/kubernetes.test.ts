@@ -5,6 +5,10 @@
 // settings in the rendered configs, the passwords only in the Secret, and secret outputs.
 // Nothing runs: the configs themselves are proven by the real programs in kubernetes-configs.test.ts.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { passwordHash } from "../../components/config/users";
@@ -520,6 +524,42 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             }
             const bootstrap = b.seen.find((r) => r.type.endsWith(":ReplicationBootstrap"))!;
             assert.deepEqual(bootstrap.inputs.access, { kind: "kubernetes", namespace: "kc", kubeconfig: "/home/ops/.kube/prod", context: "prod" });
+        });
+    });
+
+    describe("packaging", () => {
+        it("the bootstrap's dynamic provider carries the port-forward code and requires client-node at run time only", async () => {
+            const b = await build("ser", { provider: "kubernetes", mode: "replication", maxmemory: "256mb" }, trap);
+            const serialized = String(b.seen.find((r) => r.type.endsWith(":ReplicationBootstrap"))!.inputs.__provider);
+            assert.ok(serialized.includes("openKubernetesClient") && serialized.includes("PortForward"), "the access path is serialized with the provider");
+            assert.match(serialized, /require\("@kubernetes\/client-node"\)/);
+        });
+
+        it("a local deployment loads neither @pulumi/kubernetes nor @kubernetes/client-node; a Kubernetes one loads only @pulumi/kubernetes", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rd-k8s-lazy-"));
+            try {
+                const program = `
+                    const pulumi = require("@pulumi/pulumi");
+                    pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) }, "p", "s", false).then(() => {
+                        const { RedisDeployment } = require("./components/redisDeployment");
+                        const loaded = (m) => Object.keys(require.cache).some((k) => k.includes("node_modules/" + m + "/"));
+                        new RedisDeployment("lazy", { mode: "standalone", local: { dataDir: ${JSON.stringify(dir)}, addressPrefix: "127.62" } });
+                        const local = { pulumiK8s: loaded("@pulumi/kubernetes"), clientNode: loaded("@kubernetes/client-node") };
+                        new RedisDeployment("lazyk", { provider: "kubernetes", mode: "replication", maxmemory: "256mb" });
+                        const k8s = { pulumiK8s: loaded("@pulumi/kubernetes"), clientNode: loaded("@kubernetes/client-node") };
+                        console.log("RESULT " + JSON.stringify({ local, k8s }));
+                        process.exit(0);
+                    });`;
+                const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" });
+                const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+                assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
+                assert.deepEqual(JSON.parse(line.slice("RESULT ".length)), {
+                    local: { pulumiK8s: false, clientNode: false },
+                    k8s: { pulumiK8s: true, clientNode: false },
+                });
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 
