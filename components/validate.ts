@@ -245,9 +245,19 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     const port = integer("port", a.port, 6379, 1024, 55535, " (the cluster bus uses port + 10000)");
     const sentinelPort = integer("sentinelPort", a.sentinelPort, 26379, 1024, 65535);
     if (mode === "sentinel" && sentinelPort === port) problem("sentinelPort", `must differ from port (${port})`);
+    // Sentinel timing, tuned from `npm run bench` / `npm run test:reliability` (kill -9 of the
+    // master, writes through HAProxy, 2 cores): a write succeeds again ~0.35 s after the master
+    // is declared down plus HAProxy's ~0.5 s to see the promoted replica (plus up to 1 s until
+    // Sentinel re-points the other replica, which min-replicas-to-write waits for). So
+    // down-after 1000 -> ~1.9-2.3 s; 1500 -> ~2.8 s; the old 5000 -> ~6.9 s; stock 30000 -> ~32 s.
+    // 1000 ms is one unanswered Sentinel PING (they ping every second) and a quorum must agree,
+    // so one slow sentinel cannot cause a failover; a master that stalls for a second is an
+    // outage for its clients already. failover-timeout bounds how long a stuck or aborted
+    // failover blocks the next try (2x) and how long replicas get to re-sync before being forced;
+    // the stock 180 s (our old 60 s) meant minutes without a master after one aborted attempt.
     const sentinel = {
-        downAfterMilliseconds: integer("sentinel.downAfterMilliseconds", a.sentinel?.downAfterMilliseconds, 5000, 100, 600000),
-        failoverTimeout: integer("sentinel.failoverTimeout", a.sentinel?.failoverTimeout, 60000, 1000, 3600000),
+        downAfterMilliseconds: integer("sentinel.downAfterMilliseconds", a.sentinel?.downAfterMilliseconds, 1000, 100, 600000),
+        failoverTimeout: integer("sentinel.failoverTimeout", a.sentinel?.failoverTimeout, 10000, 1000, 3600000),
         parallelSyncs: integer("sentinel.parallelSyncs", a.sentinel?.parallelSyncs, 1, 1, 10),
     };
 
