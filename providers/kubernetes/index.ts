@@ -436,7 +436,9 @@ export class KubernetesProvider implements InfraProvider {
                     spec: {
                         ...this.podBasics(),
                         ...this.spreadPlacement("haproxy", plan.proxies.map((p) => p.zone)),
-                        securityContext: { runAsNonRoot: true },
+                        // The image's user is named (USER haproxy): the kubelet only verifies runAsNonRoot
+                        // against a numeric uid, so name it (99 in the official image).
+                        securityContext: { runAsUser: 99, runAsGroup: 99, runAsNonRoot: true },
                         containers: [{
                             name: "haproxy",
                             image: o.images.haproxy,

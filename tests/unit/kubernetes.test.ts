@@ -466,6 +466,7 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             assert.equal(d.replicas, 2);
             const [container] = d.template.spec.containers;
             assert.deepEqual(container.env, [{ name: HAPROXY_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: "sent-auth", key: SECRET_KEYS.monitorPassword } } }]);
+            assert.deepEqual(d.template.spec.securityContext, { runAsUser: 99, runAsGroup: 99, runAsNonRoot: true }, "a numeric non-root user");
             const cfg: string = named(b, T.configMap, "sent-haproxy-config").inputs.data["haproxy.cfg"];
             assert.ok(cfg.includes(`AUTH\\ ${MONITOR_USER}\\ "\${${HAPROXY_PASSWORD_ENV}}"\\r\\n`), "AUTH with the env variable");
             for (const pod of ["sent-master-0", "sent-replica-0", "sent-replica-1"]) {
