@@ -315,7 +315,8 @@ export class FakeKubeApi {
     private wss?: WsServerLike;
     private readonly tunnels = new Set<{ ws: WsLike; tcp: net.Socket }>();
     port = 0;
-    private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "rd-kubeapi-"));
+    /** Made in start(), removed in stop(). */
+    private dir = "";
     private cert = "";
 
     setPod(namespace: string, pod: string, ip: string): void {
@@ -327,6 +328,7 @@ export class FakeKubeApi {
     }
 
     async start(): Promise<void> {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "rd-kubeapi-"));
         execFileSync("openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=fake-kube-apiserver",
             "-addext", `subjectAltName=IP:${this.address}`,
@@ -430,6 +432,6 @@ export class FakeKubeApi {
             this.server.closeAllConnections();
             await new Promise<void>((resolve) => this.server!.close(() => resolve()));
         }
-        fs.rmSync(this.dir, { recursive: true, force: true });
+        if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }

@@ -34,7 +34,8 @@ class KubeDeployment {
     readonly plan: TopologyPlan;
     readonly layout: KubernetesLayout;
     readonly credentials: Credentials = randomCredentials();
-    readonly pods: KubePods;
+    /** Made in start() (a suite skipped by a filter leaves no temp directory behind). */
+    pods!: KubePods;
     readonly api = new FakeKubeApi();
     members: RunningPod[] = [];
     sentinels: RunningPod[] = [];
@@ -43,10 +44,10 @@ class KubeDeployment {
     constructor(name: string, args: Parameters<typeof validateArgs>[1]) {
         this.plan = plan(validateArgs(name, { provider: "kubernetes", maxmemory: "64mb", ...args }));
         this.layout = kubernetesLayout(this.plan, NS, "cluster.local", false);
-        this.pods = new KubePods({ "start-redis.sh": startRedisScript(this.plan, this.layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(this.plan) });
     }
 
     async start(): Promise<void> {
+        this.pods = new KubePods({ "start-redis.sh": startRedisScript(this.plan, this.layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(this.plan) });
         await this.pods.startDns();
         await this.api.start();
         this.kubeconfig = this.api.writeKubeconfig(NS);
@@ -110,7 +111,7 @@ class KubeDeployment {
     }
 
     async cleanup(): Promise<void> {
-        await this.pods.cleanup();
+        await this.pods?.cleanup();
         await this.api.stop();
     }
 }

@@ -47,14 +47,19 @@ async function deploy(name: string, args: RedisDeploymentArgs, namespace: string
     const credentials = randomCredentials();
     const pods = new KubePods(scripts(p, layout));
     const d: Deployed = { plan: p, layout, credentials, pods, members: [], sentinels: [] };
-    await pods.startDns();
-    d.members = layout.members.map((m) => pods.start({
-        kind: "redis", pod: m.pod, host: m.address, config: memberConfig(p, m), secret: memberSecret(p, credentials), port: m.port,
-    }, freshPodIp()));
-    d.sentinels = layout.sentinels.map((s) => pods.start({
-        kind: "sentinel", pod: s.pod, host: s.address, config: sentinelConfig(p, s), secret: sentinelSecret(p, credentials), port: s.port,
-    }, freshPodIp()));
-    await Promise.all([...d.members, ...d.sentinels].map((pod) => pods.ready(pod)));
+    try {
+        await pods.startDns();
+        d.members = layout.members.map((m) => pods.start({
+            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(p, m), secret: memberSecret(p, credentials), port: m.port,
+        }, freshPodIp()));
+        d.sentinels = layout.sentinels.map((s) => pods.start({
+            kind: "sentinel", pod: s.pod, host: s.address, config: sentinelConfig(p, s), secret: sentinelSecret(p, credentials), port: s.port,
+        }, freshPodIp()));
+        await Promise.all([...d.members, ...d.sentinels].map((pod) => pods.ready(pod)));
+    } catch (err) {
+        await pods.cleanup(); // after() never sees a deployment that failed to start
+        throw err;
+    }
     return d;
 }
 
