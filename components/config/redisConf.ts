@@ -64,23 +64,25 @@ export function renderRedisConf(input: RedisConfInput): string {
         // same transfer; start as soon as every planned replica waits. Measured: without this a
         // fresh shard's replicas were not synced 5 s after the bootstrap, and a replica that never
         // synced refuses to fail over (its data age is unknown), so the shard had no failover.
-        ...(args.replicasPerShard > 0 ? [`repl-diskless-sync-max-replicas ${args.replicasPerShard}`] : []),
+        // (0, without replicas, is Redis' default: no maximum.) Always rendered, so a change of
+        // replicasPerShard is a value change that CONFIG SET applies live.
+        `repl-diskless-sync-max-replicas ${args.replicasPerShard}`,
         `repl-backlog-size ${replBacklogBytes(args.maxmemoryBytes)}`,
         "client-output-buffer-limit replica 512mb 512mb 0",
     );
-    if (args.mode === "sentinel" && args.replicasPerShard >= 2) {
-        lines.push(
-            // Split brain: a master cut off from the sentinels' majority keeps taking writes that
-            // are lost when the partition heals and it turns into a replica. It refuses writes
-            // once no replica has acknowledged its stream for min-replicas-max-lag seconds
-            // (replicas ACK every second): measured with a network-namespace partition, it stops
-            // within ~3-4 s, about when the majority has promoted a replica. With 2+ replicas one
-            // replica may fail without stopping writes; with a single replica this would trade
-            // every replica outage for a write outage, so it is left off there.
-            "min-replicas-to-write 1",
-            "min-replicas-max-lag 2",
-        );
-    }
+    // Split brain: a master cut off from the sentinels' majority keeps taking writes that are
+    // lost when the partition heals and it turns into a replica. It refuses writes once no
+    // replica has acknowledged its stream for min-replicas-max-lag seconds (replicas ACK every
+    // second): measured with a network-namespace partition, it stops within ~3-4 s, about when
+    // the majority has promoted a replica. Only in sentinel mode with 2+ replicas: one replica
+    // may then fail without stopping writes; with a single replica it would turn every replica
+    // outage into a write outage. (Cluster masters stop by themselves after cluster-node-timeout
+    // without a majority.) Always rendered (0 = off), so changing it is a live CONFIG SET.
+    const guardSplitBrain = args.mode === "sentinel" && args.replicasPerShard >= 2;
+    lines.push(
+        `min-replicas-to-write ${guardSplitBrain ? 1 : 0}`,
+        "min-replicas-max-lag 2",
+    );
     if (args.mode === "cluster") {
         lines.push(
             "",

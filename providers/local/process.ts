@@ -51,6 +51,9 @@ export const LIVE_SETTINGS = [
     "maxmemory", "maxmemory-policy", "save", "appendonly", "appendfsync", "repl-backlog-size",
     "client-output-buffer-limit", "timeout", "tcp-keepalive", "slowlog-log-slower-than",
     "latency-monitor-threshold", "replica-serve-stale-data", "loglevel", "masterauth",
+    // Failover tuning: applied live, so changing the defaults does not restart every member of
+    // a running deployment at once.
+    "cluster-node-timeout", "min-replicas-to-write", "min-replicas-max-lag", "repl-diskless-sync-max-replicas",
 ];
 
 /** `directive -> value` of a config text (comments and blanks dropped; repeated directives joined). */
