@@ -11,7 +11,7 @@ import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, typ
 import { validateArgs } from "../../components/validate";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { localAddress } from "../../providers/local";
-import { startProcess, stopProcess, type ProcessOutputs } from "../../providers/local/process";
+import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import type { BootstrapMember } from "../../providers/dynamic/replication";
 
 const livePids = new Set<number>();
@@ -35,9 +35,19 @@ export const testCredentials = (): Credentials => ({
     monitorPassword: "monitor-" + Math.random().toString(16).slice(2).padEnd(16, "0"),
 });
 
+/** Optional knobs for fleets that are not plain integration fixtures (reliability suite, bench). */
+export interface FleetOptions {
+    /** The 127.N block of the fleet's addresses (default: a fresh one in 127.150-199). */
+    prefix?: string;
+    /** Directives appended to every rendered redis.conf (a later directive wins), e.g. a stock timeout to compare with. */
+    redisConfExtra?: string[];
+    /** Directory prefix of the fleet's data root (default "rd-test-"). */
+    rootPrefix?: string;
+}
+
 export class Fleet {
-    readonly prefix = freshPrefix();
-    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-test-"));
+    readonly prefix: string;
+    readonly root: string;
     readonly credentials = testCredentials();
     readonly plan: TopologyPlan;
     readonly members: AddressedMember[];
@@ -45,7 +55,9 @@ export class Fleet {
     readonly proxies: (AddressedNode & { readPort: number })[];
     readonly processes: ProcessOutputs[] = [];
 
-    constructor(name: string, args: RedisDeploymentArgs) {
+    constructor(name: string, args: RedisDeploymentArgs, readonly options: FleetOptions = {}) {
+        this.prefix = options.prefix ?? freshPrefix();
+        this.root = fs.mkdtempSync(path.join(os.tmpdir(), options.rootPrefix ?? "rd-test-"));
         this.plan = plan(validateArgs(name, args));
         this.members = this.plan.members.map((m) => ({ ...m, address: localAddress(this.prefix, "member", m.ordinal) }));
         this.sentinels = this.plan.sentinels.map((s) => ({ ...s, address: localAddress(this.prefix, "sentinel", s.ordinal) }));
@@ -67,11 +79,25 @@ export class Fleet {
         return outs;
     }
 
-    async startMember(member: AddressedMember): Promise<ProcessOutputs> {
+    /** The redis.conf the fleet gives `member` (the renderer's output plus `options.redisConfExtra`). */
+    memberConfig(member: AddressedMember): string {
         const dataDir = path.join(this.root, member.name);
+        const rendered = renderRedisConf({ args: this.plan.args, member, credentials: this.credentials, dataDir });
+        const extra = this.options.redisConfExtra ?? [];
+        return extra.length === 0 ? rendered : `${rendered}${extra.join("\n")}\n`;
+    }
+
+    /**
+     * Starts `member` on its data directory (again, after a stop or a crash: the data stays).
+     * `extraConfig` lines are appended to its config, e.g. `replicaof <master> 6379` to bring a
+     * former master back as a replica.
+     */
+    async startMember(member: AddressedMember, extraConfig: string[] = []): Promise<ProcessOutputs> {
+        const dataDir = path.join(this.root, member.name);
+        const config = this.memberConfig(member);
         return this.start({
             kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
-            config: renderRedisConf({ args: this.plan.args, member, credentials: this.credentials, dataDir }),
+            config: extraConfig.length === 0 ? config : `${config}${extraConfig.join("\n")}\n`,
             command: ["redis-server", "{config}"],
             readiness: { ...this.adminLogin, timeoutMs: 15000 },
             adminPassword: this.credentials.adminPassword,
@@ -111,6 +137,36 @@ export class Fleet {
 
     async stop(outs: ProcessOutputs): Promise<void> {
         await stopProcess(outs);
+        livePids.delete(outs.pid);
+    }
+
+    /** The latest process started under `name` (members, sentinels and proxies are started under their plan names). */
+    process(name: string): ProcessOutputs {
+        const found = this.processes.filter((p) => p.name === name).pop();
+        if (!found) throw new Error(`no process named ${name} in this fleet`);
+        return found;
+    }
+
+    /**
+     * Brings a stopped or crashed process back the way `pulumi up` does: the local provider's
+     * update with the same inputs, which finds the pid gone and restarts it with its role.
+     */
+    async restartLikeUp(name: string): Promise<ProcessOutputs> {
+        const olds = this.process(name);
+        const { pid: _pid, configFile: _c, logFile: _l, ...inputs } = olds;
+        const outs = await reconfigure(olds, inputs as ProcessInputs);
+        livePids.add(outs.pid);
+        this.processes.push(outs);
+        return outs;
+    }
+
+    /** kill -9 of a process (a crash: no shutdown save, no goodbye to peers); resolves once it is gone. */
+    async kill(outs: ProcessOutputs): Promise<void> {
+        if (isOurProcess(outs.pid, outs.configFile)) {
+            try { process.kill(outs.pid, "SIGKILL"); } catch { /* gone already */ }
+        }
+        const deadline = Date.now() + 10000;
+        while (isOurProcess(outs.pid, outs.configFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         livePids.delete(outs.pid);
     }
 
