@@ -273,8 +273,13 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         problem("access.ssh", "reaching members through an SSH bastion is not available in this version; remove it (the bootstrap connects to members directly)");
     }
 
+    // A provider's own section under another provider is almost always a mistake in `provider`.
+    for (const kind of PROVIDER_KINDS) {
+        if (kind !== provider && (a as Record<string, unknown>)[kind] !== undefined) {
+            problem(kind, `is only read by the ${kind} provider; this deployment uses "${provider}" (set provider: "${kind}" or remove ${kind})`);
+        }
+    }
     if (a.local !== undefined && isPlainObject(a.local)) {
-        if (provider !== "local") problem("local", `is only read by the local provider; this deployment uses "${provider}"`);
         const prefix = a.local.addressPrefix;
         if (prefix !== undefined) {
             const m = typeof prefix === "string" ? /^127\.(\d{1,3})$/.exec(prefix) : null;

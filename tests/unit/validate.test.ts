@@ -64,6 +64,7 @@ describe("validateArgs", () => {
         it("a zone listed twice -> zones", () => rejects({ zones: ["a", "b", "a"] }, "zones", /"a"/));
         it("an invalid zone name -> zones[i]", () => rejects({ zones: ["a", "b c"] }, "zones[1]", /b c/));
         it("a load balancer in front of a cluster -> loadBalancer", () => rejects({ provider: "aws", zones: ["z1"], maxmemory: "1gb", mode: "cluster", loadBalancer: true }, "loadBalancer", /clusterNodes/));
+        it("a kubernetes section with another provider -> kubernetes", () => rejects({ provider: "local", kubernetes: { storageClass: "gp3" } } as never, "kubernetes", /provider: "kubernetes"/));
         it("an unknown placement -> placement", () => rejects({ placement: "random" }, "placement", /spread/));
         it("colocate-masters with a single zone -> placement", () => rejects({ placement: "colocate-masters", zones: ["a"] }, "placement", /2 zones/));
         it("a password shorter than 16 characters -> auth.password", () => rejects({ auth: { password: "short" } }, "auth.password", /16/));
