@@ -147,8 +147,10 @@ function disagreement(
  *    slots of its range that nobody serves, with a distinct config epoch on a fresh cluster;
  * 2. loop every 50 ms: every pair of nodes that does not know each other is introduced (MEET,
  *    all pairs rather than one seed: Redis Cluster is a full mesh anyway, and waiting for
- *    gossip to spread it takes seconds); every replica that knows its master is told to
- *    REPLICATE it; and a node that some peer still sees with an old role or old slots MEETs
+ *    gossip to spread it takes seconds; both ways, because the receiver of a MEET only knows
+ *    the sender after a handshake of its own, a cron tick later); every replica that knows
+ *    its master is told to REPLICATE it; and a node that some peer still sees with an old
+ *    role or old slots MEETs
  *    that peer again, which hands the peer its current header at once instead of after the
  *    next periodic ping (up to cluster-node-timeout/2 later; Redis drops the duplicate
  *    handshake itself);
@@ -212,21 +214,20 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
             states = await readAll();
             const commands: Promise<unknown>[] = [];
             const now = Date.now();
+            // At most one MEET per pair and 100 ms: a handshake takes one cluster cron tick, and
+            // Redis ignores a MEET while one to the same address is in progress.
             const nudge = (from: BootstrapMember, to: BootstrapMember) => {
                 const key = `${from.name}>${to.name}`;
-                if (now - (lastNudge.get(key) ?? 0) < 400) return;
+                if (now - (lastNudge.get(key) ?? 0) < 100) return;
                 lastNudge.set(key, now);
                 commands.push(client(from).call("CLUSTER", "MEET", to.address, String(to.port)).catch(() => undefined));
             };
             // Introductions and stale views.
-            for (const [a, x] of inputs.members.entries()) {
-                for (const [b, y] of inputs.members.entries()) {
-                    if (a === b) continue;
+            for (const x of inputs.members) {
+                for (const y of inputs.members) {
+                    if (x === y) continue;
                     const xKnowsY = states.get(x)!.view.find((l) => l.id === id(y));
                     if (viewMatches(xKnowsY, states.get(y)!.self)) continue;
-                    const yKnowsX = states.get(y)!.view.some((l) => l.id === id(x) && !l.flags.includes("handshake"));
-                    // Two strangers: only the first of the pair introduces itself.
-                    if (!xKnowsY && !yKnowsX && b > a) continue;
                     if (!xKnowsY && !met.has(`${y.name}>${x.name}`)) {
                         met.add(`${y.name}>${x.name}`);
                         actions.push(`${y.name}: met ${x.name}`);
