@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { destroy, outputs, up, type DeploymentSettings, type Io, type UpOutcome } from "../../bin/cli";
+import { waitFor } from "../../providers/dynamic/redisClient";
 import { processesUnder } from "../helpers/fleet";
 
 /** Wall times (ms) of engine operations, printed at the end of a suite. */
@@ -133,17 +134,5 @@ export async function rawReplies(endpoint: string, commands: string[]): Promise<
     });
 }
 
-export async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-        try {
-            const value = await probe();
-            if (value !== undefined) return value;
-        } catch (err) {
-            last = (err as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last})` : ""}`);
-        await new Promise((r) => setTimeout(r, 250));
-    }
-}
+/** Polls `probe` until it returns a value: the bootstrap's own waitFor. */
+export const poll = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, timeoutMs, probe);
