@@ -59,6 +59,9 @@ export function parseMemory(value: string): number | undefined {
 const DEFAULT_LOCAL_ZONES = ["a", "b", "c"];
 const DEFAULT_LOCAL_MAXMEMORY = "256mb";
 const MAX_CLUSTER_NODES = 1000;
+/** The most sentinels and HAProxy instances a deployment may have (VM clouds reserve static addresses for them). */
+export const MAX_SENTINELS = 9;
+export const MAX_PROXIES = 8;
 const MIN_PASSWORD_LENGTH = 16;
 /** Deployment names become member names, directories, DNS labels and cloud resource names. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
@@ -152,7 +155,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     );
     let sentinels = 0;
     if (mode === "sentinel") {
-        sentinels = integer("sentinels", a.sentinels, 3, 3, 9, " (a majority of at least 3 sentinels must agree on a failover)");
+        sentinels = integer("sentinels", a.sentinels, 3, 3, MAX_SENTINELS, " (a majority of at least 3 sentinels must agree on a failover)");
         if (sentinels % 2 === 0) problem("sentinels", `must be odd so a majority always exists, got ${sentinels}; use ${sentinels + 1}`);
     } else if (a.sentinels !== undefined) {
         problem("sentinels", `only sentinel mode has sentinels; remove it or set mode: "sentinel"`);
@@ -232,7 +235,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
             ? "cluster clients connect to the nodes themselves (redis.clusterNodes); remove proxy.haproxy"
             : "a standalone server has no master to detect; remove proxy.haproxy or use mode: \"replication\"");
     }
-    const proxyCount = integer("proxy.count", a.proxy?.count, 2, 1, 8);
+    const proxyCount = integer("proxy.count", a.proxy?.count, 2, 1, MAX_PROXIES);
     const loadBalancer = boolean("loadBalancer", a.loadBalancer, false);
     if (loadBalancer && provider === "local") {
         problem("loadBalancer", "the local provider has no load balancer; clients use the HAProxy endpoint. Remove loadBalancer or pick a cloud provider");

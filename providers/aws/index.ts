@@ -27,7 +27,7 @@ import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
 import { LayoutError, assignSubnets, nodeNames, placeHost, planHosts, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo } from "../vm/layout";
-import { SECRET_KEYS, type SecretKey } from "../vm/secrets";
+import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { awsBootHooks, awsDeviceName, awsDiskDevices } from "./boot";
 import { architectureOf } from "./instanceTypes";
 import { validateAwsArgs, type ResolvedAwsArgs } from "./validate";
@@ -47,11 +47,7 @@ export const ROOT_VOLUME_GIB = 16;
 export const AWS_BOOTSTRAP_TIMEOUT_MS = 20 * 60 * 1000;
 
 /** SSM parameter name suffix of each secret. */
-export const PARAMETER_NAMES: Record<SecretKey, string> = {
-    password: "password",
-    adminPassword: "admin-password",
-    monitorPassword: "monitor-password",
-};
+export const PARAMETER_NAMES: Record<SecretKey, string> = SECRET_NAMES;
 
 function loadAws(): Aws {
     try {

@@ -45,6 +45,8 @@ export interface CloudHooks {
     userDataFunction?: string;
     /** Whether the node addresses must be added to the interface (`ip addr add`); false where the cloud's guest agent does it. */
     addAddresses: boolean;
+    /** How often a secret read is tried, 5 s apart (a new VM's permission to read can take minutes to apply). Default 30. */
+    secretAttempts?: number;
 }
 
 export interface BootScriptInput {
@@ -171,7 +173,7 @@ umask 077
 
 RD_ROOT=\${RD_ROOT:-}
 RD_DISK_TIMEOUT=\${RD_DISK_TIMEOUT:-900}
-RD_SECRET_ATTEMPTS=\${RD_SECRET_ATTEMPTS:-30}
+RD_SECRET_ATTEMPTS=\${RD_SECRET_ATTEMPTS:-${hooks.secretAttempts ?? 30}}
 readonly RD_DEPLOYMENT=${q(args.name)}
 readonly RD_HOST=${q(host.name)}
 readonly RD_DATA=${q(VM_PATHS.data)}
