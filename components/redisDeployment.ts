@@ -36,6 +36,10 @@ const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeployme
         const { AwsProvider } = require("../providers/aws") as typeof import("../providers/aws");
         return new AwsProvider(name, args, topology);
     },
+    azure: (name, args, topology) => {
+        const { AzureProvider } = require("../providers/azure") as typeof import("../providers/azure");
+        return new AzureProvider(name, args, topology);
+    },
 };
 
 function planFrom(name: string, args: RedisDeploymentArgs): TopologyPlan {

@@ -5,7 +5,6 @@
 // mock `call`; the mock plays AWS for what AWS decides (ENI addresses, ids, the NLB's DNS name).
 import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,11 +17,8 @@ import type { AwsProviderArgs } from "../../providers/aws/args";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
-
-const PROJECT = "proj";
-const STACK = "dev";
-const COMPONENT_TYPE = "redis-deployment:index:RedisDeployment";
+import { CloudMocks, COMPONENT_TYPE, PROJECT, STACK, deploy, expectRefused, hex, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
+import { MOCK_GENERATED, isWrappedSecret, redactSecrets, unwrap } from "../helpers/mocks";
 const GIVEN_PASSWORD = "given-aws-password-0123456789";
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 const VPC = "vpc-0123456789abcdef0";
@@ -60,83 +56,33 @@ const T = {
     listener: "aws:lb/listener:Listener",
 } as const;
 
-interface Seen {
-    type: string;
-    name: string;
-    custom: boolean;
-    inputs: Record<string, any>;
-    /** What AWS "returned" (inputs + computed outputs). */
-    state: Record<string, any>;
-}
-
-interface Registration {
-    type: string;
-    name: string;
-    parent: string;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    deleteBeforeReplace: boolean;
-    ignoreChanges: string[];
-    replaceOnChanges: string[];
-}
-
-const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
-const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
-
-/** Mocks that answer like AWS: ENIs get free addresses in their subnet (deterministic per ENI name, like a refresh would read them). */
-class AwsMocks {
-    readonly seen: Seen[] = [];
-    readonly calls: pulumi.runtime.MockCallArgs[] = [];
-    readonly registrations: Registration[] = [];
+/** AWS's part of the mocks: ENIs get free addresses in their subnet (deterministic per ENI name, like a refresh would read them). */
+class AwsBehaviour implements CloudBehaviour {
     private readonly used = new Map<string, Set<number>>();
 
-    async install(): Promise<void> {
-        this.seen.length = 0;
-        this.calls.length = 0;
-        this.registrations.length = 0;
+    reset(): void {
         this.used.clear();
-        await pulumi.runtime.setMocks({
-            newResource: (args) => {
-                const state = { ...args.inputs, ...this.computed(args.type, args.name, args.inputs) };
-                this.seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, state });
-                const id = args.type === T.volume ? `vol-0${hex(args.name, 16)}` : args.type === T.instance ? `i-0${hex(args.name, 16)}` : `${args.name}_id`;
-                return { id, state };
-            },
-            call: (args) => {
-                this.calls.push(args);
-                if (args.token === "aws:ec2/getSubnet:getSubnet") {
-                    const s = SUBNETS.find((x) => x.id === args.inputs.id);
-                    if (!s) throw new Error(`InvalidSubnetID.NotFound: ${args.inputs.id}`);
-                    return { id: s.id, availabilityZone: s.zone, cidrBlock: s.cidr, vpcId: s.vpc, region: "us-east-1", arn: `arn:aws:ec2:us-east-1:123456789012:subnet/${s.id}` };
-                }
-                if (args.token === "aws:ec2/getAmi:getAmi") {
-                    const arch = (args.inputs.filters as { name: string; values: string[] }[]).find((f) => f.name === "architecture")!.values[0] as "x86_64" | "arm64";
-                    return { id: AMI[arch], architecture: arch, name: `debian-12-${arch === "arm64" ? "arm64" : "amd64"}-20260101-1` };
-                }
-                throw new Error(`unexpected call ${args.token}`);
-            },
-        }, PROJECT, STACK, false);
-        // Record the resource options the engine receives (mocks do not pass them to newResource).
-        const monitor = pulumi.runtime.getMonitor() as any;
-        const original = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, callback: any) => {
-            const propertyDependencies: Record<string, string[]> = {};
-            req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
-            const parent = req.getParent();
-            this.registrations.push({
-                type: req.getType(), name: req.getName(), parent,
-                dependencies: req.getDependenciesList(), propertyDependencies,
-                deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
-            });
-            return original(req, callback);
-        };
     }
 
-    private computed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
-        const arn = `arn:aws:mock:us-east-1:123456789012:${type.split(":").pop()}/${name}`;
-        if (type.endsWith(":DeploymentPassword")) {
-            return { ...MOCK_GENERATED, ...(inputs.given !== undefined ? { password: inputs.given } : {}) };
+    id(type: string, name: string): string {
+        return type === T.volume ? `vol-0${hex(name, 16)}` : type === T.instance ? `i-0${hex(name, 16)}` : `${name}_id`;
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        if (args.token === "aws:ec2/getSubnet:getSubnet") {
+            const s = SUBNETS.find((x) => x.id === args.inputs.id);
+            if (!s) throw new Error(`InvalidSubnetID.NotFound: ${args.inputs.id}`);
+            return { id: s.id, availabilityZone: s.zone, cidrBlock: s.cidr, vpcId: s.vpc, region: "us-east-1", arn: `arn:aws:ec2:us-east-1:123456789012:subnet/${s.id}` };
         }
+        if (args.token === "aws:ec2/getAmi:getAmi") {
+            const arch = (args.inputs.filters as { name: string; values: string[] }[]).find((f) => f.name === "architecture")!.values[0] as "x86_64" | "arm64";
+            return { id: AMI[arch], architecture: arch, name: `debian-12-${arch === "arm64" ? "arm64" : "amd64"}-20260101-1` };
+        }
+        throw new Error(`unexpected call ${args.token}`);
+    }
+
+    computed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+        const arn = `arn:aws:mock:us-east-1:123456789012:${type.split(":").pop()}/${name}`;
         if (type === T.eni) {
             const subnet = SUBNETS.find((s) => s.id === inputs.subnetId);
             if (!subnet) throw new Error(`ENI ${name}: unknown subnet ${inputs.subnetId}`);
@@ -160,63 +106,6 @@ class AwsMocks {
         if (type === T.role || type === T.profile || type === T.sg) return { arn, name: inputs.name ?? `${name}-${hex(name, 7)}` };
         return { arn };
     }
-
-    ofType(type: string): Seen[] {
-        return this.seen.filter((r) => r.type === type);
-    }
-
-    byName(type: string, name: string): Seen {
-        const r = this.seen.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no ${type} named ${name}; have ${this.ofType(type).map((x) => x.name).join(", ")}`);
-        return r;
-    }
-
-    registration(type: string, name: string): Registration {
-        const r = this.registrations.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no registration of ${type} ${name}`);
-        return r;
-    }
-
-    /** Every URN a registration depends on (resource dependencies and property dependencies). */
-    dependencies(type: string, name: string): string[] {
-        const r = this.registration(type, name);
-        return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()])];
-    }
-}
-
-interface Deployed {
-    deployment: RedisDeployment;
-    members: { name: string; shard: number; role: string; zone: string; address: string; port: number }[];
-    endpoint: string;
-    proxyAddresses: string[];
-    sentinelAddresses: string[];
-    clusterNodes: string[];
-    password: string;
-    secret: { password: boolean; connectionUrl: boolean };
-}
-
-const trap = new RejectionTrap();
-
-async function deploy(name: string, args: RedisDeploymentArgs): Promise<Deployed> {
-    trap.start();
-    try {
-        const deployment = new RedisDeployment(name, args);
-        const d: Deployed = {
-            deployment,
-            members: await value(deployment.members),
-            endpoint: await value(deployment.endpoint),
-            proxyAddresses: await value(deployment.proxyAddresses),
-            sentinelAddresses: await value(deployment.sentinelAddresses),
-            clusterNodes: await value(deployment.clusterNodes),
-            password: await value(deployment.password),
-            secret: { password: await pulumi.isSecret(deployment.password), connectionUrl: await pulumi.isSecret(deployment.connectionUrl) },
-        };
-        await settle();
-        assert.deepEqual(trap.errors.map(String), [], "no unhandled rejections while the component was built");
-        return d;
-    } finally {
-        trap.stop();
-    }
 }
 
 function awsArgs(extra: Partial<AwsProviderArgs> = {}): AwsProviderArgs {
@@ -237,7 +126,7 @@ function userDataOf(instance: Seen): string {
 }
 
 /** Which subnet an ENI was put in, and the addresses AWS gave it. */
-function eniOf(rec: AwsMocks, host: string) {
+function eniOf(rec: CloudMocks, host: string) {
     const eni = rec.byName(T.eni, `${host}-eni`);
     const subnet = SUBNETS.find((s) => s.id === eni.inputs.subnetId)!;
     const secondary = (eni.state.privateIps as string[]).filter((a) => a !== eni.state.privateIp).sort((a, b) => parseIpv4(a)! - parseIpv4(b)!);
@@ -245,7 +134,7 @@ function eniOf(rec: AwsMocks, host: string) {
 }
 
 /** Ingress rules as "port from source" strings. */
-function ingressRules(rec: AwsMocks, sgUrnOrId: string): string[] {
+function ingressRules(rec: CloudMocks, sgUrnOrId: string): string[] {
     return rec.ofType(T.ingress).map((r) => {
         const from = r.inputs.cidrIpv4 ?? (r.inputs.referencedSecurityGroupId === sgUrnOrId ? "self" : r.inputs.referencedSecurityGroupId);
         assert.equal(r.inputs.ipProtocol, "tcp", `${r.name}: tcp only`);
@@ -264,7 +153,7 @@ function expectedRules(ports: { port: number; clients: boolean }[]): string[] {
 
 describe("AWS provider: component graph under Pulumi mocks", function () {
     this.timeout(120000);
-    const rec = new AwsMocks();
+    const rec = new CloudMocks(new AwsBehaviour());
 
     describe("cluster 3 shards x 2 replicas over 3 zones (spread)", () => {
         let d: Deployed;
@@ -476,8 +365,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
         });
 
         it("a changed instance type changes only the instances' instanceType: ENI, volume and attachment inputs stay identical", async () => {
-            const snapshot = () => Object.fromEntries(rec.seen.filter((r) => r.type.startsWith("aws:"))
-                .map((r) => [`${r.type}::${r.name}`, JSON.stringify(unwrap(r.inputs))]));
+            const snapshot = () => rec.snapshot("aws:", unwrap);
             await rec.install();
             await deploy("resize", base({ mode: "cluster", shards: 3, replicasPerShard: 1 }, { instanceType: "r6i.large" }));
             const before = snapshot();
@@ -499,8 +387,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
 
     describe("an AMI given explicitly", () => {
         it("is used without a lookup, and changing it changes only the instances (replaced delete-first), not ENIs or volumes", async () => {
-            const snapshot = () => Object.fromEntries(rec.seen.filter((r) => r.type.startsWith("aws:"))
-                .map((r) => [`${r.type}::${r.name}`, JSON.stringify(unwrap(r.inputs))]));
+            const snapshot = () => rec.snapshot("aws:", unwrap);
             await rec.install();
             await deploy("pinned", base({ mode: "replication" }, { ami: "ami-0aaaaaaaaaaaaaaa1" }));
             assert.deepEqual(rec.calls.filter((c) => c.token === "aws:ec2/getAmi:getAmi"), [], "no lookup");
@@ -692,22 +579,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
             { title: "an NLB before replication members without HAProxy", args: base({ mode: "replication", loadBalancer: true, proxy: { haproxy: false } }), mentions: ["loadBalancer:", "HAProxy"] },
         ];
         for (const c of bad) {
-            it(`rejects ${c.title} before registering any resource`, async () => {
-                await rec.install();
-                let error: unknown;
-                try {
-                    new RedisDeployment("bad", c.args);
-                } catch (err) {
-                    error = err;
-                }
-                assert.ok(error instanceof Error, "the constructor must throw");
-                assert.ok(pulumi.RunError.isInstance(error), `a RunError, got ${(error as Error).constructor.name}: ${(error as Error).message}`);
-                for (const m of c.mentions) assert.ok(error.message.includes(m), `message should mention ${JSON.stringify(m)}: ${error.message}`);
-                assert.ok(error.message.includes('RedisDeployment "bad"'), error.message);
-                await settle();
-                assert.deepEqual(rec.seen.filter((r) => r.type !== COMPONENT_TYPE).map((r) => `${r.type}::${r.name}`), []);
-                assert.deepEqual(rec.calls, [], "no lookups either");
-            });
+            it(`rejects ${c.title} before registering any resource`, () => expectRefused(rec, c.args, c.mentions));
         }
 
         it("lists several problems in one error", async () => {

@@ -1,0 +1,173 @@
+// Pulumi mocks for the VM clouds' component-graph tests (AWS, Azure): a cloud-specific part
+// answers what the cloud decides (ids, computed outputs, lookups); this part records every
+// resource with its inputs and computed state, every lookup, and the resource options the
+// engine receives (parent, dependencies, deleteBeforeReplace, ignoreChanges), which mocks do
+// not pass to newResource.
+import { strict as assert } from "node:assert";
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type { RedisDeploymentArgs } from "../../components/args";
+import { RedisDeployment } from "../../components/redisDeployment";
+import { MOCK_GENERATED, RejectionTrap, settle, value } from "./mocks";
+
+export const PROJECT = "proj";
+export const STACK = "dev";
+export const COMPONENT_TYPE = "redis-deployment:index:RedisDeployment";
+
+export interface Seen {
+    type: string;
+    name: string;
+    custom: boolean;
+    inputs: Record<string, any>;
+    /** What the cloud "returned" (inputs + computed outputs). */
+    state: Record<string, any>;
+}
+
+export interface Registration {
+    type: string;
+    name: string;
+    parent: string;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+}
+
+/** What a cloud decides: a resource's id and computed outputs, a lookup's answer. */
+export interface CloudBehaviour {
+    id(type: string, name: string): string;
+    computed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown>;
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any>;
+    /** Forgets what an earlier install assigned. */
+    reset(): void;
+}
+
+export const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
+export const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
+export const componentUrn = (name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}::${name}`;
+
+export class CloudMocks {
+    readonly seen: Seen[] = [];
+    readonly calls: pulumi.runtime.MockCallArgs[] = [];
+    readonly registrations: Registration[] = [];
+
+    constructor(private readonly cloud: CloudBehaviour) {}
+
+    async install(): Promise<void> {
+        this.seen.length = 0;
+        this.calls.length = 0;
+        this.registrations.length = 0;
+        this.cloud.reset();
+        await pulumi.runtime.setMocks({
+            newResource: (args) => {
+                const computed = args.type.endsWith(":DeploymentPassword")
+                    ? { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}) }
+                    : this.cloud.computed(args.type, args.name, args.inputs);
+                const state = { ...args.inputs, ...computed };
+                this.seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, state });
+                return { id: this.cloud.id(args.type, args.name), state };
+            },
+            call: (args) => {
+                this.calls.push(args);
+                return this.cloud.call(args);
+            },
+        }, PROJECT, STACK, false);
+        const monitor = pulumi.runtime.getMonitor() as any;
+        const original = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, callback: any) => {
+            const propertyDependencies: Record<string, string[]> = {};
+            req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
+            this.registrations.push({
+                type: req.getType(), name: req.getName(), parent: req.getParent(),
+                dependencies: req.getDependenciesList(), propertyDependencies,
+                deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
+            });
+            return original(req, callback);
+        };
+    }
+
+    ofType(type: string): Seen[] {
+        return this.seen.filter((r) => r.type === type);
+    }
+
+    byName(type: string, name: string): Seen {
+        const r = this.seen.find((x) => x.type === type && x.name === name);
+        if (!r) throw new Error(`no ${type} named ${name}; have ${this.ofType(type).map((x) => x.name).join(", ")}`);
+        return r;
+    }
+
+    registration(type: string, name: string): Registration {
+        const r = this.registrations.find((x) => x.type === type && x.name === name);
+        if (!r) throw new Error(`no registration of ${type} ${name}`);
+        return r;
+    }
+
+    /** Every URN a registration depends on (resource dependencies and property dependencies). */
+    dependencies(type: string, name: string): string[] {
+        const r = this.registration(type, name);
+        return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()])];
+    }
+
+    /** Each resource of the cloud's package (type prefix) -> its inputs as JSON, secrets unwrapped by `unwrap`. */
+    snapshot(prefix: string, unwrap: (v: unknown) => unknown): Record<string, string> {
+        return Object.fromEntries(this.seen.filter((r) => r.type.startsWith(prefix)).map((r) => [`${r.type}::${r.name}`, JSON.stringify(unwrap(r.inputs))]));
+    }
+}
+
+export interface Deployed {
+    deployment: RedisDeployment;
+    members: { name: string; shard: number; role: string; zone: string; address: string; port: number }[];
+    endpoint: string;
+    proxyAddresses: string[];
+    sentinelAddresses: string[];
+    clusterNodes: string[];
+    password: string;
+    secret: { password: boolean; connectionUrl: boolean };
+}
+
+const trap = new RejectionTrap();
+
+/** Builds the component and awaits its outputs; fails on any unhandled rejection meanwhile. */
+export async function deploy(name: string, args: RedisDeploymentArgs): Promise<Deployed> {
+    trap.start();
+    try {
+        const deployment = new RedisDeployment(name, args);
+        const d: Deployed = {
+            deployment,
+            members: await value(deployment.members),
+            endpoint: await value(deployment.endpoint),
+            proxyAddresses: await value(deployment.proxyAddresses),
+            sentinelAddresses: await value(deployment.sentinelAddresses),
+            clusterNodes: await value(deployment.clusterNodes),
+            password: await value(deployment.password),
+            secret: { password: await pulumi.isSecret(deployment.password), connectionUrl: await pulumi.isSecret(deployment.connectionUrl) },
+        };
+        await settle();
+        assert.deepEqual(trap.errors.map(String), [], "no unhandled rejections while the component was built");
+        return d;
+    } finally {
+        trap.stop();
+    }
+}
+
+/**
+ * Constructs a deployment expected to be refused: the constructor must throw a RunError naming
+ * every string in `mentions`, with no resource registered and no lookup made.
+ */
+export async function expectRefused(rec: CloudMocks, args: RedisDeploymentArgs, mentions: string[]): Promise<void> {
+    await rec.install();
+    let error: unknown;
+    try {
+        new RedisDeployment("bad", args);
+    } catch (err) {
+        error = err;
+    }
+    assert.ok(error instanceof Error, "the constructor must throw");
+    assert.ok(pulumi.RunError.isInstance(error), `a RunError, got ${(error as Error).constructor.name}: ${(error as Error).message}`);
+    for (const m of mentions) assert.ok(error.message.includes(m), `message should mention ${JSON.stringify(m)}: ${error.message}`);
+    assert.ok(error.message.includes('RedisDeployment "bad"'), error.message);
+    await settle();
+    assert.deepEqual(rec.seen.filter((r) => r.type !== COMPONENT_TYPE).map((r) => `${r.type}::${r.name}`), []);
+    assert.deepEqual(rec.calls, [], "no lookups either");
+}
