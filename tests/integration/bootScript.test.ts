@@ -1,9 +1,10 @@
 // The VM boot script run for real, into a temporary root (RD_ROOT), with the system commands it
 // calls (apt-get, systemctl, sysctl, ip, blkid, mkfs.ext4, mount, chown, aws, curl, ...) replaced
 // by stubs on PATH that log their arguments and play the VM: a disk that is empty until
-// formatted, SSM parameters answered from files. What it writes is then used as is: real
+// formatted, SSM parameters and Key Vault secrets answered from files, an IMDS that hands out a
+// token and the user data. The sentinel case runs for every cloud's hooks (AWS, Azure). What it writes is then used as is: real
 // redis-server, redis-sentinel and haproxy start on (or check) the configs. Processes run on
-// 127.60-69.x.y and are killed by pid after each test, also on failure.
+// 127.60-69.x.y (Azure cases on 127.55-59.x.y) and are killed by pid after each test, also on failure.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -17,18 +18,53 @@ import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
-import { VM_PATHS, renderBootScript } from "../../providers/vm/bootScript";
+import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, keyVaultSecretUrl } from "../../providers/azure/boot";
+import { VM_PATHS, renderBootScript, type CloudHooks } from "../../providers/vm/bootScript";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
 import {
     ProgramRunner, ReplyError, command, infoField, runTcpCheck, tcpCheckSteps, waitForPing, waitUntil, type Program,
 } from "../helpers/realPrograms";
 
 const BLOCK = `127.${60 + crypto.randomInt(0, 10)}`;
+/** Azure cases run their processes in their own loopback block (other suites run in parallel on 127.6x). */
+const AZURE_BLOCK = `127.${55 + crypto.randomInt(0, 5)}`;
 let nextGroup = crypto.randomInt(0, 200);
 const REGION = "eu-central-1";
 const PREFIX = "/redis-deployment/itest";
 const REFS = { password: `${PREFIX}/password`, adminPassword: `${PREFIX}/admin-password`, monitorPassword: `${PREFIX}/monitor-password` };
 const hex = () => crypto.randomBytes(20).toString("hex");
+const VAULT_URI = "https://rd-itest-0a1b2c3d.vault.azure.net/";
+const CLIENT_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const IMDS_TOKEN = "imds-token-for-key-vault";
+
+type Cloud = "aws" | "azure";
+interface CloudCase {
+    hooks: CloudHooks;
+    refs: Record<keyof Credentials, string>;
+    /** Device paths of a member's disk, most stable first; the first one is created in the test root. */
+    disk: (member: string, index: number) => string[];
+    /** The secret references the stub log shows were read, in order. */
+    secretsRead: (log: string[]) => string[];
+    packages: string;
+}
+const CLOUDS: Record<Cloud, CloudCase> = {
+    aws: {
+        hooks: awsBootHooks(REGION),
+        refs: REFS,
+        disk: (member) => [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${member}`, "/dev/xvdf"],
+        secretsRead: (log) => log.filter((l) => l.startsWith("aws ")).map((l) => /--name (\S+)/.exec(l)![1]),
+        packages: "awscli curl",
+    },
+    azure: {
+        hooks: azureBootHooks(CLIENT_ID, VAULT_URI),
+        refs: { password: keyVaultSecretUrl(VAULT_URI, "password"), adminPassword: keyVaultSecretUrl(VAULT_URI, "admin-password"), monitorPassword: keyVaultSecretUrl(VAULT_URI, "monitor-password") },
+        disk: (_member, lun) => azureDiskDevices(lun),
+        secretsRead: (log) => log.filter((l) => l.startsWith("curl ") && l.includes("/secrets/")).map((l) => /(https:\S+)\?api-version/.exec(l)![1]),
+        packages: "curl jq",
+    },
+};
+/** Where the stubs keep a secret: its reference with "/" and ":" as "_". */
+const secretFile = (ref: string) => ref.replace(/[/:]/g, "_");
 
 /** Stubs for every system command the script runs; each logs "name args" to $RD_STUB_LOG. */
 const STUBS: Record<string, string> = {
@@ -55,8 +91,21 @@ exit 2`,
 while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done
 file="$RD_STUB_DIR/ssm/$(printf '%s' "$name" | tr / _)"
 if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound): $name" >&2; exit 254; fi`,
-    // IMDS: a token, then the user data from $RD_STUB_DIR/user-data.
-    curl: `case "$*" in *api/token*) echo token ;; *user-data*) cat "$RD_STUB_DIR/user-data" ;; *) exit 22 ;; esac`,
+    // AWS IMDS: a token, then the user data from $RD_STUB_DIR/user-data. Azure IMDS: a token
+    // for Key Vault (only with Metadata:true and this VM's identity), the user data as base64;
+    // Key Vault: the secret from $RD_STUB_DIR/ssm as JSON, only for the IMDS token sent on stdin.
+    curl: `url=\${*: -1}
+case "$*" in
+  *api/token*) echo token ;;
+  *user-data*) cat "$RD_STUB_DIR/user-data" ;;
+  *"-H Metadata:true"*oauth2/token*"resource=https%3A%2F%2Fvault.azure.net&client_id=${CLIENT_ID}"*) echo '{"access_token":"${IMDS_TOKEN}","token_type":"Bearer"}' ;;
+  *"-H Metadata:true"*compute/userData*) base64 -w0 "$RD_STUB_DIR/user-data" ;;
+  *"-H @-"*/secrets/*)
+    [ "$(cat)" = "Authorization: Bearer ${IMDS_TOKEN}" ] || { echo "401" >&2; exit 22; }
+    file="$RD_STUB_DIR/ssm/$(printf '%s' "\${url%%\\?*}" | tr '/:' '__')"
+    if [ -f "$file" ]; then printf '{"value":"%s","id":"%s"}' "$(cat "$file")" "\${url%%\\?*}"; else exit 22; fi ;;
+  *) exit 22 ;;
+esac`,
 };
 
 interface Vm {
@@ -88,22 +137,24 @@ describe("VM boot script, run into a temporary root", function () {
     });
 
     /** Renders every host's script for `args`, nodes on 127.6x.<group>.<10+n>. */
-    function render(args: RedisDeploymentArgs, name = "itest"): { plan: TopologyPlan; vms: Vm[] } {
+    function render(args: RedisDeploymentArgs, name = "itest", cloudName: Cloud = "aws"): { plan: TopologyPlan; vms: Vm[] } {
+        const cloud = CLOUDS[cloudName];
         const p = plan(validateArgs(name, { provider: "aws", zones: ["a", "b", "c"], maxmemory: "64mb", ...args }));
         const group = nextGroup++ % 250;
+        const block = cloudName === "azure" ? AZURE_BLOCK : BLOCK;
         let n = 10;
         const placed: PlacedHost[] = planHosts(p).map((host) => {
             const nodes = [...host.members, ...host.sentinels, ...host.proxies].map((x) => x.name);
             return {
-                host, subnet: { id: "subnet-test", zone: host.zone, cidr: "127.0.0.0/8" }, hostAddress: `${BLOCK}.${group}.${n++}`,
-                nodeAddresses: Object.fromEntries(nodes.map((x) => [x, `${BLOCK}.${group}.${n++}`])),
+                host, subnet: { id: "subnet-test", zone: host.zone, cidr: "127.0.0.0/8" }, hostAddress: `${block}.${group}.${n++}`,
+                nodeAddresses: Object.fromEntries(nodes.map((x) => [x, `${block}.${group}.${n++}`])),
             };
         });
         const allMembers: AddressedMember[] = p.members.map((m) => ({ ...m, address: placed.find((h) => h.nodeAddresses[m.name])!.nodeAddresses[m.name] }));
         const vms = placed.map((host) => {
             const script = renderBootScript({
-                plan: p, placed: host, allMembers, secretRefs: REFS, hooks: awsBootHooks(REGION),
-                disks: Object.fromEntries(host.host.members.map((m) => [m.name, [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${m.name}`, "/dev/xvdf"]])),
+                plan: p, placed: host, allMembers, secretRefs: cloud.refs, hooks: cloud.hooks,
+                disks: Object.fromEntries(host.host.members.map((m, i) => [m.name, cloud.disk(m.name, i)])),
             });
             const dir = path.join(work, host.host.name);
             const root = path.join(dir, "root");
@@ -112,8 +163,12 @@ describe("VM boot script, run into a temporary root", function () {
             for (const [cmd, body] of Object.entries(STUBS)) {
                 fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
             }
-            for (const [key, ref] of Object.entries(REFS)) fs.writeFileSync(path.join(stubs, "ssm", ref.replace(/\//g, "_")), credentials[key as keyof Credentials]);
-            for (const m of host.host.members) fs.writeFileSync(path.join(root, `dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${m.name}`), "");
+            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "ssm", secretFile(ref)), credentials[key as keyof Credentials]);
+            host.host.members.forEach((m, i) => {
+                const device = path.join(root, cloud.disk(m.name, i)[0]);
+                fs.mkdirSync(path.dirname(device), { recursive: true });
+                fs.writeFileSync(device, "");
+            });
             for (const f of ["enabled", "defrag"]) fs.writeFileSync(path.join(root, "sys/kernel/mm/transparent_hugepage", f), "[always] madvise never\n");
             const scriptFile = path.join(dir, "user-data.sh");
             fs.writeFileSync(scriptFile, script, { mode: 0o700 });
@@ -146,8 +201,13 @@ describe("VM boot script, run into a temporary root", function () {
         return runner.start(member, "redis-server", [memberConf(vm, member), ...extra]);
     }
 
-    it("sentinel 1+1: prepares each VM and writes configs that redis-server, redis-sentinel and haproxy accept", async () => {
-        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
+    for (const cloudName of Object.keys(CLOUDS) as Cloud[]) it(`${cloudName}: sentinel 1+1: prepares each VM and writes configs that redis-server, redis-sentinel and haproxy accept`, async () => {
+        const cloud = CLOUDS[cloudName];
+        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 }, "itest", cloudName);
+        for (const vm of vms) {
+            const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", vm.scriptFile], { encoding: "utf8" });
+            assert.equal(lint.status, 0, `${vm.host.host.name}: shellcheck:\n${lint.stdout}${lint.stderr}`);
+        }
         const master = "itest-s0-m0";
         const replica = "itest-s0-m1";
         const results = new Map(vms.map((vm) => [vm.host.host.name, boot(vm)]));
@@ -161,14 +221,14 @@ describe("VM boot script, run into a temporary root", function () {
         assert.ok(log.includes(`sysctl -q -p ${sysctlFile}`));
         for (const f of ["enabled", "defrag"]) assert.equal(fs.readFileSync(path.join(m0.root, "sys/kernel/mm/transparent_hugepage", f), "utf8"), "never\n");
         assert.ok(log.includes(`ip addr add ${addressOf(vms, master)}/32 dev eth0`), log.join("\n"));
-        assert.ok(log.includes("apt-get -q install -y --no-install-recommends redis-server awscli curl"));
+        assert.ok(log.includes(`apt-get -q install -y --no-install-recommends redis-server ${cloud.packages}`), log.join("\n"));
         assert.ok(!fs.existsSync(path.join(m0.root, "usr/sbin/policy-rc.d")), "policy-rc.d removed after the install");
         assert.ok(log.includes("systemctl mask --now redis-server.service"));
-        const device = path.join(m0.root, `dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${master}`);
+        const device = path.join(m0.root, cloud.disk(master, 0)[0]);
         assert.ok(log.includes(`mkfs.ext4 -q -m 0 -L rd-data ${device}`), "the empty disk is formatted");
         assert.ok(log.includes(`mount -t ext4 -o noatime ${device} ${path.join(m0.root, VM_PATHS.data, master)}`));
         assert.ok(log.indexOf(`mkfs.ext4 -q -m 0 -L rd-data ${device}`) < log.indexOf(`systemctl start redis-deployment-${master}.service`));
-        assert.deepEqual(log.filter((l) => l.startsWith("aws ")).map((l) => /--name (\S+)/.exec(l)![1]), [REFS.password, REFS.adminPassword, REFS.monitorPassword]);
+        assert.deepEqual(cloud.secretsRead(log), [cloud.refs.password, cloud.refs.adminPassword, cloud.refs.monitorPassword]);
         assert.ok(log.every((l) => !l.includes(credentials.password) && !l.includes(credentials.adminPassword)), "no secret on a command line");
 
         // Units and the boot service.
@@ -181,7 +241,8 @@ describe("VM boot script, run into a temporary root", function () {
         assert.equal(fs.readFileSync(path.join(m0.root, VM_PATHS.self), "utf8"), m0.script, "the boot script installed itself");
         const sentinelVm = vmOf(vms, "itest-sentinel0");
         assert.match(fs.readFileSync(path.join(sentinelVm.root, "etc/systemd/system/redis-deployment-itest-sentinel0.service"), "utf8"), /^ExecStart=\/usr\/bin\/redis-sentinel \/var\/lib\/redis-deployment\/itest-sentinel0\/sentinel.conf$/m);
-        assert.deepEqual(results.get("itest-sentinel0")!.log.filter((l) => l.startsWith("aws ")).length, 1, "a sentinel reads only the application password");
+        assert.deepEqual(cloud.secretsRead(results.get("itest-sentinel0")!.log), [cloud.refs.password], "a sentinel reads only the application password");
+        assert.ok(log.every((l) => !l.includes(IMDS_TOKEN)), "the Key Vault token never on a command line");
 
         // Every unit file is one systemd accepts (systemd-analyze verify reports unknown or bad settings).
         for (const vm of vms) {
@@ -300,14 +361,14 @@ describe("VM boot script, run into a temporary root", function () {
     it("fails, writing no config, when a secret can not be read or is malformed", () => {
         const { vms } = render({ mode: "standalone" });
         const vm = vms[0];
-        fs.rmSync(path.join(vm.stubs, "ssm", REFS.adminPassword.replace(/\//g, "_")));
+        fs.rmSync(path.join(vm.stubs, "ssm", secretFile(REFS.adminPassword)));
         const missing = boot(vm);
         assert.notEqual(missing.status, 0);
         assert.match(missing.stderr, /could not read the adminPassword secret \/redis-deployment\/itest\/admin-password from AWS SSM Parameter Store/);
         assert.ok(!fs.existsSync(memberConf(vm, "itest-s0-m0")), "no config without its secrets");
         assert.ok(!missing.log.some((l) => l.startsWith("systemctl start")));
 
-        fs.writeFileSync(path.join(vm.stubs, "ssm", REFS.adminPassword.replace(/\//g, "_")), "has a space");
+        fs.writeFileSync(path.join(vm.stubs, "ssm", secretFile(REFS.adminPassword)), "has a space");
         const malformed = boot(vm);
         assert.notEqual(malformed.status, 0);
         assert.match(malformed.stderr, /the adminPassword secret .* holds whitespace/);
@@ -350,5 +411,37 @@ describe("VM boot script, run into a temporary root", function () {
         const foreign = boot(v1, { file: installed, args: ["--refresh"] });
         assert.equal(foreign.status, 0);
         assert.equal(fs.readFileSync(installed, "utf8"), v2script, "kept");
+    });
+    it("azure: the custom data launcher runs the boot script from IMDS user data (plain or gzip); a later boot runs changed user data", async () => {
+        const vm = render({ mode: "standalone", maxmemory: "64mb" }, "itest", "azure").vms[0];
+        const launcher = path.join(vm.stubs, "..", "custom-data.sh");
+        fs.writeFileSync(launcher, AZURE_LAUNCHER, { mode: 0o700 });
+        const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", launcher], { encoding: "utf8" });
+        assert.equal(lint.status, 0, `shellcheck:\n${lint.stdout}${lint.stderr}`);
+        // The stub IMDS serves the user data file base64-encoded, as Azure does: here the gzip form.
+        fs.writeFileSync(path.join(vm.stubs, "user-data"), Buffer.from(encodeAzureUserData(vm.script + "#" + "x".repeat(70000) + "\n"), "base64"));
+        assert.equal(Buffer.from(encodeAzureUserData(vm.script + "#" + "x".repeat(70000) + "\n"), "base64")[0], 0x1f, "(large user data is gzip)");
+        const first = boot(vm, { file: launcher });
+        assert.equal(first.status, 0, first.stderr);
+        assert.ok(first.log.some((l) => l.startsWith("curl ") && l.includes("compute/userData")), "read from IMDS");
+        const conf = fs.readFileSync(memberConf(vm, "itest-s0-m0"), "utf8");
+        assert.ok(conf.includes(`masterauth ${credentials.adminPassword}\n`), "configs written with the Key Vault secrets");
+        const p = startRedis(vm, "itest-s0-m0");
+        await waitForPing(p, addressOf([vm], "itest-s0-m0"), 6379, admin());
+        // Later boots: the installed script reads the user data again; changed, it runs the new one.
+        const installed = path.join(vm.root, VM_PATHS.self);
+        const v2 = vm.script.replace(/maxmemory 67108864/g, "maxmemory 134217728");
+        fs.writeFileSync(path.join(vm.stubs, "user-data"), v2);
+        const refreshed = boot(vm, { file: installed, args: ["--refresh"] });
+        assert.equal(refreshed.status, 0, refreshed.stderr);
+        assert.match(refreshed.stderr, /the user data changed: installing and running it/);
+        assert.match(fs.readFileSync(memberConf(vm, "itest-s0-m0"), "utf8"), /^maxmemory 134217728$/m);
+        // No user data at all: the launcher fails instead of running nothing.
+        fs.writeFileSync(path.join(vm.stubs, "user-data"), "");
+        const empty = spawnSync("timeout", ["20", "bash", "-c", `sed 's/seq 1 60/seq 1 2/; s/sleep 5/sleep 0/' ${launcher} | bash`], {
+            encoding: "utf8", env: { ...process.env, PATH: `${vm.stubs}:${process.env.PATH}`, RD_ROOT: vm.root, RD_STUB_LOG: path.join(vm.stubs, "log"), RD_STUB_DIR: vm.stubs },
+        });
+        assert.notEqual(empty.status, 0);
+        assert.match(empty.stderr, /no user data from the instance metadata service/);
     });
 });
