@@ -21,9 +21,9 @@ import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsSdk from "@pulumi/aws";
 import type { RedisDeploymentArgs } from "../../components/args";
-import { RedisDeploymentArgumentError } from "../../components/validate";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
+import { validatedOrRunError } from "../vm/argumentChecks";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
 import { LayoutError, assignSubnets, nodeNames, placeHost, planHosts, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo } from "../vm/layout";
@@ -116,12 +116,7 @@ export class AwsProvider implements InfraProvider {
 
     constructor(private readonly name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
         this.plan = plan;
-        try {
-            this.options = validateAwsArgs(name, args.aws, plan, { project: pulumi.getProject(), stack: pulumi.getStack() });
-        } catch (err) {
-            if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
-            throw err;
-        }
+        this.options = validatedOrRunError(() => validateAwsArgs(name, args.aws, plan, { project: pulumi.getProject(), stack: pulumi.getStack() }));
         this.hosts = planHosts(plan, this.options.membersPerInstance);
     }
 

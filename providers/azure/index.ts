@@ -24,9 +24,9 @@ import type * as keyvaultSdk from "@pulumi/azure-native/keyvault";
 import type * as managedidentitySdk from "@pulumi/azure-native/managedidentity";
 import type * as networkSdk from "@pulumi/azure-native/network";
 import type { RedisDeploymentArgs } from "../../components/args";
-import { RedisDeploymentArgumentError } from "../../components/validate";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
+import { validatedOrRunError } from "../vm/argumentChecks";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
 import { parseCidr } from "../vm/ipv4";
@@ -162,12 +162,7 @@ export class AzureProvider implements InfraProvider {
 
     constructor(private readonly name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
         this.plan = plan;
-        try {
-            this.options = validateAzureArgs(name, args.azure, plan, { project: this.project, stack: this.stack });
-        } catch (err) {
-            if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
-            throw err;
-        }
+        this.options = validatedOrRunError(() => validateAzureArgs(name, args.azure, plan, { project: this.project, stack: this.stack }));
         this.hosts = planHosts(plan, this.options.membersPerVm);
     }
 

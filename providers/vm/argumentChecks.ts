@@ -2,7 +2,7 @@
 // problems naming their field under the provider's section, so one error lists them all.
 import * as pulumi from "@pulumi/pulumi";
 import type { TopologyPlan } from "../../components/types";
-import type { ArgumentProblem } from "../../components/validate";
+import { RedisDeploymentArgumentError, type ArgumentProblem } from "../../components/validate";
 import { parseCidr } from "./ipv4";
 import { pickMachine, type MachineType } from "./sizing";
 
@@ -152,4 +152,14 @@ export function loadBalancerProblems(plan: TopologyPlan, balancer: string): Argu
         return [{ field: "loadBalancer", message: `an ${balancer} in front of ${args.mode} members without HAProxy would send writes to replicas; keep proxy.haproxy on (the ${balancer} then balances over the proxies) or remove loadBalancer` }];
     }
     return [];
+}
+
+/** Runs a provider's validation; its argument error becomes a RunError (the engine prints the message alone). */
+export function validatedOrRunError<T>(validate: () => T): T {
+    try {
+        return validate();
+    } catch (err) {
+        if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
 }

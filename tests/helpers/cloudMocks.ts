@@ -4,7 +4,9 @@
 // engine receives (parent, dependencies, deleteBeforeReplace, ignoreChanges), which mocks do
 // not pass to newResource.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "child_process";
 import * as crypto from "crypto";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeployment } from "../../components/redisDeployment";
@@ -170,4 +172,25 @@ export async function expectRefused(rec: CloudMocks, args: RedisDeploymentArgs, 
     await settle();
     assert.deepEqual(rec.seen.filter((r) => r.type !== COMPONENT_TYPE).map((r) => `${r.type}::${r.name}`), []);
     assert.deepEqual(rec.calls, [], "no lookups either");
+}
+
+/**
+ * Builds a cluster deployment in a process of its own, with `mocks` (JavaScript source of a
+ * setMocks argument), and returns the message its `members` output fails with. A failed lookup
+ * leaves the resources that wait on it pending (a real program exits with the error), so each
+ * case needs its own process.
+ */
+export function membersFailure(mocks: string, args: RedisDeploymentArgs): string {
+    const program = `
+        const pulumi = require("@pulumi/pulumi");
+        pulumi.runtime.setMocks(${mocks}, "p", "s", false).then(() => {
+            const { RedisDeployment } = require("./components/redisDeployment");
+            const d = new RedisDeployment("look", ${JSON.stringify(args)});
+            d.members.promise().then(() => console.log("RESULT resolved"), (e) => { console.log("RESULT " + JSON.stringify(e.message)); process.exit(0); });
+        });`;
+    const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
+    const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
+    assert.notEqual(line, "RESULT resolved", "the members output must fail");
+    return JSON.parse(line.slice("RESULT ".length));
 }

@@ -17,7 +17,7 @@ import type { AwsProviderArgs } from "../../providers/aws/args";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, COMPONENT_TYPE, PROJECT, STACK, deploy, expectRefused, hex, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
+import { CloudMocks, COMPONENT_TYPE, PROJECT, STACK, deploy, expectRefused, membersFailure, hex, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
 import { MOCK_GENERATED, isWrappedSecret, redactSecrets, unwrap } from "../helpers/mocks";
 const GIVEN_PASSWORD = "given-aws-password-0123456789";
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -590,29 +590,15 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
     });
 
     describe("subnets that do not fit (found when they are looked up)", () => {
-        // A failed lookup leaves the resources that wait on it pending forever (a real program
-        // exits with the error), so each case runs in its own process.
         function failure(aws: Partial<AwsProviderArgs>): string {
-            const program = `
-                const pulumi = require("@pulumi/pulumi");
-                const subnets = ${JSON.stringify(SUBNETS)};
-                pulumi.runtime.setMocks({
-                    newResource: (a) => ({ id: a.name + "_id", state: { ...a.inputs, privateIp: "10.20.0.9", privateIps: ["10.20.0.9", "10.20.0.10"] } }),
-                    call: (a) => {
-                        if (a.token !== "aws:ec2/getSubnet:getSubnet") return { id: "ami-0deb12amd64000001" };
-                        const s = subnets.find((x) => x.id === a.inputs.id);
-                        return { id: s.id, availabilityZone: s.zone, cidrBlock: s.cidr, vpcId: s.vpc, region: "us-east-1" };
-                    },
-                }, "p", "s", false).then(() => {
-                    const { RedisDeployment } = require("./components/redisDeployment");
-                    const d = new RedisDeployment("look", ${JSON.stringify(base({ mode: "cluster" }, aws))});
-                    d.members.promise().then(() => console.log("RESULT resolved"), (e) => { console.log("RESULT " + JSON.stringify(e.message)); process.exit(0); });
-                });`;
-            const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
-            const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-            assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
-            assert.notEqual(line, "RESULT resolved", "the members output must fail");
-            return JSON.parse(line.slice("RESULT ".length));
+            return membersFailure(`{
+                newResource: (a) => ({ id: a.name + "_id", state: { ...a.inputs, privateIp: "10.20.0.9", privateIps: ["10.20.0.9", "10.20.0.10"] } }),
+                call: (a) => {
+                    if (a.token !== "aws:ec2/getSubnet:getSubnet") return { id: "ami-0deb12amd64000001" };
+                    const s = ${JSON.stringify(SUBNETS)}.find((x) => x.id === a.inputs.id);
+                    return { id: s.id, availabilityZone: s.zone, cidrBlock: s.cidr, vpcId: s.vpc, region: "us-east-1" };
+                },
+            }`, base({ mode: "cluster" }, aws));
         }
 
         it("a zone without a subnet names aws.subnetIds and the zone", () => {

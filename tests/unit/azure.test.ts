@@ -17,7 +17,7 @@ import type { AzureProviderArgs } from "../../providers/azure/args";
 import { AZURE_LAUNCHER } from "../../providers/azure/boot";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, PROJECT, STACK, componentUrn, deploy, expectRefused, hex, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
+import { CloudMocks, componentUrn, deploy, expectRefused, hex, membersFailure, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
 import { MOCK_GENERATED, isWrappedSecret, redactSecrets, unwrap } from "../helpers/mocks";
 
 const GIVEN_PASSWORD = "given-azure-password-0123456789";
@@ -535,24 +535,11 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
     });
 
     describe("subnets that do not fit (found when the subnet is looked up)", () => {
-        // A failed lookup leaves the resources that wait on it pending (a real program exits
-        // with the error), so each case runs in its own process.
         function failure(azure: Partial<AzureProviderArgs>): string {
-            const program = `
-                const pulumi = require("@pulumi/pulumi");
-                pulumi.runtime.setMocks({
-                    newResource: (a) => ({ id: a.name + "_id", state: { ...a.inputs, clientId: "${guid("c")}", tenantId: "${TENANT}", principalId: "p", properties: { vaultUri: "https://kv.vault.azure.net/" } } }),
-                    call: (a) => ({ id: "x", addressPrefix: a.inputs.subnetName === "${SMALL_SUBNET_NAME}" ? "10.30.9.0/28" : "${SUBNET_CIDR}" }),
-                }, "p", "s", false).then(() => {
-                    const { RedisDeployment } = require("./components/redisDeployment");
-                    const d = new RedisDeployment("look", ${JSON.stringify(base({ mode: "cluster" }, azure))});
-                    d.members.promise().then(() => console.log("RESULT resolved"), (e) => { console.log("RESULT " + JSON.stringify(e.message)); process.exit(0); });
-                });`;
-            const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
-            const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-            assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
-            assert.notEqual(line, "RESULT resolved", "the members output must fail");
-            return JSON.parse(line.slice("RESULT ".length));
+            return membersFailure(`{
+                newResource: (a) => ({ id: a.name + "_id", state: { ...a.inputs, clientId: "${guid("c")}", tenantId: "${TENANT}", principalId: "p", properties: { vaultUri: "https://kv.vault.azure.net/" } } }),
+                call: (a) => ({ id: "x", addressPrefix: a.inputs.subnetName === "${SMALL_SUBNET_NAME}" ? "10.30.9.0/28" : "${SUBNET_CIDR}" }),
+            }`, base({ mode: "cluster" }, azure));
         }
 
         it("a subnet too small for the deployment's address slots names azure.subnetId and the sizes", () => {
