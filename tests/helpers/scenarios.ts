@@ -5,7 +5,7 @@ import { parseClusterNodes, type ClusterNodeLine } from "../../providers/dynamic
 import type { Fleet } from "./fleet";
 import { RespConnection, infoMap, respCall } from "./resp";
 import { clusterView, info, logins, sentinelMaster, sleep, waitFor, waitSentinelHealthy } from "./topologies";
-import type { AckWriter, WriteRecord } from "./writer";
+import { now, type AckWriter, type WriteRecord } from "./writer";
 
 export interface FailoverRound {
     killed: string;
@@ -27,7 +27,7 @@ function watchPromotion(fleet: Fleet, members: AddressedMember[], until: () => b
             for (const m of members) {
                 const role = await respCall({ host: m.address, port: m.port }, logins(fleet).admin, ["ROLE"], 500)
                     .then((r) => String((r as unknown[])[0])).catch(() => "");
-                if (role === "master") return { member: m, at: Date.now() };
+                if (role === "master") return { member: m, at: now() };
             }
             await sleep(10);
         }
@@ -48,12 +48,12 @@ export async function sentinelFailoverRound(fleet: Fleet, writer: AckWriter, tim
     const master = await waitSentinelHealthy(fleet);
     await sleep(300); // the writer is flowing again
     const others = fleet.members.filter((m) => m !== master);
-    const t0 = Date.now();
+    const t0 = now();
     await fleet.kill(fleet.process(master.name));
     // Writes sent before the process was gone may still have been answered by it.
-    const gone = Date.now();
+    const gone = now();
     let settled = false;
-    const promotion = watchPromotion(fleet, others, () => settled || Date.now() - t0 > timeoutMs);
+    const promotion = watchPromotion(fleet, others, () => settled || now() - t0 > timeoutMs);
     try {
         const ok = await firstWrite(writer, gone, "ok", () => true, timeoutMs);
         const acked = await firstWrite(writer, gone, "acked", () => true, timeoutMs);
@@ -64,14 +64,20 @@ export async function sentinelFailoverRound(fleet: Fleet, writer: AckWriter, tim
             const m = await sentinelMaster(fleet);
             return m !== master ? m : undefined;
         }, 50);
-        await fleet.startMember(master, [`replicaof ${newMaster.address} ${newMaster.port}`]);
+        // Started again the way `up` starts a member whose process is gone: it must come back
+        // as a replica of the new master at once, never as a second master behind HAProxy.
+        await fleet.restartLikeUp(master.name);
+        const back = await info(fleet, master, "replication");
+        if (back.role !== "slave" || back.master_host !== newMaster.address) {
+            throw new Error(`${master.name} came back as ${back.role}${back.master_host ? ` of ${back.master_host}` : ""}, not as a replica of the new master ${newMaster.name}`);
+        }
         await waitSentinelHealthy(fleet);
         return {
             killed: master.name,
             promoted: promoted?.member.name ?? newMaster.name,
-            promotedMs: promoted ? promoted.at - t0 : NaN,
-            writeOkMs: ok - t0,
-            writeAckedMs: acked - t0,
+            promotedMs: promoted ? Math.round(promoted.at - t0) : NaN,
+            writeOkMs: Math.round(ok - t0),
+            writeAckedMs: Math.round(acked - t0),
             failedWrites,
         };
     } finally {
@@ -147,11 +153,11 @@ export async function clusterFailoverRound(fleet: Fleet, writer: AckWriter, slot
     const victimEndpoint = `${victim.address}:${victim.port}`;
     const byOthers = (r: WriteRecord) => inShard(r) && r.endpoint !== victimEndpoint;
     const shardMembers = fleet.members.filter((m) => m.shard === victim.shard && m !== victim);
-    const t0 = Date.now();
+    const t0 = now();
     await fleet.kill(fleet.process(victim.name));
-    const gone = Date.now();
+    const gone = now();
     let settled = false;
-    const promotion = watchPromotion(fleet, shardMembers, () => settled || Date.now() - t0 > timeoutMs);
+    const promotion = watchPromotion(fleet, shardMembers, () => settled || now() - t0 > timeoutMs);
     try {
         const ok = await firstWrite(writer, gone, "ok", byOthers, timeoutMs);
         const acked = await firstWrite(writer, gone, "acked", byOthers, timeoutMs);
@@ -164,9 +170,9 @@ export async function clusterFailoverRound(fleet: Fleet, writer: AckWriter, slot
         return {
             killed: victim.name,
             promoted: promoted?.member.name ?? "?",
-            promotedMs: promoted ? promoted.at - t0 : NaN,
-            writeOkMs: ok - t0,
-            writeAckedMs: acked - t0,
+            promotedMs: promoted ? Math.round(promoted.at - t0) : NaN,
+            writeOkMs: Math.round(ok - t0),
+            writeAckedMs: Math.round(acked - t0),
             failedWrites,
             otherShardErrors,
         };
