@@ -4,7 +4,7 @@ import type { AddressedMember } from "../../components/types";
 import { parseClusterNodes, type ClusterNodeLine } from "../../providers/dynamic/cluster";
 import type { Fleet } from "./fleet";
 import { RespConnection, infoMap, respCall } from "./resp";
-import { clusterView, info, logins, sentinelMaster, sleep, waitFor, waitSentinelHealthy } from "./topologies";
+import { clusterView, info, logins, median, sentinelMaster, sleep, waitFor, waitSentinelHealthy } from "./topologies";
 import { now, type AckWriter, type WriteRecord } from "./writer";
 
 export interface FailoverRound {
@@ -209,3 +209,38 @@ export async function mget(fleet: Fleet, member: AddressedMember, keys: string[]
 }
 
 export { info };
+
+/**
+ * Registers the suite's hooks: before, a deployment from `start` with `writerFor`'s writer running
+ * against it; after, the writer stopped and the deployment cleaned up, also when a test failed.
+ */
+export function underLoad(start: () => Promise<Fleet>, writerFor: (fleet: Fleet) => AckWriter): { fleet: () => Fleet; writer: () => AckWriter } {
+    let fleet: Fleet | undefined;
+    let writer: AckWriter | undefined;
+    before(async () => {
+        fleet = await start();
+        writer = writerFor(fleet).start();
+    });
+    after(async () => {
+        await writer?.stop();
+        writer?.close();
+        await fleet?.cleanup();
+    });
+    return { fleet: () => fleet!, writer: () => writer! };
+}
+
+/** The numbers every failover scenario reports: writes, losses, and the unavailability window. */
+export function failoverNumbers(rounds: FailoverRound[], writer: AckWriter, lost: number): Record<string, number> {
+    return {
+        "acknowledged writes": writer.acked().length,
+        "acknowledged writes lost": lost,
+        "window median (ms)": median(rounds.map((r) => r.writeOkMs)),
+        "window max (ms)": Math.max(...rounds.map((r) => r.writeOkMs)),
+        "writes sent": writer.records.length,
+    };
+}
+
+/** A round's row in the report. */
+export function roundRow(r: FailoverRound, i: number): Record<string, string | number> {
+    return { round: i + 1, killed: r.killed, promoted: r.promoted, "promoted (ms)": r.promotedMs, "write ok (ms)": r.writeOkMs, "WAIT-acked write (ms)": r.writeAckedMs };
+}

@@ -9,6 +9,7 @@ import { validateArgs } from "../../components/validate";
 import { localAddress, restartPolicy } from "../../providers/local";
 import { isOurProcess, processProvider, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import { testCredentials } from "../helpers/fleet";
+import type { AddressedMember, Credentials, ResolvedArgs } from "../../components/types";
 
 describe("local process resource against real redis-server", function () {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-proc-"));
@@ -126,6 +127,20 @@ describe("local process resource against real redis-server", function () {
     });
 });
 
+/** A member's process inputs as the local provider builds them, in `root`. */
+function memberInputs(args: ResolvedArgs, members: AddressedMember[], index: number, root: string, credentials: Credentials, restart: Partial<ProcessInputs>): ProcessInputs {
+    const member = members[index];
+    const dataDir = path.join(root, member.name);
+    return {
+        kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
+        config: renderRedisConf({ args, member, credentials, dataDir }),
+        command: ["redis-server", "{config}"],
+        readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
+        adminPassword: credentials.adminPassword,
+        ...restart,
+    };
+}
+
 describe("local process resource: members that stopped come back with their role", function () {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-restart-"));
     const credentials = testCredentials();
@@ -133,18 +148,9 @@ describe("local process resource: members that stopped come back with their role
     const args = validateArgs("guard", { mode: "replication", replicasPerShard: 1, persistence: { aof: false, rdb: false } });
     const members = plan(args).members.map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
     const live: ProcessOutputs[] = [];
-    const inputsFor = (index: number): ProcessInputs => {
-        const member = members[index];
-        const dataDir = path.join(root, member.name);
-        return {
-            kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
-            config: renderRedisConf({ args, member, credentials, dataDir }),
-            command: ["redis-server", "{config}"],
-            readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
-            adminPassword: credentials.adminPassword,
-            emptyMasterGuard: { peers: members.filter((_, i) => i !== index).map(({ address, port }) => ({ address, port })) },
-        };
-    };
+    const inputsFor = (index: number): ProcessInputs => memberInputs(args, members, index, root, credentials, {
+        emptyMasterGuard: { peers: members.filter((_, i) => i !== index).map(({ address, port }) => ({ address, port })) },
+    });
     const admin = (m: { address: string; port: number }) => new Redis({ host: m.address, port: m.port, username: "rd-admin", password: credentials.adminPassword });
     const run = async (m: { address: string; port: number }, ...command: string[]) => {
         const c = admin(m);
@@ -201,18 +207,7 @@ describe("local process resource: a master that crashed, with persistence on, is
     const args = validateArgs("rejoin", { mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
     const members = plan(args).members.map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
     const live: ProcessOutputs[] = [];
-    const inputsFor = (index: number): ProcessInputs => {
-        const member = members[index];
-        const dataDir = path.join(root, member.name);
-        return {
-            kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
-            config: renderRedisConf({ args, member, credentials, dataDir }),
-            command: ["redis-server", "{config}"],
-            readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
-            adminPassword: credentials.adminPassword,
-            ...restartPolicy(args, members, member),
-        };
-    };
+    const inputsFor = (index: number): ProcessInputs => memberInputs(args, members, index, root, credentials, restartPolicy(args, members, members[index]));
     const run = async (m: { address: string; port: number }, ...command: string[]) => {
         const c = new Redis({ host: m.address, port: m.port, username: "rd-admin", password: credentials.adminPassword });
         try {
