@@ -19,7 +19,8 @@ import type { GcpProviderArgs } from "../../providers/gcp/args";
 import { networkTag } from "../../providers/gcp/naming";
 import { contains, parseCidr } from "../../providers/vm/ipv4";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
+import { dependenciesOf, deploy, findRegistration, recordRegistrations, type Deployed, type Registration } from "../helpers/cloudGraph";
+import { MOCK_GENERATED, isWrappedSecret, redactSecrets, settle, unwrap } from "../helpers/mocks";
 
 const PROJECT = "proj";
 const STACK = "dev";
@@ -60,7 +61,6 @@ const T = {
 const LB_TYPES = [T.group, T.healthCheck, T.backendService, T.forwardingRule];
 
 interface Seen { type: string; name: string; inputs: Record<string, any>; state: Record<string, any> }
-interface Registration { type: string; name: string; parent: string; dependencies: string[]; propertyDependencies: Record<string, string[]>; deleteBeforeReplace: boolean; ignoreChanges: string[] }
 
 const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
 const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
@@ -97,18 +97,7 @@ class GcpMocks {
                 throw new Error(`unexpected call ${args.token}`);
             },
         }, PROJECT, STACK, false);
-        // Record the resource options the engine receives (mocks do not pass them to newResource).
-        const monitor = pulumi.runtime.getMonitor() as any;
-        const original = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, callback: any) => {
-            const propertyDependencies: Record<string, string[]> = {};
-            req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
-            this.registrations.push({
-                type: req.getType(), name: req.getName(), parent: req.getParent(), dependencies: req.getDependenciesList(), propertyDependencies,
-                deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(),
-            });
-            return original(req, callback);
-        };
+        recordRegistrations(this.registrations);
     }
 
     private computed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -143,47 +132,14 @@ class GcpMocks {
     }
 
     registration(type: string, name: string): Registration {
-        const r = this.registrations.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no registration of ${type} ${name}`);
-        return r;
+        return findRegistration(this.registrations, type, name);
     }
 
     dependencies(type: string, name: string): string[] {
-        const r = this.registration(type, name);
-        return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()])];
+        return dependenciesOf(this.registration(type, name));
     }
 }
 
-interface Deployed {
-    members: { name: string; shard: number; role: string; zone: string; address: string; port: number }[];
-    endpoint: string;
-    proxyAddresses: string[];
-    sentinelAddresses: string[];
-    password: string;
-    secret: { password: boolean; connectionUrl: boolean };
-}
-
-const trap = new RejectionTrap();
-
-async function deploy(name: string, args: RedisDeploymentArgs): Promise<Deployed> {
-    trap.start();
-    try {
-        const deployment = new RedisDeployment(name, args);
-        const d: Deployed = {
-            members: await value(deployment.members),
-            endpoint: await value(deployment.endpoint),
-            proxyAddresses: await value(deployment.proxyAddresses),
-            sentinelAddresses: await value(deployment.sentinelAddresses),
-            password: await value(deployment.password),
-            secret: { password: await pulumi.isSecret(deployment.password), connectionUrl: await pulumi.isSecret(deployment.connectionUrl) },
-        };
-        await settle();
-        assert.deepEqual(trap.errors.map(String), [], "no unhandled rejections while the component was built");
-        return d;
-    } finally {
-        trap.stop();
-    }
-}
 
 function gcpArgs(extra: Partial<GcpProviderArgs> = {}): GcpProviderArgs {
     return { subnetworks: SUBNETWORK_REFS, allowedCidrs: ALLOWED_CIDRS, allowedSourceTags: [ALLOWED_TAG], ...extra };
