@@ -79,3 +79,43 @@ export async function deploy(name: string, args: RedisDeploymentArgs): Promise<D
         trap.stop();
     }
 }
+
+export interface Seen {
+    type: string;
+    name: string;
+    custom?: boolean;
+    inputs: Record<string, any>;
+    /** What the cloud "returned" (inputs + computed outputs). */
+    state: Record<string, any>;
+}
+
+/** What a cloud's mocks saw: resources, lookups, registrations; subclasses install the mocks. */
+export class GraphRecorder {
+    readonly seen: Seen[] = [];
+    readonly calls: pulumi.runtime.MockCallArgs[] = [];
+    readonly registrations: Registration[] = [];
+
+    protected reset(): void {
+        this.seen.length = 0;
+        this.calls.length = 0;
+        this.registrations.length = 0;
+    }
+
+    ofType(type: string): Seen[] {
+        return this.seen.filter((r) => r.type === type);
+    }
+
+    byName(type: string, name: string): Seen {
+        const r = this.seen.find((x) => x.type === type && x.name === name);
+        if (!r) throw new Error(`no ${type} named ${name}; have ${this.ofType(type).map((x) => x.name).join(", ")}`);
+        return r;
+    }
+
+    registration(type: string, name: string): Registration {
+        return findRegistration(this.registrations, type, name);
+    }
+
+    dependencies(type: string, name: string): string[] {
+        return dependenciesOf(this.registration(type, name));
+    }
+}

@@ -18,7 +18,7 @@ import type { AwsProviderArgs } from "../../providers/aws/args";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { dependenciesOf, deploy, findRegistration, recordRegistrations, type Deployed, type Registration } from "../helpers/cloudGraph";
+import { GraphRecorder, deploy, recordRegistrations, type Deployed, type Seen } from "../helpers/cloudGraph";
 import { MOCK_GENERATED, isWrappedSecret, redactSecrets, settle, unwrap } from "../helpers/mocks";
 
 const PROJECT = "proj";
@@ -61,30 +61,17 @@ const T = {
     listener: "aws:lb/listener:Listener",
 } as const;
 
-interface Seen {
-    type: string;
-    name: string;
-    custom: boolean;
-    inputs: Record<string, any>;
-    /** What AWS "returned" (inputs + computed outputs). */
-    state: Record<string, any>;
-}
 
 
 const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
 const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
 
 /** Mocks that answer like AWS: ENIs get free addresses in their subnet (deterministic per ENI name, like a refresh would read them). */
-class AwsMocks {
-    readonly seen: Seen[] = [];
-    readonly calls: pulumi.runtime.MockCallArgs[] = [];
-    readonly registrations: Registration[] = [];
+class AwsMocks extends GraphRecorder {
     private readonly used = new Map<string, Set<number>>();
 
     async install(): Promise<void> {
-        this.seen.length = 0;
-        this.calls.length = 0;
-        this.registrations.length = 0;
+        this.reset();
         this.used.clear();
         await pulumi.runtime.setMocks({
             newResource: (args) => {
@@ -137,24 +124,6 @@ class AwsMocks {
         // Auto-naming, as the AWS provider does it.
         if (type === T.role || type === T.profile || type === T.sg) return { arn, name: inputs.name ?? `${name}-${hex(name, 7)}` };
         return { arn };
-    }
-
-    ofType(type: string): Seen[] {
-        return this.seen.filter((r) => r.type === type);
-    }
-
-    byName(type: string, name: string): Seen {
-        const r = this.seen.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no ${type} named ${name}; have ${this.ofType(type).map((x) => x.name).join(", ")}`);
-        return r;
-    }
-
-    registration(type: string, name: string): Registration {
-        return findRegistration(this.registrations, type, name);
-    }
-
-    dependencies(type: string, name: string): string[] {
-        return dependenciesOf(this.registration(type, name));
     }
 }
 

@@ -19,7 +19,7 @@ import type { GcpProviderArgs } from "../../providers/gcp/args";
 import { networkTag } from "../../providers/gcp/naming";
 import { contains, parseCidr } from "../../providers/vm/ipv4";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { dependenciesOf, deploy, findRegistration, recordRegistrations, type Deployed, type Registration } from "../helpers/cloudGraph";
+import { GraphRecorder, deploy, recordRegistrations, type Deployed, type Seen } from "../helpers/cloudGraph";
 import { MOCK_GENERATED, isWrappedSecret, redactSecrets, settle, unwrap } from "../helpers/mocks";
 
 const PROJECT = "proj";
@@ -60,22 +60,16 @@ const T = {
 } as const;
 const LB_TYPES = [T.group, T.healthCheck, T.backendService, T.forwardingRule];
 
-interface Seen { type: string; name: string; inputs: Record<string, any>; state: Record<string, any> }
 
 const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
 const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
 
 /** Mocks that answer like GCP: internal addresses are free addresses of their subnetwork (deterministic per name). */
-class GcpMocks {
-    readonly seen: Seen[] = [];
-    readonly calls: pulumi.runtime.MockCallArgs[] = [];
-    readonly registrations: Registration[] = [];
+class GcpMocks extends GraphRecorder {
     private readonly used = new Map<string, Set<number>>();
 
     async install(): Promise<void> {
-        this.seen.length = 0;
-        this.calls.length = 0;
-        this.registrations.length = 0;
+        this.reset();
         this.used.clear();
         await pulumi.runtime.setMocks({
             newResource: (args) => {
@@ -119,24 +113,6 @@ class GcpMocks {
         if (type === T.account) return { email: `${inputs.accountId}@${GCP_PROJECT}.iam.gserviceaccount.com` };
         if (type === T.instance) return { instanceId: String(parseInt(hex(name, 12), 16)), selfLink };
         return { selfLink };
-    }
-
-    ofType(type: string): Seen[] {
-        return this.seen.filter((r) => r.type === type);
-    }
-
-    byName(type: string, name: string): Seen {
-        const r = this.seen.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no ${type} named ${name}; have ${this.ofType(type).map((x) => x.name).join(", ")}`);
-        return r;
-    }
-
-    registration(type: string, name: string): Registration {
-        return findRegistration(this.registrations, type, name);
-    }
-
-    dependencies(type: string, name: string): string[] {
-        return dependenciesOf(this.registration(type, name));
     }
 }
 
