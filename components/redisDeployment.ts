@@ -36,7 +36,14 @@ const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeployme
         const { AwsProvider } = require("../providers/aws") as typeof import("../providers/aws");
         return new AwsProvider(name, args, topology);
     },
+    gcp: (name, args, topology) => {
+        const { GcpProvider } = require("../providers/gcp") as typeof import("../providers/gcp");
+        return new GcpProvider(name, args, topology);
+    },
 };
+
+/** The provider kinds this build can deploy to. */
+export const AVAILABLE_PROVIDERS = Object.keys(PROVIDERS) as ProviderKind[];
 
 function planFrom(name: string, args: RedisDeploymentArgs): TopologyPlan {
     try {

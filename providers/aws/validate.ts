@@ -3,12 +3,11 @@
 // (`aws.subnetIds: ...`), like the deployment's own validation.
 import * as pulumi from "@pulumi/pulumi";
 import type { TopologyPlan } from "../../components/types";
-import { RedisDeploymentArgumentError, type ArgumentProblem } from "../../components/validate";
-import { parseCidr } from "../vm/ipv4";
+import { SectionChecks, requireSection } from "../vm/argChecks";
 import { dataDiskGiB, hostMemoryBytes } from "../vm/sizing";
 import { AWS_VOLUME_TYPES, type AwsProviderArgs, type AwsVolumeType } from "./args";
 import {
-    AWS_INSTANCE_CATALOG, DEFAULT_SMALL_INSTANCE_TYPE, INSTANCE_TYPE_PATTERN, architectureOf, pickInstanceType,
+    AWS_INSTANCE_CATALOG, DEFAULT_SMALL_INSTANCE_TYPE, INSTANCE_TYPE_PATTERN, architectureOf,
 } from "./instanceTypes";
 
 export interface ResolvedAwsArgs {
@@ -42,22 +41,6 @@ const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const PARAMETER_PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
-const GIB = 1024 ** 3;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && !pulumi.Output.isInstance(value);
-}
-
-function suggestion(key: string): string {
-    const lower = key.toLowerCase();
-    const guess = KNOWN.find((k) => k.toLowerCase() === lower)
-        ?? KNOWN.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower.slice(0, 4)));
-    return guess ? `; did you mean "${guess}"?` : `; known fields: ${KNOWN.join(", ")}`;
-}
-
-function formatGiB(bytes: number): string {
-    return `${Math.round((bytes / GIB) * 100) / 100} GiB`;
-}
 
 /** The default SSM path of a deployment's passwords. */
 export function defaultParameterPrefix(project: string, stack: string, name: string): string {
@@ -70,63 +53,14 @@ export function defaultParameterPrefix(project: string, stack: string, name: str
  * problem (the caller turns it into a pulumi.RunError).
  */
 export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, env: { project: string; stack: string }): ResolvedAwsArgs {
-    const problems: ArgumentProblem[] = [];
-    const problem = (field: string, message: string) => problems.push({ field: `aws.${field}`, message });
     const { args } = plan;
-
-    if (raw === undefined) {
-        throw new RedisDeploymentArgumentError(name, [{ field: "aws", message: 'is required with provider "aws": at least aws.subnetIds (existing subnets, one or more per zone) and aws.allowedCidrs (who may connect)' }]);
-    }
-    if (!isPlainObject(raw)) throw new RedisDeploymentArgumentError(name, [{ field: "aws", message: "must be an object" }]);
-    const a = raw as Partial<AwsProviderArgs> & Record<string, unknown>;
-
-    for (const key of Object.keys(a)) {
-        if (a[key] !== undefined && !(KNOWN as string[]).includes(key)) problem(key, `unknown field${suggestion(key)}`);
-    }
-
-    const text = (field: keyof AwsProviderArgs, value: unknown, pattern?: RegExp, hint = ""): string | undefined => {
-        if (value === undefined) return undefined;
-        if (typeof value !== "string" || value === "") {
-            problem(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
-            return undefined;
-        }
-        if (pattern && !pattern.test(value)) {
-            problem(field, `${JSON.stringify(value)} is not valid${hint}`);
-            return undefined;
-        }
-        return value;
-    };
-    const integer = (field: keyof AwsProviderArgs, value: unknown, min: number, max: number, hint = ""): number | undefined => {
-        if (value === undefined) return undefined;
-        if (typeof value !== "number" || !Number.isInteger(value)) {
-            problem(field, `must be a whole number, got ${JSON.stringify(value)}`);
-            return undefined;
-        }
-        if (value < min || value > max) {
-            problem(field, `must be between ${min} and ${max}, got ${value}${hint}`);
-            return undefined;
-        }
-        return value;
-    };
-    /** A list whose plain-string entries must match `pattern`; Outputs are checked by AWS later. */
-    const idList = (field: keyof AwsProviderArgs, value: unknown, pattern: RegExp, example: string): pulumi.Input<string>[] => {
-        if (value === undefined) return [];
-        if (!Array.isArray(value)) {
-            problem(field, `must be a list of ids like "${example}"`);
-            return [];
-        }
-        value.forEach((v, i) => {
-            if (typeof v === "string") {
-                if (!pattern.test(v)) problem(`${field}[${i}]` as keyof AwsProviderArgs, `${JSON.stringify(v)} is not an id like "${example}"`);
-            } else if (!pulumi.Output.isInstance(v) && !(v instanceof Promise)) {
-                problem(`${field}[${i}]` as keyof AwsProviderArgs, `must be a string or an Output, got ${JSON.stringify(v)}`);
-            }
-        });
-        const plain = value.filter((v): v is string => typeof v === "string");
-        const duplicate = plain.find((v, i) => plain.indexOf(v) !== i);
-        if (duplicate) problem(field, `"${duplicate}" is listed twice`);
-        return value as pulumi.Input<string>[];
-    };
+    const a = requireSection(name, "aws", raw, "at least aws.subnetIds (existing subnets, one or more per zone) and aws.allowedCidrs (who may connect)") as Partial<AwsProviderArgs> & Record<string, unknown>;
+    const checks = new SectionChecks("aws", KNOWN);
+    const problem = (field: string, message: string) => checks.problem(field, message);
+    checks.unknownFields(a);
+    const text = checks.text.bind(checks);
+    const integer = checks.integer.bind(checks);
+    const idList = checks.idList.bind(checks);
 
     // Network.
     let subnetIds: pulumi.Input<pulumi.Input<string>[]> = [];
@@ -140,28 +74,9 @@ export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, 
         subnetIds = idList("subnetIds", a.subnetIds, SUBNET_ID, "subnet-0123456789abcdef0");
     }
 
-    const allowedCidrs: string[] = [];
-    if (a.allowedCidrs !== undefined) {
-        if (!Array.isArray(a.allowedCidrs)) problem("allowedCidrs", 'must be a list of IPv4 CIDR blocks like "10.0.0.0/16"');
-        else {
-            a.allowedCidrs.forEach((c, i) => {
-                const cidr = typeof c === "string" ? parseCidr(c) : undefined;
-                if (typeof c !== "string" || !/^[\d.]+\/\d{1,2}$/.test(c)) {
-                    problem(`allowedCidrs[${i}]` as keyof AwsProviderArgs, `${JSON.stringify(c)} is not an IPv4 CIDR block like "10.0.0.0/16"`);
-                } else if (!cidr) {
-                    problem(`allowedCidrs[${i}]` as keyof AwsProviderArgs, `"${c}" is not a network address with its prefix (host bits set, or an invalid address)`);
-                } else if (cidr.prefixLength === 0) {
-                    problem(`allowedCidrs[${i}]` as keyof AwsProviderArgs, `"${c}" would open Redis to every address; name the networks of your applications and of the machine running pulumi`);
-                } else if (allowedCidrs.includes(cidr.text)) {
-                    problem("allowedCidrs", `"${c}" is listed twice`);
-                } else {
-                    allowedCidrs.push(cidr.text);
-                }
-            });
-        }
-    }
+    const allowedCidrs = checks.cidrs("allowedCidrs", a.allowedCidrs);
     const allowedSecurityGroupIds = idList("allowedSecurityGroupIds", a.allowedSecurityGroupIds, SECURITY_GROUP_ID, "sg-0123456789abcdef0");
-    const cidrProblem = problems.some((p) => p.field.startsWith("aws.allowedCidrs"));
+    const cidrProblem = checks.has("allowedCidrs");
     if (allowedCidrs.length === 0 && allowedSecurityGroupIds.length === 0 && !cidrProblem) {
         problem("allowedCidrs", "is required (or aws.allowedSecurityGroupIds): the networks that may connect to Redis, including the machine running `pulumi up` (the bootstrap connects to every member directly)");
     }
@@ -172,17 +87,9 @@ export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, 
     const needed = hostMemoryBytes(args.maxmemoryBytes, membersPerInstance);
     const typePattern = INSTANCE_TYPE_PATTERN;
     const typeHint = ' (an EC2 instance type like "r6i.large")';
-    const givenType = text("instanceType", a.instanceType, typePattern, typeHint);
-    let instanceType = givenType ?? pickInstanceType(needed) ?? "";
-    if (givenType) {
-        const known = AWS_INSTANCE_CATALOG.find((t) => t.name === givenType);
-        if (known && known.memoryGiB * GIB < needed) {
-            problem("instanceType", `${givenType} has ${known.memoryGiB} GiB; members need ${formatGiB(needed)} (2.5 x maxmemory x ${membersPerInstance} member${membersPerInstance > 1 ? "s" : ""} per instance); use ${pickInstanceType(needed) ?? "a larger type"} or lower maxmemory`);
-        }
-    } else if (a.instanceType === undefined && !instanceType) {
-        problem("instanceType", `no instance type in the built-in list has ${formatGiB(needed)} (2.5 x maxmemory x ${membersPerInstance}); name one or lower maxmemory / membersPerInstance`);
-    }
-    if (!instanceType) instanceType = DEFAULT_SMALL_INSTANCE_TYPE;
+    const { name: instanceType, given: instanceTypeGiven } = checks.machineType("instanceType", a.instanceType, {
+        catalog: AWS_INSTANCE_CATALOG, needed, membersPerHost: membersPerInstance, pattern: typePattern, hint: typeHint, kind: "instance type", fallback: DEFAULT_SMALL_INSTANCE_TYPE,
+    });
     const sentinelInstanceType = text("sentinelInstanceType", a.sentinelInstanceType, typePattern, typeHint) ?? DEFAULT_SMALL_INSTANCE_TYPE;
     const proxyInstanceType = text("proxyInstanceType", a.proxyInstanceType, typePattern, typeHint) ?? DEFAULT_SMALL_INSTANCE_TYPE;
     const ami = text("ami", a.ami, AMI_ID, ' (an AMI id like "ami-0123456789abcdef0")');
@@ -193,11 +100,7 @@ export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, 
     }
 
     // Disks.
-    let volumeType: AwsVolumeType = "gp3";
-    if (a.volumeType !== undefined) {
-        if ((AWS_VOLUME_TYPES as readonly unknown[]).includes(a.volumeType)) volumeType = a.volumeType as AwsVolumeType;
-        else problem("volumeType", `${JSON.stringify(a.volumeType)} is not one of: ${AWS_VOLUME_TYPES.join(", ")}`);
-    }
+    const volumeType: AwsVolumeType = checks.oneOf("volumeType", a.volumeType, AWS_VOLUME_TYPES, "gp3");
     const minDisk = dataDiskGiB(args);
     const volumeSizeGiB = integer("volumeSizeGiB", a.volumeSizeGiB, minDisk, 65536,
         ` (members need ${args.persistence.aof ? "6" : "2"} x maxmemory for ${args.persistence.aof ? "AOF rewrites" : "RDB snapshots"}, at least 10 GiB)`) ?? minDisk;
@@ -212,26 +115,14 @@ export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, 
     const parameterPrefix = text("parameterPrefix", a.parameterPrefix, PARAMETER_PREFIX, ' (an SSM path like "/redis/prod/cache": "/"-separated letters, digits, "_", "." and "-", no trailing "/")')
         ?? defaultParameterPrefix(env.project, env.stack, name);
     const keyName = text("keyName", a.keyName);
-    const tags: Record<string, string> = {};
-    if (a.tags !== undefined) {
-        if (!isPlainObject(a.tags)) problem("tags", "must be an object of string values");
-        else {
-            for (const [k, v] of Object.entries(a.tags)) {
-                if (typeof v !== "string") problem(`tags.${k}` as keyof AwsProviderArgs, `must be a string, got ${JSON.stringify(v)}`);
-                else if (k.toLowerCase().startsWith("aws:")) problem(`tags.${k}` as keyof AwsProviderArgs, 'the "aws:" prefix is reserved by AWS');
-                else tags[k] = v;
-            }
-        }
-    }
+    const tags = checks.stringMap("tags", a.tags, (k) => (k.toLowerCase().startsWith("aws:") ? 'the "aws:" prefix is reserved by AWS' : undefined));
 
     // Arguments of the deployment that AWS can not honour.
-    if (args.loadBalancer && (args.mode === "replication" || args.mode === "sentinel") && plan.proxies.length === 0) {
-        problems.push({ field: "loadBalancer", message: `an NLB in front of ${args.mode} members without HAProxy would send writes to replicas; keep proxy.haproxy on (the NLB then balances over the proxies) or remove loadBalancer` });
-    }
+    checks.loadBalancerNeedsProxies(plan, "an NLB");
 
-    if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
+    checks.throwIfAny(name);
     return {
-        subnetIds, allowedCidrs, allowedSecurityGroupIds, instanceType, instanceTypeGiven: givenType !== undefined,
+        subnetIds, allowedCidrs, allowedSecurityGroupIds, instanceType, instanceTypeGiven,
         sentinelInstanceType, proxyInstanceType, membersPerInstance, ami, volumeType, volumeSizeGiB, volumeIops,
         kmsKeyId, parameterPrefix, securityGroupIds, keyName, tags,
     };

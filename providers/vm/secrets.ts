@@ -8,6 +8,13 @@ import type { Credentials } from "../../components/types";
 export const SECRET_KEYS = ["password", "adminPassword", "monitorPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/** Name suffix of each secret in a cloud's secret store (SSM parameter, Secret Manager secret id). */
+export const SECRET_NAMES: Record<SecretKey, string> = {
+    password: "password",
+    adminPassword: "admin-password",
+    monitorPassword: "monitor-password",
+};
+
 /** Marks the filesystem root in templates; the boot script substitutes it (empty on a real VM). */
 export const ROOT_TOKEN = "@@RD_ROOT@@";
 

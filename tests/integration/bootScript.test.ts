@@ -1,9 +1,10 @@
 // The VM boot script run for real, into a temporary root (RD_ROOT), with the system commands it
 // calls (apt-get, systemctl, sysctl, ip, blkid, mkfs.ext4, mount, chown, aws, curl, ...) replaced
 // by stubs on PATH that log their arguments and play the VM: a disk that is empty until
-// formatted, SSM parameters answered from files. What it writes is then used as is: real
+// formatted, SSM parameters and Secret Manager secrets answered from files (GCP: behind a
+// metadata-server token), alias IPs that are local once listed. What it writes is then used as is: real
 // redis-server, redis-sentinel and haproxy start on (or check) the configs. Processes run on
-// 127.60-69.x.y and are killed by pid after each test, also on failure.
+// 127.60-69.x.y (GCP: 127.50-54.x.y) and are killed by pid after each test, also on failure.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -17,6 +18,7 @@ import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
+import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
 import { VM_PATHS, renderBootScript } from "../../providers/vm/bootScript";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
 import {
@@ -28,6 +30,15 @@ let nextGroup = crypto.randomInt(0, 200);
 const REGION = "eu-central-1";
 const PREFIX = "/redis-deployment/itest";
 const REFS = { password: `${PREFIX}/password`, adminPassword: `${PREFIX}/admin-password`, monitorPassword: `${PREFIX}/monitor-password` };
+const GCP_REFS = { password: "projects/itest/secrets/rd-password", adminPassword: "projects/itest/secrets/rd-admin-password", monitorPassword: "projects/itest/secrets/rd-monitor-password" };
+const GCP_TOKEN = "ya29.stub-token";
+/** Per cloud: its hooks, where its secrets live, and where a member's disk shows up. */
+const CLOUDS = {
+    aws: { block: BLOCK, hooks: awsBootHooks(REGION), refs: REFS, disks: (member: string) => [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${member}`, "/dev/xvdf"] },
+    // Its own loopback block: runs in parallel with other clouds' tests never share addresses.
+    gcp: { block: `127.${50 + crypto.randomInt(0, 5)}`, hooks: gcpBootHooks(), refs: GCP_REFS, disks: gcpDiskDevices },
+};
+type Cloud = keyof typeof CLOUDS;
 const hex = () => crypto.randomBytes(20).toString("hex");
 
 /** Stubs for every system command the script runs; each logs "name args" to $RD_STUB_LOG. */
@@ -43,6 +54,8 @@ const STUBS: Record<string, string> = {
     ip: `case "$*" in
   "-o -4 route show to default") echo "default via 10.0.0.1 dev eth0 proto dhcp src 10.0.0.5 metric 100" ;;
   "-o -4 addr show dev eth0") cat "$RD_STUB_DIR/addresses" 2>/dev/null || true ;;
+  # Local once listed in local-routes (what GCP's guest agent does for alias IPs).
+  "-4 -o route get "*) if grep -qxF -- "\${*: -1}" "$RD_STUB_DIR/local-routes" 2>/dev/null; then echo "local \${*: -1} dev eth0 table local src 10.0.0.5 uid 0"; else echo "\${*: -1} via 10.0.0.1 dev eth0 src 10.0.0.5 uid 0"; fi ;;
 esac`,
     // A disk is "formatted" once it holds the marker mkfs.ext4 writes.
     blkid: `dev=\${*: -1}
@@ -55,8 +68,18 @@ exit 2`,
 while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done
 file="$RD_STUB_DIR/ssm/$(printf '%s' "$name" | tr / _)"
 if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound): $name" >&2; exit 254; fi`,
-    // IMDS: a token, then the user data from $RD_STUB_DIR/user-data.
-    curl: `case "$*" in *api/token*) echo token ;; *user-data*) cat "$RD_STUB_DIR/user-data" ;; *) exit 22 ;; esac`,
+    // IMDS: a token, then the user data from $RD_STUB_DIR/user-data. GCP: the metadata server's
+    // token, then Secret Manager's access answer (base64 payload) for that token only.
+    curl: `case "$*" in
+  *api/token*) echo token ;;
+  *user-data*) cat "$RD_STUB_DIR/user-data" ;;
+  *"-H Metadata-Flavor: Google "*/service-accounts/default/token) echo '{"access_token":"${GCP_TOKEN}","expires_in":3599,"token_type":"Bearer"}' ;;
+  *"-H Authorization: Bearer ${GCP_TOKEN} https://secretmanager.googleapis.com/v1/projects/"*/versions/latest:access)
+    url=\${*: -1}; secret=\${url#*/secrets/}; secret=\${secret%%/*}
+    file="$RD_STUB_DIR/secret-manager/$secret"
+    if [ -f "$file" ]; then printf '{\n  "name": "projects/123/secrets/%s/versions/1",\n  "payload": {\n    "data": "%s",\n    "dataCrc32c": "42"\n  }\n}\n' "$secret" "$(base64 -w0 "$file")"; else exit 22; fi ;;
+  *) exit 22 ;;
+esac`,
 };
 
 interface Vm {
@@ -88,32 +111,34 @@ describe("VM boot script, run into a temporary root", function () {
     });
 
     /** Renders every host's script for `args`, nodes on 127.6x.<group>.<10+n>. */
-    function render(args: RedisDeploymentArgs, name = "itest"): { plan: TopologyPlan; vms: Vm[] } {
+    function render(args: RedisDeploymentArgs, name = "itest", cloud: Cloud = "aws"): { plan: TopologyPlan; vms: Vm[] } {
+        const { block, hooks, refs, disks } = CLOUDS[cloud];
         const p = plan(validateArgs(name, { provider: "aws", zones: ["a", "b", "c"], maxmemory: "64mb", ...args }));
         const group = nextGroup++ % 250;
         let n = 10;
         const placed: PlacedHost[] = planHosts(p).map((host) => {
             const nodes = [...host.members, ...host.sentinels, ...host.proxies].map((x) => x.name);
             return {
-                host, subnet: { id: "subnet-test", zone: host.zone, cidr: "127.0.0.0/8" }, hostAddress: `${BLOCK}.${group}.${n++}`,
-                nodeAddresses: Object.fromEntries(nodes.map((x) => [x, `${BLOCK}.${group}.${n++}`])),
+                host, subnet: { id: "subnet-test", zone: host.zone, cidr: "127.0.0.0/8" }, hostAddress: `${block}.${group}.${n++}`,
+                nodeAddresses: Object.fromEntries(nodes.map((x) => [x, `${block}.${group}.${n++}`])),
             };
         });
         const allMembers: AddressedMember[] = p.members.map((m) => ({ ...m, address: placed.find((h) => h.nodeAddresses[m.name])!.nodeAddresses[m.name] }));
         const vms = placed.map((host) => {
             const script = renderBootScript({
-                plan: p, placed: host, allMembers, secretRefs: REFS, hooks: awsBootHooks(REGION),
-                disks: Object.fromEntries(host.host.members.map((m) => [m.name, [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${m.name}`, "/dev/xvdf"]])),
+                plan: p, placed: host, allMembers, secretRefs: refs, hooks,
+                disks: Object.fromEntries(host.host.members.map((m) => [m.name, disks(m.name)])),
             });
             const dir = path.join(work, host.host.name);
             const root = path.join(dir, "root");
             const stubs = path.join(dir, "stubs");
-            for (const d of [root, stubs, path.join(stubs, "ssm"), path.join(root, "dev/disk/by-id"), path.join(root, "sys/kernel/mm/transparent_hugepage")]) fs.mkdirSync(d, { recursive: true });
+            for (const d of [root, stubs, path.join(stubs, "ssm"), path.join(stubs, "secret-manager"), path.join(root, "dev/disk/by-id"), path.join(root, "sys/kernel/mm/transparent_hugepage")]) fs.mkdirSync(d, { recursive: true });
             for (const [cmd, body] of Object.entries(STUBS)) {
                 fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
             }
             for (const [key, ref] of Object.entries(REFS)) fs.writeFileSync(path.join(stubs, "ssm", ref.replace(/\//g, "_")), credentials[key as keyof Credentials]);
-            for (const m of host.host.members) fs.writeFileSync(path.join(root, `dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${m.name}`), "");
+            for (const [key, ref] of Object.entries(GCP_REFS)) fs.writeFileSync(path.join(stubs, "secret-manager", ref.split("/").pop()!), credentials[key as keyof Credentials]);
+            for (const m of host.host.members) fs.writeFileSync(path.join(root, disks(m.name)[0]), "");
             for (const f of ["enabled", "defrag"]) fs.writeFileSync(path.join(root, "sys/kernel/mm/transparent_hugepage", f), "[always] madvise never\n");
             const scriptFile = path.join(dir, "user-data.sh");
             fs.writeFileSync(scriptFile, script, { mode: 0o700 });
@@ -350,5 +375,84 @@ describe("VM boot script, run into a temporary root", function () {
         const foreign = boot(v1, { file: installed, args: ["--refresh"] });
         assert.equal(foreign.status, 0);
         assert.equal(fs.readFileSync(installed, "utf8"), v2script, "kept");
+    });
+
+    describe("GCP", () => {
+        /** What GCP's guest agent does after boot: every alias IP of the VM becomes a local route. */
+        function aliasRoutesUp(vm: Vm, extra: string[] = []): void {
+            fs.writeFileSync(path.join(vm.stubs, "local-routes"), [...Object.values(vm.host.nodeAddresses), ...extra].join("\n") + "\n");
+        }
+
+        it("sentinel 1+1: waits for the alias IPs, reads Secret Manager with the metadata token, writes configs redis-server, redis-sentinel and haproxy accept", async () => {
+            const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 }, "itest", "gcp");
+            const [master, replica] = ["itest-s0-m0", "itest-s0-m1"];
+            for (const vm of vms) aliasRoutesUp(vm);
+            const results = new Map(vms.map((vm) => [vm.host.host.name, boot(vm)]));
+            for (const [host, r] of results) assert.equal(r.status, 0, `${host} failed:\n${r.stderr}`);
+
+            const m0 = vmOf(vms, master);
+            const log = results.get(master)!.log;
+            assert.ok(log.includes(`ip -4 -o route get ${addressOf(vms, master)}`), "waits for the guest agent's route");
+            assert.ok(!log.some((l) => l.startsWith("ip addr add")), "adds no address: the guest agent routes alias IPs");
+            assert.ok(log.includes("apt-get -q install -y --no-install-recommends redis-server curl"));
+            const secretCalls = log.filter((l) => l.includes("secretmanager.googleapis.com"));
+            assert.deepEqual(secretCalls.map((l) => /\/v1\/(\S+)\/versions\/latest:access$/.exec(l)![1]), [GCP_REFS.password, GCP_REFS.adminPassword, GCP_REFS.monitorPassword]);
+            assert.ok(log.filter((l) => l.includes("computeMetadata/v1/instance/service-accounts/default/token")).length >= 3, "a token per read");
+            assert.ok(log.every((l) => !l.includes(credentials.password) && !l.includes(credentials.adminPassword)), "no secret on a command line");
+            const device = path.join(m0.root, `dev/disk/by-id/google-${master}`);
+            assert.ok(log.includes(`mkfs.ext4 -q -m 0 -L rd-data ${device}`), "the disk is found by its device name");
+            assert.ok(!fs.existsSync(path.join(m0.root, "etc/systemd/system/redis-deployment-boot.service")), "no boot unit: the guest agent runs the startup script at every boot");
+            assert.ok(!fs.existsSync(path.join(m0.root, VM_PATHS.self)));
+
+            const conf = fs.readFileSync(memberConf(m0, master), "utf8");
+            assert.ok(!conf.includes("@@RD_"), "no placeholder left");
+            assert.ok(conf.includes(`masterauth ${credentials.adminPassword}\n`));
+            const m = startRedis(m0, master);
+            await waitForPing(m, addressOf(vms, master), 6379, admin());
+            assert.equal(await command(addressOf(vms, master), 6379, { password: credentials.password }, ["PING"]), "PONG", "the application password from Secret Manager works");
+            const r = startRedis(vmOf(vms, replica), replica);
+            await waitForPing(r, addressOf(vms, replica), 6379, admin());
+            await waitUntil("the replica's link to the master", async () =>
+                infoField(await command(addressOf(vms, replica), 6379, admin(), ["INFO", "replication"]), "master_link_status") === "up");
+            const sentinelVm = vmOf(vms, "itest-sentinel0");
+            const s = runner.start("sentinel", "redis-server", [path.join(sentinelVm.root, VM_PATHS.data, "itest-sentinel0", "sentinel.conf"), "--sentinel"]);
+            await waitForPing(s, addressOf(vms, "itest-sentinel0"), 26379, { password: credentials.password });
+            const cfg = path.join(vmOf(vms, "itest-proxy0").root, VM_PATHS.etc, "itest-proxy0", "haproxy.cfg");
+            const check = spawnSync("haproxy", ["-c", "-f", cfg], { encoding: "utf8" });
+            assert.equal(check.status, 0, `haproxy -c: ${check.stdout}${check.stderr}`);
+        });
+
+        it("standalone behind the load balancer: listens on the load balancer's address too, once it is local", async () => {
+            const { plan: p, vms } = render({ mode: "standalone" }, "itest", "gcp");
+            const vm = vms[0];
+            const member = "itest-s0-m0";
+            const lb = vm.host.nodeAddresses[member].replace(/\.\d+$/, ".200");
+            const script = renderBootScript({
+                plan: p, placed: vm.host, allMembers: [], secretRefs: GCP_REFS, hooks: gcpBootHooks(), disks: { [member]: gcpDiskDevices(member) }, alsoListenOn: [lb],
+            });
+            fs.writeFileSync(vm.scriptFile, script);
+            aliasRoutesUp(vm);
+            const early = boot(vm, { env: { RD_ADDRESS_TIMEOUT: "0" } });
+            assert.notEqual(early.status, 0, "the load balancer's address is not local yet");
+            assert.match(early.stderr, new RegExp(`${lb.replace(/\./g, "\\.")} did not become local to this VM`));
+            assert.ok(!early.log.some((l) => l.startsWith("systemctl start")), "nothing started before its address is local");
+            aliasRoutesUp(vm, [lb]);
+            const res = boot(vm);
+            assert.equal(res.status, 0, res.stderr);
+            const proc = startRedis(vm, member);
+            await waitForPing(proc, vm.host.nodeAddresses[member], 6379, admin());
+            await waitForPing(proc, lb, 6379, admin());
+        });
+
+        it("fails, writing no config, when Secret Manager has no such secret", () => {
+            const { vms } = render({ mode: "standalone" }, "itest", "gcp");
+            const vm = vms[0];
+            aliasRoutesUp(vm);
+            fs.rmSync(path.join(vm.stubs, "secret-manager", "rd-admin-password"));
+            const res = boot(vm);
+            assert.notEqual(res.status, 0);
+            assert.match(res.stderr, /could not read the adminPassword secret projects\/itest\/secrets\/rd-admin-password from GCP Secret Manager/);
+            assert.ok(!fs.existsSync(memberConf(vm, "itest-s0-m0")));
+        });
     });
 });

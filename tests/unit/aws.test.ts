@@ -18,7 +18,8 @@ import type { AwsProviderArgs } from "../../providers/aws/args";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
+import { GraphRecorder, deploy, recordRegistrations, type Deployed, type Seen } from "../helpers/cloudGraph";
+import { MOCK_GENERATED, isWrappedSecret, redactSecrets, settle, unwrap } from "../helpers/mocks";
 
 const PROJECT = "proj";
 const STACK = "dev";
@@ -60,40 +61,17 @@ const T = {
     listener: "aws:lb/listener:Listener",
 } as const;
 
-interface Seen {
-    type: string;
-    name: string;
-    custom: boolean;
-    inputs: Record<string, any>;
-    /** What AWS "returned" (inputs + computed outputs). */
-    state: Record<string, any>;
-}
 
-interface Registration {
-    type: string;
-    name: string;
-    parent: string;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    deleteBeforeReplace: boolean;
-    ignoreChanges: string[];
-    replaceOnChanges: string[];
-}
 
 const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
 const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
 
 /** Mocks that answer like AWS: ENIs get free addresses in their subnet (deterministic per ENI name, like a refresh would read them). */
-class AwsMocks {
-    readonly seen: Seen[] = [];
-    readonly calls: pulumi.runtime.MockCallArgs[] = [];
-    readonly registrations: Registration[] = [];
+class AwsMocks extends GraphRecorder {
     private readonly used = new Map<string, Set<number>>();
 
     async install(): Promise<void> {
-        this.seen.length = 0;
-        this.calls.length = 0;
-        this.registrations.length = 0;
+        this.reset();
         this.used.clear();
         await pulumi.runtime.setMocks({
             newResource: (args) => {
@@ -116,20 +94,7 @@ class AwsMocks {
                 throw new Error(`unexpected call ${args.token}`);
             },
         }, PROJECT, STACK, false);
-        // Record the resource options the engine receives (mocks do not pass them to newResource).
-        const monitor = pulumi.runtime.getMonitor() as any;
-        const original = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, callback: any) => {
-            const propertyDependencies: Record<string, string[]> = {};
-            req.getPropertydependenciesMap().forEach((v: any, k: string) => { propertyDependencies[k] = v.getUrnsList(); });
-            const parent = req.getParent();
-            this.registrations.push({
-                type: req.getType(), name: req.getName(), parent,
-                dependencies: req.getDependenciesList(), propertyDependencies,
-                deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
-            });
-            return original(req, callback);
-        };
+        recordRegistrations(this.registrations);
     }
 
     private computed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
@@ -160,64 +125,8 @@ class AwsMocks {
         if (type === T.role || type === T.profile || type === T.sg) return { arn, name: inputs.name ?? `${name}-${hex(name, 7)}` };
         return { arn };
     }
-
-    ofType(type: string): Seen[] {
-        return this.seen.filter((r) => r.type === type);
-    }
-
-    byName(type: string, name: string): Seen {
-        const r = this.seen.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no ${type} named ${name}; have ${this.ofType(type).map((x) => x.name).join(", ")}`);
-        return r;
-    }
-
-    registration(type: string, name: string): Registration {
-        const r = this.registrations.find((x) => x.type === type && x.name === name);
-        if (!r) throw new Error(`no registration of ${type} ${name}`);
-        return r;
-    }
-
-    /** Every URN a registration depends on (resource dependencies and property dependencies). */
-    dependencies(type: string, name: string): string[] {
-        const r = this.registration(type, name);
-        return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()])];
-    }
 }
 
-interface Deployed {
-    deployment: RedisDeployment;
-    members: { name: string; shard: number; role: string; zone: string; address: string; port: number }[];
-    endpoint: string;
-    proxyAddresses: string[];
-    sentinelAddresses: string[];
-    clusterNodes: string[];
-    password: string;
-    secret: { password: boolean; connectionUrl: boolean };
-}
-
-const trap = new RejectionTrap();
-
-async function deploy(name: string, args: RedisDeploymentArgs): Promise<Deployed> {
-    trap.start();
-    try {
-        const deployment = new RedisDeployment(name, args);
-        const d: Deployed = {
-            deployment,
-            members: await value(deployment.members),
-            endpoint: await value(deployment.endpoint),
-            proxyAddresses: await value(deployment.proxyAddresses),
-            sentinelAddresses: await value(deployment.sentinelAddresses),
-            clusterNodes: await value(deployment.clusterNodes),
-            password: await value(deployment.password),
-            secret: { password: await pulumi.isSecret(deployment.password), connectionUrl: await pulumi.isSecret(deployment.connectionUrl) },
-        };
-        await settle();
-        assert.deepEqual(trap.errors.map(String), [], "no unhandled rejections while the component was built");
-        return d;
-    } finally {
-        trap.stop();
-    }
-}
 
 function awsArgs(extra: Partial<AwsProviderArgs> = {}): AwsProviderArgs {
     return { subnetIds: SUBNET_IDS, allowedCidrs: ALLOWED_CIDRS, allowedSecurityGroupIds: [ALLOWED_SG], ...extra };
