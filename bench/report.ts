@@ -43,13 +43,16 @@ function esc(s: string): string {
     return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** One panel per row: two bars (ours, baseline) on the row's own scale, values printed. */
+/**
+ * One panel per row: two bars (ours, baseline) on the row's own scale, values printed. Rows
+ * without a baseline (program cost) share one scale per unit, so their growth is visible.
+ */
 export function svg(rows: Row[], title: string): string {
     const width = 960;
     const panel = 74;
     const top = 56;
     const left = 300;
-    const barMax = width - left - 170;
+    const barMax = width - left - 360; // room for the longest value label
     const height = top + rows.length * panel + 30;
     const parts: string[] = [
         `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif">`,
@@ -60,7 +63,8 @@ export function svg(rows: Row[], title: string): string {
     ];
     rows.forEach((r, i) => {
         const y = top + i * panel;
-        const max = Math.max(r.ours, r.baseline ?? 0) || 1;
+        const peers = r.baseline === undefined ? rows.filter((o) => o.baseline === undefined && o.unit === r.unit) : [r];
+        const max = Math.max(...peers.map((o) => Math.max(o.ours, o.baseline ?? 0))) || 1;
         const w = (v: number) => Math.max(2, (v / max) * barMax);
         parts.push(`<line x1="20" y1="${y - 6}" x2="${width - 20}" y2="${y - 6}" stroke="#eee"/>`);
         const words = r.name.split(" ");
@@ -83,7 +87,7 @@ export function svg(rows: Row[], title: string): string {
             parts.push(`<text x="${left + w(r.baseline) + 6}" y="${y + 44}" font-size="12" fill="#222">${esc(`${fmt(r.baseline, r.unit)}  ${r.baselineLabel}`)}</text>`);
         }
     });
-    parts.push(`<text x="20" y="${height - 10}" font-size="11" fill="#777">medians of the rounds; each panel has its own scale; lower is better for ms and MB, higher for ops/s</text>`);
+    parts.push(`<text x="20" y="${height - 10}" font-size="11" fill="#777">medians of the rounds; each comparison has its own scale, rows without a baseline share one per unit; lower is better for ms and MB, higher for ops/s</text>`);
     parts.push("</svg>");
     return parts.join("\n");
 }

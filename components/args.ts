@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { MaxmemoryPolicy, Mode, Placement, ProviderKind } from "./types";
 import type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 import type { AwsProviderArgs } from "../providers/aws/args";
+import type { GcpProviderArgs } from "../providers/gcp/args";
 import type { AzureProviderArgs } from "../providers/azure/args";
 
 /**
@@ -60,6 +61,8 @@ export interface RedisDeploymentArgs {
     kubernetes?: KubernetesProviderArgs;
     /** Options of the AWS provider (`provider: "aws"`); see providers/aws/args.ts. */
     aws?: AwsProviderArgs;
+    /** Options of the GCP provider (`provider: "gcp"`); see providers/gcp/args.ts. */
+    gcp?: GcpProviderArgs;
     /** Options of the Azure provider (`provider: "azure"`); see providers/azure/args.ts. */
     azure?: AzureProviderArgs;
 }

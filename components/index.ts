@@ -2,6 +2,7 @@ export { RedisDeployment, type MemberInfo } from "./redisDeployment";
 export type { RedisDeploymentArgs, LocalProviderArgs } from "./args";
 export type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 export type { AwsProviderArgs } from "../providers/aws/args";
+export type { GcpProviderArgs } from "../providers/gcp/args";
 export type { AzureProviderArgs } from "../providers/azure/args";
 export { validateArgs, parseMemory, RedisDeploymentArgumentError, type ArgumentProblem } from "./validate";
 export { plan, slotRanges, zoneFor } from "./plan";

@@ -22,8 +22,8 @@ export interface MemberInfo {
 /** How long the bootstrap waits for members, links and agreement before it fails. */
 const BOOTSTRAP_TIMEOUT_MS = 120000;
 
-/** Providers available in this build; each is loaded only when used (cloud SDKs are optional). */
-const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeploymentArgs, topology: TopologyPlan) => InfraProvider>> = {
+/** One provider per kind (the type makes a new kind name its provider); each is loaded only when used (cloud SDKs are optional). */
+const PROVIDERS: Record<ProviderKind, (name: string, args: RedisDeploymentArgs, topology: TopologyPlan) => InfraProvider> = {
     local: (name, args) => {
         const { LocalProvider } = require("../providers/local") as typeof import("../providers/local");
         return new LocalProvider(name, args.local);
@@ -36,11 +36,18 @@ const PROVIDERS: Partial<Record<ProviderKind, (name: string, args: RedisDeployme
         const { AwsProvider } = require("../providers/aws") as typeof import("../providers/aws");
         return new AwsProvider(name, args, topology);
     },
+    gcp: (name, args, topology) => {
+        const { GcpProvider } = require("../providers/gcp") as typeof import("../providers/gcp");
+        return new GcpProvider(name, args, topology);
+    },
     azure: (name, args, topology) => {
         const { AzureProvider } = require("../providers/azure") as typeof import("../providers/azure");
         return new AzureProvider(name, args, topology);
     },
 };
+
+/** The provider kinds this build can deploy to. */
+export const AVAILABLE_PROVIDERS = Object.keys(PROVIDERS) as ProviderKind[];
 
 function planFrom(name: string, args: RedisDeploymentArgs): TopologyPlan {
     try {
@@ -85,11 +92,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const topology = opts.urn ? undefined : planFrom(name, args);
         super("redis-deployment:index:RedisDeployment", name, {}, opts);
         if (!topology) return;
-        const makeProvider = PROVIDERS[topology.args.provider];
-        if (!makeProvider) {
-            throw new pulumi.RunError(`RedisDeployment "${name}": provider: "${topology.args.provider}" is not available in this version yet; use provider: "local"`);
-        }
-        const provider = makeProvider(name, args, topology);
+        const provider = PROVIDERS[topology.args.provider](name, args, topology);
         Object.assign(this, { plan: topology });
         const mode = topology.args.mode;
 

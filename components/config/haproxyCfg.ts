@@ -6,6 +6,8 @@ export interface HaproxyCfgInput {
     credentials: Credentials;
     /** Where HAProxy's stats socket lives (for operators; tests read server states there). */
     socketPath?: string;
+    /** More addresses the frontends listen on: a load balancer's that delivers packets unchanged (GCP passthrough). */
+    alsoListenOn?: string[];
 }
 
 export const HAPROXY_WRITE_BACKEND = "redis_master";
@@ -66,7 +68,7 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         "    default-server check inter 500ms fastinter 250ms downinter 250ms rise 2 fall 2 observe layer4 error-limit 1 on-error mark-down on-marked-down shutdown-sessions",
         "",
         "frontend redis_write",
-        `    bind ${proxy.address}:${proxy.port}`,
+        ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.port}`),
         `    default_backend ${HAPROXY_WRITE_BACKEND}`,
         "",
         `backend ${HAPROXY_WRITE_BACKEND}`,
@@ -74,7 +76,7 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         ...servers,
         "",
         "frontend redis_read",
-        `    bind ${proxy.address}:${proxy.readPort}`,
+        ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.readPort}`),
         "    default_backend redis_replicas",
         "",
         "backend redis_replicas",

@@ -9,6 +9,8 @@ export interface RedisConfInput {
     dataDir: string;
     /** Hostname to announce instead of the IP (Kubernetes). */
     announceHostname?: string;
+    /** More addresses to accept clients on: a load balancer's that delivers packets unchanged (GCP passthrough). */
+    alsoListenOn?: string[];
 }
 
 /** Replication backlog: large enough that a replica reconnecting after a short partition does a partial resync. */
@@ -26,7 +28,7 @@ export function renderRedisConf(input: RedisConfInput): string {
         "",
         "# Network: the member's own address only, and outgoing connections from it too, so peers",
         "# see the address they were told about.",
-        `bind ${member.address}`,
+        `bind ${[member.address, ...(input.alsoListenOn ?? [])].join(" ")}`,
         `bind-source-addr ${member.address}`,
         `port ${member.port}`,
         // Protected mode only trusts 127.0.0.1/::1; without a password peers on 127.x.y.z would be refused.

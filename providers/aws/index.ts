@@ -23,10 +23,12 @@ import type * as awsSdk from "@pulumi/aws";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { validatedOrRunError } from "../vm/argumentChecks";
+import { validatedOrRunError } from "../vm/argChecks";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
-import { LayoutError, assignSubnets, nodeNames, placeHost, planHosts, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo } from "../vm/layout";
+import {
+    LayoutError, assignSubnets, mastersFollowedBy, nodeNames, placeHost, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo,
+} from "../vm/layout";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { awsBootHooks, awsDeviceName, awsDiskDevices } from "./boot";
 import { architectureOf } from "./instanceTypes";
@@ -373,11 +375,7 @@ export class AwsProvider implements InfraProvider {
 
     /** The nodes of `kind` with the addresses their hosts' interfaces got. */
     private addressed<T extends { name: string }>(nics: ReturnType<AwsProvider["createInterface"]>[], nodes: T[]): pulumi.Output<(T & { address: string })[]> {
-        return pulumi.all(nics.map((n) => n.placed)).apply((placed) => nodes.map((node) => {
-            const address = placed.find((p) => p.nodeAddresses[node.name] !== undefined)?.nodeAddresses[node.name];
-            if (!address) throw new Error(`no host carries node ${node.name}`);
-            return { ...node, address };
-        }));
+        return pulumi.all(nics.map((n) => n.placed)).apply((placed) => withAddresses(placed, nodes));
     }
 
     members(ctx: ProviderContext): NodeHandles<AddressedMember> {
@@ -385,13 +383,9 @@ export class AwsProvider implements InfraProvider {
         const nics = this.hostsOf("member").map((h) => this.createInterface(ctx, f, h));
         const all = this.addressed(nics, ctx.plan.members) as pulumi.Output<AddressedMember[]>;
         this.memberAddresses = all;
-        // A member's boot script refers only to its shard's master (a new replica follows it;
-        // none in cluster mode): depending on every member's address would make each of N
-        // instances depend on N interfaces (quadratic state and memory for large clusters).
         const nicOf = new Map(nics.flatMap((nic) => nic.host.members.map((m) => [m.name, nic] as const)));
         const created = nics.map((nic) => {
-            const masters = ctx.plan.args.mode === "cluster" ? [] : ctx.plan.members.filter((m) =>
-                m.role === "master" && nic.host.members.some((r) => r.role === "replica" && r.shard === m.shard));
+            const masters = mastersFollowedBy(ctx.plan, nic.host);
             const peers = this.addressed(masters.map((m) => nicOf.get(m.name)!), masters) as pulumi.Output<AddressedMember[]>;
             return this.createHost(ctx, f, nic, this.options.instanceType, peers);
         });

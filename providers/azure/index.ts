@@ -26,7 +26,7 @@ import type * as networkSdk from "@pulumi/azure-native/network";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { validatedOrRunError } from "../vm/argumentChecks";
+import { validatedOrRunError } from "../vm/argChecks";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
 import { parseCidr } from "../vm/ipv4";

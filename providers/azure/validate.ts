@@ -4,10 +4,9 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { TopologyPlan } from "../../components/types";
-import { RedisDeploymentArgumentError } from "../../components/validate";
-import { SectionChecks, isPlainObject, loadBalancerProblems } from "../vm/argumentChecks";
+import { SectionChecks, isPlainObject, requireSection } from "../vm/argChecks";
 import { parseCidr, type Cidr } from "../vm/ipv4";
-import { dataDiskGiB, hostMemoryBytes } from "../vm/sizing";
+import { hostMemoryBytes } from "../vm/sizing";
 import { AZURE_DISK_SKUS, type AzureDiskSku, type AzureImage, type AzureProviderArgs } from "./args";
 import { AZURE_VM_CATALOG, DEFAULT_SMALL_VM_SIZE, VM_SIZE_PATTERN } from "./vmSizes";
 
@@ -91,14 +90,9 @@ export function loadBalancerName(project: string, stack: string, name: string): 
  * problem (the caller turns it into a pulumi.RunError).
  */
 export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan, env: { project: string; stack: string }): ResolvedAzureArgs {
-    const check = new SectionChecks("azure", KNOWN);
     const { args } = plan;
-
-    if (raw === undefined) {
-        throw new RedisDeploymentArgumentError(name, [{ field: "azure", message: 'is required with provider "azure": at least azure.subnetId (an existing subnet), azure.allowedCidrs (who may connect) and azure.sshPublicKey' }]);
-    }
-    if (!isPlainObject(raw)) throw new RedisDeploymentArgumentError(name, [{ field: "azure", message: "must be an object" }]);
-    const a = raw as Partial<AzureProviderArgs> & Record<string, unknown>;
+    const a = requireSection(name, "azure", raw, "at least azure.subnetId (an existing subnet), azure.allowedCidrs (who may connect) and azure.sshPublicKey") as Partial<AzureProviderArgs> & Record<string, unknown>;
+    const check = new SectionChecks("azure", KNOWN);
     check.unknownFields(a);
 
     // Network.
@@ -118,7 +112,7 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
     const location = check.text("location", a.location, LOCATION, ' (an Azure region name like "westeurope")');
 
     const allowedCidrs = check.cidrs("allowedCidrs", a.allowedCidrs);
-    if (allowedCidrs.length === 0 && !check.problems.some((p) => p.field.startsWith("azure.allowedCidrs"))) {
+    if (allowedCidrs.length === 0 && !check.has("allowedCidrs")) {
         check.problem("allowedCidrs", "is required: the networks that may connect to Redis, including the machine running `pulumi up` (the bootstrap connects to every member directly)");
     }
     let addressRange: Cidr | undefined;
@@ -127,7 +121,7 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
         check.problem("addressRange", `"${rangeText}" is not an IPv4 CIDR block like "10.0.1.192/26" (network address with its prefix)`);
     }
     args.zones.forEach((z, i) => {
-        if (!AZURE_ZONE.test(z)) check.problems.push({ field: `zones[${i}]`, message: `"${z}" is not an Azure availability zone; Azure names them "1", "2" and "3"` });
+        if (!AZURE_ZONE.test(z)) check.deploymentProblem(`zones[${i}]`, `"${z}" is not an Azure availability zone; Azure names them "1", "2" and "3"`);
     });
 
     // Machines.
@@ -138,9 +132,9 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
 
     const membersPerVm = check.integer("membersPerVm", a.membersPerVm, 1, 16) ?? 1;
     const sizeHint = ' (an Azure VM size like "Standard_E2s_v5")';
-    const member = check.memberMachine("vmSize", a.vmSize, {
-        catalog: AZURE_VM_CATALOG, needed: hostMemoryBytes(args.maxmemoryBytes, membersPerVm), perHost: membersPerVm,
-        hostWord: "VM", pattern: VM_SIZE_PATTERN, hint: sizeHint, fallback: DEFAULT_SMALL_VM_SIZE,
+    const member = check.machineType("vmSize", a.vmSize, {
+        catalog: AZURE_VM_CATALOG, needed: hostMemoryBytes(args.maxmemoryBytes, membersPerVm), membersPerHost: membersPerVm,
+        pattern: VM_SIZE_PATTERN, hint: sizeHint, kind: "VM type", host: "VM", perHostField: "members per VM", fallback: DEFAULT_SMALL_VM_SIZE,
     });
     const sentinelVmSize = check.text("sentinelVmSize", a.sentinelVmSize, VM_SIZE_PATTERN, sizeHint) ?? DEFAULT_SMALL_VM_SIZE;
     const proxyVmSize = check.text("proxyVmSize", a.proxyVmSize, VM_SIZE_PATTERN, sizeHint) ?? DEFAULT_SMALL_VM_SIZE;
@@ -153,18 +147,19 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
 
     // Disks.
     const diskSku = check.oneOf("diskSku", a.diskSku, AZURE_DISK_SKUS, "Premium_LRS");
-    const diskSizeGiB = check.diskSize("diskSizeGiB", a.diskSizeGiB, plan, dataDiskGiB(args));
+    const diskSizeGiB = check.diskSize("diskSizeGiB", a.diskSizeGiB, plan);
 
     // Secrets, the rest.
     const keyVaultName = check.text("keyVaultName", a.keyVaultName, KEY_VAULT_NAME, " (3-24 letters, digits and single hyphens, starting with a letter; globally unique)")
         ?? defaultKeyVaultName(env.project, env.stack, name);
-    const tags = check.tags("tags", a.tags, (k) => (TAG_NAME_FORBIDDEN.test(k) ? "Azure tag names may not contain < > % & \\ ? /" : undefined));
+    const tags = check.stringMap("tags", a.tags, (k) => (TAG_NAME_FORBIDDEN.test(k) ? "Azure tag names may not contain < > % & \\ ? /" : undefined));
 
-    const problems = [...check.problems, ...loadBalancerProblems(plan, "internal load balancer")];
-    if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
+    check.loadBalancerNeedsProxies(plan, "an internal load balancer");
+
+    check.throwIfAny(name);
     return {
         subnetId, resourceGroupName, location, allowedCidrs, addressRange, sshPublicKey, adminUsername,
-        vmSize: member.machine, vmSizeGiven: member.given, sentinelVmSize, proxyVmSize, membersPerVm, image,
+        vmSize: member.name, vmSizeGiven: member.given, sentinelVmSize, proxyVmSize, membersPerVm, image,
         diskSku, diskSizeGiB, keyVaultName, tags,
     };
 }

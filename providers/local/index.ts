@@ -7,9 +7,9 @@ import type { LocalProviderArgs } from "../../components/args";
 import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
-import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess } from "../../components/types";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { LocalProcess } from "./process";
+import { LocalProcess, type ProcessInputs } from "./process";
 
 export { LocalProcess } from "./process";
 
@@ -48,6 +48,23 @@ const READY_TIMEOUT_MS = 30000;
 const prefixesInUse = new Map<string, string>();
 
 /** Real redis-server, redis-sentinel and haproxy processes on this machine. */
+/**
+ * How a member whose process is gone is started again (see ProcessInputs): in replication
+ * without persistence a former master is held back rather than started empty; otherwise, in
+ * master/replica modes, it rejoins whichever member is master now.
+ */
+export function restartPolicy(
+    args: Pick<TopologyPlan["args"], "mode" | "persistence">,
+    members: AddressedMember[],
+    member: AddressedMember,
+): Pick<ProcessInputs, "emptyMasterGuard" | "rejoinLiveMaster"> {
+    const { mode, persistence } = args;
+    if ((mode !== "sentinel" && mode !== "replication") || members.length < 2) return {};
+    const peers = members.filter((m) => m !== member).map(({ address, port }) => ({ address, port }));
+    const empty = mode === "replication" && !persistence.aof && !persistence.rdb;
+    return empty ? { emptyMasterGuard: { peers } } : { rejoinLiveMaster: { peers } };
+}
+
 export class LocalProvider implements InfraProvider {
     readonly kind = "local" as const;
     private readonly prefix: string;
@@ -89,9 +106,6 @@ export class LocalProvider implements InfraProvider {
     members(ctx: ProviderContext): NodeHandles<AddressedMember> {
         const redisServer = findProgram(this.options.redisServer ?? "redis-server", "redis-server");
         const members = ctx.plan.members.map((m) => ({ ...m, address: localAddress(this.prefix, "member", m.ordinal) }));
-        // Without persistence and without sentinels to fail over, a restarted master would be empty.
-        const { mode, persistence } = ctx.plan.args;
-        const guardEmptyMaster = mode === "replication" && members.length > 1 && !persistence.aof && !persistence.rdb;
         const processes = members.map((member) => {
             const dataDir = this.dataDir(member.name);
             return new LocalProcess(member.name, {
@@ -105,9 +119,7 @@ export class LocalProvider implements InfraProvider {
                 command: [redisServer, "{config}"],
                 readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: c.adminPassword, timeoutMs: READY_TIMEOUT_MS })),
                 adminPassword: ctx.credentials.apply((c) => c.adminPassword),
-                emptyMasterGuard: guardEmptyMaster
-                    ? { peers: members.filter((m) => m !== member).map(({ address, port }) => ({ address, port })) }
-                    : undefined,
+                ...restartPolicy(ctx.plan.args, members, member),
             }, { parent: ctx.parent });
         });
         return this.handles(members, processes);

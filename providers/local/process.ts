@@ -36,6 +36,15 @@ export interface ProcessInputs {
      * these, or not at all.
      */
     emptyMasterGuard?: { peers: { address: string; port: number }[] };
+    /**
+     * Members of a master/replica set (sentinel, replication): the other members. A member whose
+     * process is gone and that was not a replica comes back as a replica of whichever of them is
+     * master now, not as a second master: after a crash of the master, Sentinel has promoted a
+     * replica, and Sentinel itself only demotes a returning old master after ~10 s, during which
+     * HAProxy would send writes to both and those on the old one would be lost. With no live
+     * master among them it starts as it was.
+     */
+    rejoinLiveMaster?: { peers: { address: string; port: number }[] };
     /** Directories the package created above `dataDir`, removed on delete once empty. */
     emptyParentsToRemove?: string[];
 }
@@ -224,18 +233,21 @@ export function persistedReplicaOf(configFile: string): string | undefined {
 async function restartStopped(olds: ProcessOutputs, news: ProcessInputs): Promise<ProcessOutputs> {
     if (news.kind !== "redis") return startProcess(news);
     let replicaOf = persistedReplicaOf(olds.configFile);
-    if (!replicaOf && news.emptyMasterGuard) {
+    const peers = news.emptyMasterGuard?.peers ?? news.rejoinLiveMaster?.peers;
+    if (!replicaOf && peers) {
+        // The live master with the most replicas (two masters only happen in a split brain).
         const admin = { user: ADMIN_USER, password: news.adminPassword };
-        for (const peer of news.emptyMasterGuard.peers) {
+        let best = -1;
+        for (const peer of peers) {
             const role = await withClient({ kind: "direct" }, peer, admin, (c) => info(c, "replication")).catch(() => undefined);
-            if (role?.role === "master") {
+            if (role?.role === "master" && Number(role.connected_slaves ?? 0) > best) {
+                best = Number(role.connected_slaves ?? 0);
                 replicaOf = `replicaof ${peer.address} ${peer.port}`;
-                break;
             }
         }
-        if (!replicaOf) {
-            throw new Error(`${news.name} was the master and has stopped. With persistence off it would come back empty, and its replicas would copy the empty dataset, so it is not restarted. Promote a replica (as ${ADMIN_USER}: REPLICAOF NO ONE on one of ${news.emptyMasterGuard.peers.map((p) => `${p.address}:${p.port}`).join(", ")}) and run up again: ${news.name} then rejoins as its replica.`);
-        }
+    }
+    if (!replicaOf && news.emptyMasterGuard) {
+        throw new Error(`${news.name} was the master and has stopped. With persistence off it would come back empty, and its replicas would copy the empty dataset, so it is not restarted. Promote a replica (as ${ADMIN_USER}: REPLICAOF NO ONE on one of ${news.emptyMasterGuard.peers.map((p) => `${p.address}:${p.port}`).join(", ")}) and run up again: ${news.name} then rejoins as its replica.`);
     }
     return startProcess({ ...news, config: replicaOf ? `${news.config}${replicaOf}\n` : news.config });
 }
@@ -244,7 +256,9 @@ export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Pr
     const fs = require("fs") as typeof import("fs");
     if (!isOurProcess(olds.pid, olds.configFile)) return restartStopped(olds, news);
     const changed = changedSettings(olds.config, news.config);
-    const structural = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "config", "pid", "configFile", "logFile", "readiness", "adminPassword"]);
+    const structural = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "config", "pid", "configFile", "logFile", "readiness", "adminPassword",
+        // Restart policies: they only matter when the process has to be started again.
+        "emptyMasterGuard", "rejoinLiveMaster"]);
     const admin = { user: ADMIN_USER, password: news.adminPassword };
     if (news.kind === "redis" && structural.length === 0 && changed.every((k) => LIVE_SETTINGS.includes(k))) {
         const settings = parseConfig(news.config);

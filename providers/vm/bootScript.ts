@@ -45,6 +45,17 @@ export interface CloudHooks {
     userDataFunction?: string;
     /** Whether the node addresses must be added to the interface (`ip addr add`); false where the cloud's guest agent does it. */
     addAddresses: boolean;
+    /**
+     * Whether to wait, before starting nodes, until every node address is local to the VM: where
+     * the cloud's guest agent makes them local some time after boot (GCP alias IPs), a node
+     * started earlier could not bind its address.
+     */
+    awaitAddresses?: boolean;
+    /**
+     * Whether the cloud's agent runs the VM's current script at every boot (GCP startup-script):
+     * then the script installs neither a copy of itself nor a boot unit (it would run twice).
+     */
+    runByCloudAtEveryBoot?: boolean;
     /** How often a secret read is tried, 5 s apart (a new VM's permission to read can take minutes to apply). Default 30. */
     secretAttempts?: number;
 }
@@ -64,6 +75,11 @@ export interface BootScriptInput {
     /** Secret key -> where the cloud's secret store keeps it (e.g. an SSM parameter name). */
     secretRefs: Record<SecretKey, string>;
     hooks: CloudHooks;
+    /**
+     * Addresses a load balancer delivers to this host unchanged (GCP's passthrough LB keeps its
+     * own address as the destination): the host's proxies, or its members, listen there too.
+     */
+    alsoListenOn?: string[];
 }
 
 const TEMPLATE_END = "RD_TEMPLATE_END";
@@ -85,8 +101,8 @@ function indent(text: string, by = "    "): string {
 }
 
 /** The config templates of a VM's nodes, rendered by the shared renderers with placeholder credentials. */
-export function nodeTemplates(input: Pick<BootScriptInput, "plan" | "placed" | "allMembers">): { kind: "redis" | "sentinel" | "haproxy"; name: string; address: string; port: number; template: string; replicaOf?: string }[] {
-    const { plan, placed, allMembers } = input;
+export function nodeTemplates(input: Pick<BootScriptInput, "plan" | "placed" | "allMembers" | "alsoListenOn">): { kind: "redis" | "sentinel" | "haproxy"; name: string; address: string; port: number; template: string; replicaOf?: string }[] {
+    const { plan, placed, allMembers, alsoListenOn } = input;
     const { args } = plan;
     const credentials = PLACEHOLDER_CREDENTIALS;
     const address = (name: string) => {
@@ -105,7 +121,7 @@ export function nodeTemplates(input: Pick<BootScriptInput, "plan" | "placed" | "
             const master = allMembers.find((o) => o.shard === m.shard && o.role === "master");
             if (master) replicaOf = `${master.address} ${master.port}`;
         }
-        out.push({ kind: "redis", name: m.name, address: member.address, port: m.port, replicaOf, template: renderRedisConf({ args, member, credentials, dataDir: dataDir(m.name) }) });
+        out.push({ kind: "redis", name: m.name, address: member.address, port: m.port, replicaOf, template: renderRedisConf({ args, member, credentials, dataDir: dataDir(m.name), alsoListenOn }) });
     }
     for (const s of placed.host.sentinels) {
         const sentinel: AddressedNode = { ...s, address: address(s.name) };
@@ -113,7 +129,7 @@ export function nodeTemplates(input: Pick<BootScriptInput, "plan" | "placed" | "
     }
     for (const p of placed.host.proxies) {
         const proxy = { ...p, address: address(p.name) };
-        out.push({ kind: "haproxy", name: p.name, address: proxy.address, port: p.port, template: renderHaproxyCfg({ proxy, members: allMembers, credentials }) });
+        out.push({ kind: "haproxy", name: p.name, address: proxy.address, port: p.port, template: renderHaproxyCfg({ proxy, members: allMembers, credentials, alsoListenOn }) });
     }
     return out;
 }
@@ -146,7 +162,10 @@ export function renderBootScript(input: BootScriptInput): string {
         `declare -A ${name}=(${SECRET_KEYS.filter((k) => values[k] !== undefined).map((k) => `[${k}]=${q(values[k]!)}`).join(" ")})`;
 
     const steps: string[] = [];
-    if (hooks.addAddresses) steps.push(`rd_addresses ${nodes.map((n) => q(n.address)).join(" ")}`);
+    const addresses = nodes.map((n) => q(n.address)).join(" ");
+    if (hooks.addAddresses) steps.push(`rd_addresses ${addresses}`);
+    // A load balancer's address is the cloud's to route; the nodes only bind it, once it is local.
+    if (hooks.awaitAddresses) steps.push(`rd_await_addresses ${[addresses, ...(input.alsoListenOn ?? []).map(q)].join(" ")}`);
     steps.push(`rd_packages ${packages.map(q).join(" ")}`, "rd_distribution_services_off");
     if (secrets.length > 0) steps.push(`rd_secrets ${secrets.join(" ")}`);
     for (const n of nodes) {
@@ -164,7 +183,7 @@ export function renderBootScript(input: BootScriptInput): string {
 
     const script = `#!/bin/bash
 # redis-deployment boot script: host ${host.name} of deployment ${args.name} (${hooks.cloud}, zone ${host.zone}).
-# Runs as root at the first boot (user data) and at every later boot (${VM_PATHS.bootUnit}).
+# Runs as root at the first boot (user data) and at every later boot (${hooks.runByCloudAtEveryBoot ? `by the ${hooks.cloud} guest agent` : VM_PATHS.bootUnit}).
 # It holds no password: the secrets are read from ${hooks.secretStore} at boot and put into the
 # configs in place of placeholders (and their SHA-256 hashes, for the ACL lines).
 # RD_ROOT prefixes every path the script writes (tests run it into a temporary directory).
@@ -174,6 +193,7 @@ umask 077
 RD_ROOT=\${RD_ROOT:-}
 RD_DISK_TIMEOUT=\${RD_DISK_TIMEOUT:-900}
 RD_SECRET_ATTEMPTS=\${RD_SECRET_ATTEMPTS:-${hooks.secretAttempts ?? 30}}
+RD_ADDRESS_TIMEOUT=\${RD_ADDRESS_TIMEOUT:-300}
 readonly RD_DEPLOYMENT=${q(args.name)}
 readonly RD_HOST=${q(host.name)}
 readonly RD_DATA=${q(VM_PATHS.data)}
@@ -279,6 +299,19 @@ rd_addresses() {
             ip addr add "$address/32" dev "$dev"
             rd_log "added $address/32 to $dev"
         fi
+    done
+}
+
+# rd_await_addresses ADDRESS...: waits until each node address is local to this VM (the cloud's
+# guest agent routes them to it some time after boot); a node can bind its address then.
+rd_await_addresses() {
+    local address waited
+    for address in "$@"; do
+        for ((waited = 0; ; waited += 2)); do
+            if [[ $(ip -4 -o route get "$address" 2>/dev/null) == "local $address "* ]]; then break; fi
+            ((waited < RD_ADDRESS_TIMEOUT)) || rd_fail "$address did not become local to this VM within $RD_ADDRESS_TIMEOUT s (is it on the VM's network interface?)"
+            sleep 2
+        done
     done
 }
 
@@ -495,8 +528,7 @@ rd_main() {
     rd_sysctl
     rd_thp
 ${steps.map((s) => `    ${s}`).join("\n")}
-    rd_install_self
-    rd_start_units
+${hooks.runByCloudAtEveryBoot ? "" : "    rd_install_self\n"}    rd_start_units
     rd_log "host $RD_HOST is ready"
 }
 

@@ -73,8 +73,8 @@ export interface SubnetInfo {
 export interface PlacedHost {
     host: HostPlan;
     subnet: SubnetInfo;
-    /** The VM's own (primary) address. */
-    hostAddress: string;
+    /** The VM's own (primary) address; absent where it is assigned after the boot script is rendered (GCP). */
+    hostAddress?: string;
     /** Node name -> its own address on this VM (a secondary address on the VM's interface). */
     nodeAddresses: Record<string, string>;
 }
@@ -138,4 +138,23 @@ export function placeHost(host: HostPlan, subnet: SubnetInfo, primary: string, a
     const nodeAddresses: Record<string, string> = {};
     nodes.forEach((node, i) => { nodeAddresses[node] = numeric[i].a; });
     return { host, subnet, hostAddress: primary, nodeAddresses };
+}
+
+/** The nodes with the addresses their hosts were given. */
+export function withAddresses<T extends { name: string }>(placed: PlacedHost[], nodes: T[]): (T & { address: string })[] {
+    return nodes.map((node) => {
+        const address = placed.find((p) => p.nodeAddresses[node.name] !== undefined)?.nodeAddresses[node.name];
+        if (!address) throw new Error(`no host carries node ${node.name}`);
+        return { ...node, address };
+    });
+}
+
+/**
+ * The members a member host's configs name: outside cluster mode, the masters of the replicas
+ * it runs (a new replica follows its planned master); none otherwise. Only these, so that each
+ * VM depends on a few addresses, not on every member's (quadratic state for large clusters).
+ */
+export function mastersFollowedBy(plan: TopologyPlan, host: HostPlan): PlannedMember[] {
+    if (plan.args.mode === "cluster") return [];
+    return plan.members.filter((m) => m.role === "master" && host.members.some((r) => r.role === "replica" && r.shard === m.shard));
 }

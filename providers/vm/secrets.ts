@@ -8,7 +8,7 @@ import type { Credentials } from "../../components/types";
 export const SECRET_KEYS = ["password", "adminPassword", "monitorPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-/** Name of each secret in a cloud's secret store (an SSM parameter's last segment, a Key Vault secret). */
+/** Name (suffix) of each secret in a cloud's secret store: SSM parameter, Secret Manager secret id, Key Vault secret. */
 export const SECRET_NAMES: Record<SecretKey, string> = {
     password: "password",
     adminPassword: "admin-password",

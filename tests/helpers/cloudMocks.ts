@@ -1,16 +1,15 @@
-// Pulumi mocks for the VM clouds' component-graph tests (AWS, Azure): a cloud-specific part
+// Pulumi mocks for the VM clouds' component-graph tests (AWS, GCP, Azure): a cloud-specific part
 // answers what the cloud decides (ids, computed outputs, lookups); this part records every
 // resource with its inputs and computed state, every lookup, and the resource options the
 // engine receives (parent, dependencies, deleteBeforeReplace, ignoreChanges), which mocks do
 // not pass to newResource.
 import { strict as assert } from "node:assert";
-import { spawnSync } from "child_process";
 import * as crypto from "crypto";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeployment } from "../../components/redisDeployment";
-import { MOCK_GENERATED, RejectionTrap, settle, value } from "./mocks";
+import { addressAt, parseCidr } from "../../providers/vm/ipv4";
+import { MOCK_GENERATED, RejectionTrap, programResult, redactSecrets, settle, value } from "./mocks";
 
 export const PROJECT = "proj";
 export const STACK = "dev";
@@ -38,7 +37,8 @@ export interface Registration {
 
 /** What a cloud decides: a resource's id and computed outputs, a lookup's answer. */
 export interface CloudBehaviour {
-    id(type: string, name: string): string;
+    /** The id the cloud gives a resource (some clouds' ids contain inputs, e.g. the zone). */
+    id(type: string, name: string, inputs: Record<string, any>): string;
     computed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown>;
     call(args: pulumi.runtime.MockCallArgs): Record<string, any>;
     /** Forgets what an earlier install assigned. */
@@ -48,6 +48,33 @@ export interface CloudBehaviour {
 export const hex = (text: string, n: number) => crypto.createHash("sha256").update(text).digest("hex").slice(0, n);
 export const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}$${type}::${name}`;
 export const componentUrn = (name: string) => `urn:pulumi:${STACK}::${PROJECT}::${COMPONENT_TYPE}::${name}`;
+
+/**
+ * Free addresses of subnets as a cloud hands them out: anywhere in the subnet but its first
+ * `reservedFirst` and last `reservedLast` addresses, deterministic per seed (like a refresh would
+ * read them), never one twice.
+ */
+export class FreeAddresses {
+    private readonly used = new Map<string, Set<number>>();
+
+    constructor(private readonly reservedFirst: number, private readonly reservedLast: number) {}
+
+    clear(): void {
+        this.used.clear();
+    }
+
+    pick(subnetCidr: string, seed: string): string {
+        const cidr = parseCidr(subnetCidr)!;
+        const used = this.used.get(cidr.text) ?? new Set<number>();
+        this.used.set(cidr.text, used);
+        const first = this.reservedFirst;
+        const span = cidr.size - first - this.reservedLast;
+        let n = first + (parseInt(hex(seed, 8), 16) % span);
+        while (used.has(n)) n = first + ((n - first + 1) % span);
+        used.add(n);
+        return addressAt(cidr, n);
+    }
+}
 
 export class CloudMocks {
     readonly seen: Seen[] = [];
@@ -68,7 +95,7 @@ export class CloudMocks {
                     : this.cloud.computed(args.type, args.name, args.inputs);
                 const state = { ...args.inputs, ...computed };
                 this.seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, state });
-                return { id: this.cloud.id(args.type, args.name), state };
+                return { id: this.cloud.id(args.type, args.name, args.inputs), state };
             },
             call: (args) => {
                 this.calls.push(args);
@@ -111,10 +138,21 @@ export class CloudMocks {
         return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()])];
     }
 
+    /** Fails when one of `passwords` stands in a resource input that is not a secret. */
+    assertNoPasswordInPlainInputs(passwords: string[]): void {
+        const plain = JSON.stringify(this.seen.map((r) => redactSecrets(r.inputs)));
+        for (const s of passwords) assert.ok(!plain.includes(s), `a password appears in a non-secret input: ${s}`);
+    }
+
     /** Each resource of the cloud's package (type prefix) -> its inputs as JSON, secrets unwrapped by `unwrap`. */
     snapshot(prefix: string, unwrap: (v: unknown) => unknown): Record<string, string> {
         return Object.fromEntries(this.seen.filter((r) => r.type.startsWith(prefix)).map((r) => [`${r.type}::${r.name}`, JSON.stringify(unwrap(r.inputs))]));
     }
+}
+
+/** Every password a deployment given `given` holds under the mocks: the given one and the generated ones. */
+export function passwordsWith(given: string): string[] {
+    return [given, MOCK_GENERATED.password, MOCK_GENERATED.adminPassword, MOCK_GENERATED.monitorPassword];
 }
 
 export interface Deployed {
@@ -154,6 +192,19 @@ export async function deploy(name: string, args: RedisDeploymentArgs): Promise<D
 }
 
 /**
+ * For a describe block: installs the mocks and builds the deployment in its `before` hook. The
+ * object returned is filled in then (read it in the tests, not while the block is declared).
+ */
+export function deployBefore(rec: CloudMocks, name: string, args: RedisDeploymentArgs): Deployed {
+    const d = {} as Deployed;
+    before(async () => {
+        await rec.install();
+        Object.assign(d, await deploy(name, args));
+    });
+    return d;
+}
+
+/**
  * Constructs a deployment expected to be refused: the constructor must throw a RunError naming
  * every string in `mentions`, with no resource registered and no lookup made.
  */
@@ -186,11 +237,9 @@ export function membersFailure(mocks: string, args: RedisDeploymentArgs): string
         pulumi.runtime.setMocks(${mocks}, "p", "s", false).then(() => {
             const { RedisDeployment } = require("./components/redisDeployment");
             const d = new RedisDeployment("look", ${JSON.stringify(args)});
-            d.members.promise().then(() => console.log("RESULT resolved"), (e) => { console.log("RESULT " + JSON.stringify(e.message)); process.exit(0); });
+            d.members.promise().then(() => console.log("RESULT {}"), (e) => { console.log("RESULT " + JSON.stringify({ message: e.message })); process.exit(0); });
         });`;
-    const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
-    const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-    assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
-    assert.notEqual(line, "RESULT resolved", "the members output must fail");
-    return JSON.parse(line.slice("RESULT ".length));
+    const result = programResult(program) as { message?: string };
+    assert.ok(result.message !== undefined, "the members output must fail");
+    return result.message;
 }

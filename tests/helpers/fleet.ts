@@ -10,7 +10,7 @@ import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import type { RedisDeploymentArgs } from "../../components/args";
-import { localAddress } from "../../providers/local";
+import { localAddress, restartPolicy } from "../../providers/local";
 import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import type { BootstrapMember } from "../../providers/dynamic/replication";
 
@@ -101,6 +101,7 @@ export class Fleet {
             command: ["redis-server", "{config}"],
             readiness: { ...this.adminLogin, timeoutMs: 15000 },
             adminPassword: this.credentials.adminPassword,
+            ...restartPolicy(this.plan.args, this.members, member),
         });
     }
 

@@ -11,7 +11,7 @@
 // - FakeKubeApi: what can not run here, the API server: HTTPS with a bearer token, GET pod, and
 //   the port-forward WebSocket protocol (v4.channel.k8s.io) piping to the pod's address, so the
 //   bootstrap runs through the real @kubernetes/client-node code.
-import { execFileSync, spawn, type ChildProcess } from "child_process";
+import { execFileSync, type ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as dgram from "dgram";
 import * as fs from "fs";
@@ -20,6 +20,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { Duplex } from "stream";
+import { spawnTracked } from "./realPrograms";
 
 /** One /16 block per test process, in 127.70-89 (the range reserved for these tests). */
 export const KUBE_BLOCK = 70 + crypto.randomInt(0, 20);
@@ -30,13 +31,6 @@ export function freshPodIp(): string {
     const n = nextHost++;
     return `127.${KUBE_BLOCK}.${1 + Math.floor(n / 250)}.${(n % 250) + 2}`;
 }
-
-const livePids = new Set<number>();
-process.on("exit", () => {
-    for (const pid of livePids) {
-        try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
-    }
-});
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -192,25 +186,15 @@ export class KubePods {
             ...unsharePrefix(), "sh", "-c", 'mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && shift && exec "$@"',
             this.hostsFile, this.resolvFile, ...command,
         ];
-        const child = spawn(bin, args, {
+        const program = spawnTracked(spec.pod, bin, args, {
             cwd: path.join(dir, "data"),
             env: {
                 ...process.env, ...spec.env,
                 POD_IP: ip, HOSTNAME: spec.pod,
                 RD_CONFIG_DIR: path.join(dir, "config"), RD_SECRET_DIR: path.join(dir, "secret"), RD_DATA_DIR: path.join(dir, "data"),
             },
-            stdio: ["ignore", "pipe", "pipe"],
         });
-        if (child.pid === undefined) throw new Error(`could not start ${bin}`);
-        const pid = child.pid;
-        livePids.add(pid);
-        let out = "";
-        let done = false;
-        child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
-        child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
-        child.on("exit", (code, signal) => { livePids.delete(pid); out += `\n[${spec.pod} exited with ${signal ?? `code ${code}`}]`; });
-        child.on("close", () => { done = true; });
-        const pod: RunningPod = { spec, ip, pid, child, dir, output: () => out, exited: () => done };
+        const pod: RunningPod = { spec, ip, pid: program.pid, child: program.child, dir, output: program.output, exited: program.exited };
         this.running.push(pod);
         return pod;
     }
@@ -266,7 +250,6 @@ export class KubePods {
         const timer = setTimeout(() => { try { process.kill(pod.pid, "SIGKILL"); } catch { /* gone */ } }, 5000);
         await gone;
         clearTimeout(timer);
-        livePids.delete(pod.pid);
     }
 
     async cleanup(): Promise<void> {

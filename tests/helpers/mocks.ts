@@ -1,6 +1,9 @@
 // Pulumi mocks for component-graph tests: records every resource registration the component
 // makes (inputs as the engine would see them, secrets still wrapped) and answers like an
 // engine that ran create. Dynamic providers' create is never called under mocks.
+import { strict as assert } from "node:assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The DeploymentPassword outputs the mock "generates" (stand-ins for crypto.randomBytes). */
@@ -117,4 +120,16 @@ export class RejectionTrap {
     stop(): void {
         process.off("unhandledRejection", this.listener);
     }
+}
+
+/**
+ * Runs `program` (JavaScript; it may require the repository's TypeScript) in a Node process of its
+ * own at the repository root and returns the JSON it printed after "RESULT ". A program that exits
+ * while mock registrations are pending makes Pulumi complain: only the printed result counts.
+ */
+export function programResult(program: string, timeoutMs = 60000): any {
+    const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: timeoutMs });
+    const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
+    return JSON.parse(line.slice("RESULT ".length));
 }

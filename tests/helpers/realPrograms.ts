@@ -1,13 +1,14 @@
 // Real redis-server / redis-sentinel / haproxy for the renderer tests: spawned directly on the
 // rendered files (no provider code in between), always killed by pid, temp dirs always removed.
 // Also a minimal RESP client, so a test sees Redis' replies (and errors) exactly as sent.
-import { spawn, execFile, type ChildProcess } from "child_process";
+import { spawn, execFile, type ChildProcess, type SpawnOptions } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { Credentials } from "../../components/types";
+import { RespError, encodeCommand, parseReply, type RespValue } from "./resp";
 
 /** Every pid this module started and has not yet seen exit: SIGKILLed if the test process exits first. */
 const livePids = new Set<number>();
@@ -40,6 +41,26 @@ export interface Program {
     exited(): boolean;
 }
 
+/**
+ * Spawns a program whose pid is killed when the test process exits, whatever happened; its
+ * stdout + stderr are collected for failure messages.
+ */
+export function spawnTracked(name: string, command: string, args: string[], options: SpawnOptions = {}): Program {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    const pid = child.pid;
+    livePids.add(pid);
+    let out = "";
+    let done = false;
+    child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+    child.on("exit", (code, signal) => { livePids.delete(pid); out += `\n[${name} exited with ${signal ?? `code ${code}`}]`; });
+    // "close" comes after the output streams are drained, so output() is complete once exited() is true.
+    child.on("close", () => { done = true; });
+    child.on("error", (e) => { out += `\nspawn error: ${e.message}`; done = true; livePids.delete(pid); });
+    return { name, child, pid, output: () => out, exited: () => done };
+}
+
 /** Starts programs and temp dirs; `cleanup()` kills every pid and removes every dir. */
 export class ProgramRunner {
     private readonly programs: Program[] = [];
@@ -52,19 +73,7 @@ export class ProgramRunner {
     }
 
     start(name: string, command: string, args: string[], cwd?: string): Program {
-        const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-        if (child.pid === undefined) throw new Error(`could not start ${command}`);
-        const pid = child.pid;
-        livePids.add(pid);
-        let out = "";
-        let done = false;
-        child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
-        child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
-        child.on("exit", (code, signal) => { livePids.delete(pid); out += `\n[${name} exited with ${signal ?? `code ${code}`}]`; });
-        // "close" comes after the output streams are drained, so output() is complete once exited() is true.
-        child.on("close", () => { done = true; });
-        child.on("error", (e) => { out += `\nspawn error: ${e.message}`; done = true; livePids.delete(pid); });
-        const program: Program = { name, child, pid, output: () => out, exited: () => done };
+        const program = spawnTracked(name, command, args, { cwd });
         this.programs.push(program);
         return program;
     }
@@ -99,50 +108,8 @@ export function run(command: string, args: string[]): Promise<{ code: number; st
 // Minimal RESP client.
 
 /** An error reply (`-ERR ...`, `-NOPERM ...`). */
-export class ReplyError {
-    constructor(readonly message: string) {}
-    toString(): string { return `ReplyError(${this.message})`; }
-}
-export type Reply = string | number | null | ReplyError | Reply[];
-
-function encode(args: string[]): Buffer {
-    const parts = [`*${args.length}\r\n`];
-    for (const a of args) parts.push(`$${Buffer.byteLength(a)}\r\n${a}\r\n`);
-    return Buffer.from(parts.join(""));
-}
-
-/** Parses one reply at `pos`; undefined when the buffer does not hold all of it yet. */
-function parseReply(buf: Buffer, pos: number): { value: Reply; next: number } | undefined {
-    const eol = buf.indexOf("\r\n", pos);
-    if (eol < 0) return undefined;
-    const type = String.fromCharCode(buf[pos]);
-    const line = buf.toString("utf8", pos + 1, eol);
-    switch (type) {
-        case "+": return { value: line, next: eol + 2 };
-        case "-": return { value: new ReplyError(line), next: eol + 2 };
-        case ":": return { value: Number(line), next: eol + 2 };
-        case "$": {
-            const len = Number(line);
-            if (len < 0) return { value: null, next: eol + 2 };
-            if (buf.length < eol + 2 + len + 2) return undefined;
-            return { value: buf.toString("utf8", eol + 2, eol + 2 + len), next: eol + 2 + len + 2 };
-        }
-        case "*": {
-            const n = Number(line);
-            if (n < 0) return { value: null, next: eol + 2 };
-            const items: Reply[] = [];
-            let next = eol + 2;
-            for (let i = 0; i < n; i++) {
-                const item = parseReply(buf, next);
-                if (!item) return undefined;
-                items.push(item.value);
-                next = item.next;
-            }
-            return { value: items, next };
-        }
-        default: throw new Error(`unexpected RESP type ${JSON.stringify(type)} in ${JSON.stringify(buf.toString())}`);
-    }
-}
+export { RespError as ReplyError };
+export type Reply = RespValue;
 
 /**
  * Opens one connection, sends `commands` pipelined, returns one reply per command. A connection
@@ -163,7 +130,7 @@ export function session(host: string, port: number, commands: string[][], timeou
             else resolve(replies);
         };
         const timer = setTimeout(() => finish(new Error(`no reply from ${host}:${port} within ${timeoutMs} ms (got ${replies.length}/${commands.length})`)), timeoutMs);
-        socket.on("connect", () => socket.write(Buffer.concat(commands.map(encode))));
+        socket.on("connect", () => socket.write(Buffer.concat(commands.map(encodeCommand))));
         socket.on("data", (d: Buffer) => {
             buf = Buffer.concat([buf, d]);
             let pos = 0;
@@ -185,7 +152,7 @@ export function session(host: string, port: number, commands: string[][], timeou
 export async function command(host: string, port: number, login: { user?: string; password: string } | undefined, args: string[]): Promise<Reply> {
     const commands = login ? [login.user ? ["AUTH", login.user, login.password] : ["AUTH", login.password], args] : [args];
     const replies = await session(host, port, commands);
-    if (login && replies[0] instanceof ReplyError) throw new Error(`AUTH ${login.user ?? "default"} failed at ${host}:${port}: ${replies[0].message}`);
+    if (login && replies[0] instanceof RespError) throw new Error(`AUTH ${login.user ?? "default"} failed at ${host}:${port}: ${replies[0].message}`);
     if (replies.length < commands.length) throw new Error(`connection to ${host}:${port} closed before ${args[0]} answered`);
     return replies[replies.length - 1];
 }

@@ -14,7 +14,8 @@ export class RespError extends Error {
 
 export type RespValue = string | number | null | RespError | RespValue[];
 
-function encode(args: (string | number)[]): Buffer {
+/** A command as a RESP array of bulk strings. */
+export function encodeCommand(args: (string | number)[]): Buffer {
     const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
     for (const a of args) {
         const b = Buffer.from(String(a));
@@ -23,7 +24,8 @@ function encode(args: (string | number)[]): Buffer {
     return Buffer.concat(parts);
 }
 
-function parse(buf: Buffer, pos: number): { value: RespValue; next: number } | undefined {
+/** Parses one reply at `pos`; undefined when the buffer does not hold all of it yet. */
+export function parseReply(buf: Buffer, pos: number): { value: RespValue; next: number } | undefined {
     const eol = buf.indexOf("\r\n", pos);
     if (eol < 0) return undefined;
     const type = String.fromCharCode(buf[pos]);
@@ -44,7 +46,7 @@ function parse(buf: Buffer, pos: number): { value: RespValue; next: number } | u
             const items: RespValue[] = [];
             let next = eol + 2;
             for (let i = 0; i < n; i++) {
-                const item = parse(buf, next);
+                const item = parseReply(buf, next);
                 if (!item) return undefined;
                 items.push(item.value);
                 next = item.next;
@@ -117,7 +119,7 @@ export class RespConnection {
         return new Promise((resolve, reject) => {
             const timer = setTimeout(() => this.fail(new Error(`${args[0]} to ${this.describe()}: no reply within ${timeoutMs} ms`)), timeoutMs);
             this.pending.push({ resolve, reject, timer });
-            this.socket.write(encode(args));
+            this.socket.write(encodeCommand(args));
         });
     }
 
@@ -131,7 +133,7 @@ export class RespConnection {
         for (;;) {
             let r: { value: RespValue; next: number } | undefined;
             try {
-                r = parse(this.buf, pos);
+                r = parseReply(this.buf, pos);
             } catch (err) {
                 this.fail(err as Error);
                 return;

@@ -4,8 +4,8 @@ import type { AddressedMember } from "../../components/types";
 import { parseClusterNodes, type ClusterNodeLine } from "../../providers/dynamic/cluster";
 import type { Fleet } from "./fleet";
 import { RespConnection, infoMap, respCall } from "./resp";
-import { clusterView, info, logins, sentinelMaster, sleep, waitFor, waitSentinelHealthy } from "./topologies";
-import type { AckWriter, WriteRecord } from "./writer";
+import { clusterView, info, logins, median, sentinelMaster, sleep, waitFor, waitSentinelHealthy } from "./topologies";
+import { now, type AckWriter, type WriteRecord } from "./writer";
 
 export interface FailoverRound {
     killed: string;
@@ -27,7 +27,7 @@ function watchPromotion(fleet: Fleet, members: AddressedMember[], until: () => b
             for (const m of members) {
                 const role = await respCall({ host: m.address, port: m.port }, logins(fleet).admin, ["ROLE"], 500)
                     .then((r) => String((r as unknown[])[0])).catch(() => "");
-                if (role === "master") return { member: m, at: Date.now() };
+                if (role === "master") return { member: m, at: now() };
             }
             await sleep(10);
         }
@@ -48,12 +48,12 @@ export async function sentinelFailoverRound(fleet: Fleet, writer: AckWriter, tim
     const master = await waitSentinelHealthy(fleet);
     await sleep(300); // the writer is flowing again
     const others = fleet.members.filter((m) => m !== master);
-    const t0 = Date.now();
+    const t0 = now();
     await fleet.kill(fleet.process(master.name));
     // Writes sent before the process was gone may still have been answered by it.
-    const gone = Date.now();
+    const gone = now();
     let settled = false;
-    const promotion = watchPromotion(fleet, others, () => settled || Date.now() - t0 > timeoutMs);
+    const promotion = watchPromotion(fleet, others, () => settled || now() - t0 > timeoutMs);
     try {
         const ok = await firstWrite(writer, gone, "ok", () => true, timeoutMs);
         const acked = await firstWrite(writer, gone, "acked", () => true, timeoutMs);
@@ -64,14 +64,20 @@ export async function sentinelFailoverRound(fleet: Fleet, writer: AckWriter, tim
             const m = await sentinelMaster(fleet);
             return m !== master ? m : undefined;
         }, 50);
-        await fleet.startMember(master, [`replicaof ${newMaster.address} ${newMaster.port}`]);
+        // Started again the way `up` starts a member whose process is gone: it must come back
+        // as a replica of the new master at once, never as a second master behind HAProxy.
+        await fleet.restartLikeUp(master.name);
+        const back = await info(fleet, master, "replication");
+        if (back.role !== "slave" || back.master_host !== newMaster.address) {
+            throw new Error(`${master.name} came back as ${back.role}${back.master_host ? ` of ${back.master_host}` : ""}, not as a replica of the new master ${newMaster.name}`);
+        }
         await waitSentinelHealthy(fleet);
         return {
             killed: master.name,
             promoted: promoted?.member.name ?? newMaster.name,
-            promotedMs: promoted ? promoted.at - t0 : NaN,
-            writeOkMs: ok - t0,
-            writeAckedMs: acked - t0,
+            promotedMs: promoted ? Math.round(promoted.at - t0) : NaN,
+            writeOkMs: Math.round(ok - t0),
+            writeAckedMs: Math.round(acked - t0),
             failedWrites,
         };
     } finally {
@@ -147,11 +153,11 @@ export async function clusterFailoverRound(fleet: Fleet, writer: AckWriter, slot
     const victimEndpoint = `${victim.address}:${victim.port}`;
     const byOthers = (r: WriteRecord) => inShard(r) && r.endpoint !== victimEndpoint;
     const shardMembers = fleet.members.filter((m) => m.shard === victim.shard && m !== victim);
-    const t0 = Date.now();
+    const t0 = now();
     await fleet.kill(fleet.process(victim.name));
-    const gone = Date.now();
+    const gone = now();
     let settled = false;
-    const promotion = watchPromotion(fleet, shardMembers, () => settled || Date.now() - t0 > timeoutMs);
+    const promotion = watchPromotion(fleet, shardMembers, () => settled || now() - t0 > timeoutMs);
     try {
         const ok = await firstWrite(writer, gone, "ok", byOthers, timeoutMs);
         const acked = await firstWrite(writer, gone, "acked", byOthers, timeoutMs);
@@ -164,9 +170,9 @@ export async function clusterFailoverRound(fleet: Fleet, writer: AckWriter, slot
         return {
             killed: victim.name,
             promoted: promoted?.member.name ?? "?",
-            promotedMs: promoted ? promoted.at - t0 : NaN,
-            writeOkMs: ok - t0,
-            writeAckedMs: acked - t0,
+            promotedMs: promoted ? Math.round(promoted.at - t0) : NaN,
+            writeOkMs: Math.round(ok - t0),
+            writeAckedMs: Math.round(acked - t0),
             failedWrites,
             otherShardErrors,
         };
@@ -203,3 +209,38 @@ export async function mget(fleet: Fleet, member: AddressedMember, keys: string[]
 }
 
 export { info };
+
+/**
+ * Registers the suite's hooks: before, a deployment from `start` with `writerFor`'s writer running
+ * against it; after, the writer stopped and the deployment cleaned up, also when a test failed.
+ */
+export function underLoad(start: () => Promise<Fleet>, writerFor: (fleet: Fleet) => AckWriter): { fleet: () => Fleet; writer: () => AckWriter } {
+    let fleet: Fleet | undefined;
+    let writer: AckWriter | undefined;
+    before(async () => {
+        fleet = await start();
+        writer = writerFor(fleet).start();
+    });
+    after(async () => {
+        await writer?.stop();
+        writer?.close();
+        await fleet?.cleanup();
+    });
+    return { fleet: () => fleet!, writer: () => writer! };
+}
+
+/** The numbers every failover scenario reports: writes, losses, and the unavailability window. */
+export function failoverNumbers(rounds: FailoverRound[], writer: AckWriter, lost: number): Record<string, number> {
+    return {
+        "acknowledged writes": writer.acked().length,
+        "acknowledged writes lost": lost,
+        "window median (ms)": median(rounds.map((r) => r.writeOkMs)),
+        "window max (ms)": Math.max(...rounds.map((r) => r.writeOkMs)),
+        "writes sent": writer.records.length,
+    };
+}
+
+/** A round's row in the report. */
+export function roundRow(r: FailoverRound, i: number): Record<string, string | number> {
+    return { round: i + 1, killed: r.killed, promoted: r.promoted, "promoted (ms)": r.promotedMs, "write ok (ms)": r.writeOkMs, "WAIT-acked write (ms)": r.writeAckedMs };
+}

@@ -8,6 +8,7 @@ import type { AddressedMember } from "../../components/types";
 import { convergeCluster, type ClusterInputs } from "../../providers/dynamic/cluster";
 import { convergeSentinel, type SentinelInputs } from "../../providers/dynamic/sentinel";
 import { haproxyServers } from "../../providers/local/process";
+import { waitFor as pollUntil } from "../../providers/dynamic/redisClient";
 import { Fleet, type FleetOptions } from "./fleet";
 import { RespConnection, infoMap, respCall, type RespValue } from "./resp";
 
@@ -104,20 +105,9 @@ export async function info(fleet: Fleet, member: AddressedMember, section: strin
     return infoMap(await respCall({ host: member.address, port: member.port }, logins(fleet).admin, ["INFO", section], 2000));
 }
 
-/** Waits until `check` returns a value (polling every `everyMs`), or throws with the last reason. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 20): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-        try {
-            const v = await check();
-            if (v !== undefined) return v;
-        } catch (err) {
-            last = (err as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${last})` : ""}`);
-        await sleep(everyMs);
-    }
+/** Waits until `check` returns a value, polling every `everyMs` (20 ms: the suites time failovers). */
+export function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 20): Promise<T> {
+    return pollUntil(what, timeoutMs, check, everyMs);
 }
 
 /**

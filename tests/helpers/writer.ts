@@ -2,7 +2,15 @@
 // recorded with when it was sent, when it finished, whether the server said OK and whether
 // WAIT reported it replicated (an *acknowledged* write). Scenarios then ask: which acknowledged
 // writes are missing afterwards, and how long did no write succeed.
+import { performance } from "perf_hooks";
 import { RespConnection, RespError, keySlot, type RespLogin, type RespTarget, type RespValue } from "./resp";
+
+/**
+ * Wall-clock milliseconds with sub-millisecond resolution. Writes and events (a kill, a cut) are
+ * compared on this clock: with whole milliseconds, a write sent in the same millisecond as a
+ * kill, just before it, looked as if it had been sent after it (and answered by a dead process).
+ */
+export const now = (): number => performance.timeOrigin + performance.now();
 
 export interface WriteRecord {
     seq: number;
@@ -199,15 +207,15 @@ export class AckWriter {
         while (this.running) {
             const { seq, key } = this.nextKey();
             const value = `v${seq}-${Date.now()}`;
-            const rec: WriteRecord = { seq, key, value, sentAt: Date.now(), okAt: 0, doneAt: 0, ok: false, acked: false, slot: keySlot(key) };
+            const rec: WriteRecord = { seq, key, value, sentAt: now(), okAt: 0, doneAt: 0, ok: false, acked: false, slot: keySlot(key) };
             let conn: RespConnection | undefined;
             try {
                 conn = await this.router.connFor(key);
-                rec.sentAt = Date.now();
+                rec.sentAt = now();
                 rec.endpoint = conn.describe();
                 const reply = await conn.call(["SET", key, value], 2000);
                 rec.ok = reply === "OK";
-                if (rec.ok) rec.okAt = Date.now();
+                if (rec.ok) rec.okAt = now();
                 if (rec.ok && waitReplicas > 0) {
                     rec.replicas = Number(await conn.call(["WAIT", waitReplicas, waitTimeout], waitTimeout + 2000));
                     rec.acked = rec.replicas >= waitReplicas;
@@ -218,7 +226,7 @@ export class AckWriter {
                 rec.error = (err as Error).message;
                 this.router.failed(conn, err as Error);
             }
-            rec.doneAt = Date.now();
+            rec.doneAt = now();
             this.records.push(rec);
             if (!rec.ok) await sleep(this.options.pauseMs ?? 10);
             else if (this.options.intervalMs) await sleep(this.options.intervalMs);
@@ -230,13 +238,13 @@ export class AckWriter {
     }
 
     /**
-     * When the first write sent at or after `t` was accepted (SET answered OK) or, with `acked`,
+     * When the first write sent after `t` was accepted (SET answered OK) or, with `acked`,
      * confirmed by WAIT; `filter` narrows it (e.g. to one shard's slots). Undefined if none yet.
      */
     firstAfter(t: number, how: "ok" | "acked", filter: (r: WriteRecord) => boolean = () => true): number | undefined {
         let first: number | undefined;
         for (const r of this.records) {
-            if (r.sentAt < t || !filter(r) || !(how === "ok" ? r.ok : r.acked)) continue;
+            if (r.sentAt <= t || !filter(r) || !(how === "ok" ? r.ok : r.acked)) continue;
             const at = how === "ok" ? r.okAt : r.doneAt;
             if (first === undefined || at < first) first = at;
         }

@@ -1,10 +1,13 @@
 // The VM boot script run for real, into a temporary root (RD_ROOT), with the system commands it
 // calls (apt-get, systemctl, sysctl, ip, blkid, mkfs.ext4, mount, chown, aws, curl, ...) replaced
 // by stubs on PATH that log their arguments and play the VM: a disk that is empty until
-// formatted, SSM parameters and Key Vault secrets answered from files, an IMDS that hands out a
-// token and the user data. The sentinel case runs for every cloud's hooks (AWS, Azure). What it writes is then used as is: real
-// redis-server, redis-sentinel and haproxy start on (or check) the configs. Processes run on
-// 127.60-69.x.y (Azure cases on 127.55-59.x.y) and are killed by pid after each test, also on failure.
+// formatted, secrets answered from files (AWS SSM parameters; GCP Secret Manager behind a
+// metadata-server token; Azure Key Vault behind an IMDS token), the user data from the instance
+// metadata service, alias IPs that are local once listed (GCP). The sentinel case runs for every
+// cloud's hooks (AWS, GCP, Azure). What it writes is then used as is: real redis-server,
+// redis-sentinel and haproxy start on (or check) the configs. Processes run on 127.60-69.x.y
+// (GCP cases on 127.50-54.x.y, Azure cases on 127.55-59.x.y) and are killed by pid after each
+// test, also on failure.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -19,26 +22,29 @@ import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type 
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, keyVaultSecretUrl } from "../../providers/azure/boot";
+import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
 import { VM_PATHS, renderBootScript, type CloudHooks } from "../../providers/vm/bootScript";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
 import {
     ProgramRunner, ReplyError, command, infoField, runTcpCheck, tcpCheckSteps, waitForPing, waitUntil, type Program,
 } from "../helpers/realPrograms";
 
-const BLOCK = `127.${60 + crypto.randomInt(0, 10)}`;
-/** Azure cases run their processes in their own loopback block (other suites run in parallel on 127.6x). */
-const AZURE_BLOCK = `127.${55 + crypto.randomInt(0, 5)}`;
 let nextGroup = crypto.randomInt(0, 200);
 const REGION = "eu-central-1";
 const PREFIX = "/redis-deployment/itest";
 const REFS = { password: `${PREFIX}/password`, adminPassword: `${PREFIX}/admin-password`, monitorPassword: `${PREFIX}/monitor-password` };
+const GCP_REFS = { password: "projects/itest/secrets/rd-password", adminPassword: "projects/itest/secrets/rd-admin-password", monitorPassword: "projects/itest/secrets/rd-monitor-password" };
+const GCP_TOKEN = "ya29.stub-token";
 const hex = () => crypto.randomBytes(20).toString("hex");
 const VAULT_URI = "https://rd-itest-0a1b2c3d.vault.azure.net/";
 const CLIENT_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const IMDS_TOKEN = "imds-token-for-key-vault";
 
-type Cloud = "aws" | "azure";
+type Cloud = "aws" | "gcp" | "azure";
+/** Per cloud: its hooks, where its secrets live, and where a member's disk shows up. */
 interface CloudCase {
+    /** Loopback block of its processes: each cloud's cases have their own, so suites running in parallel never share addresses. */
+    block: string;
     hooks: CloudHooks;
     refs: Record<keyof Credentials, string>;
     /** Device paths of a member's disk, most stable first; the first one is created in the test root. */
@@ -49,13 +55,23 @@ interface CloudCase {
 }
 const CLOUDS: Record<Cloud, CloudCase> = {
     aws: {
+        block: `127.${60 + crypto.randomInt(0, 10)}`,
         hooks: awsBootHooks(REGION),
         refs: REFS,
         disk: (member) => [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${member}`, "/dev/xvdf"],
         secretsRead: (log) => log.filter((l) => l.startsWith("aws ")).map((l) => /--name (\S+)/.exec(l)![1]),
         packages: "awscli curl",
     },
+    gcp: {
+        block: `127.${50 + crypto.randomInt(0, 5)}`,
+        hooks: gcpBootHooks(),
+        refs: GCP_REFS,
+        disk: (member) => gcpDiskDevices(member),
+        secretsRead: (log) => log.filter((l) => l.includes("secretmanager.googleapis.com")).map((l) => /\/v1\/(\S+)\/versions\/latest:access$/.exec(l)![1]),
+        packages: "curl",
+    },
     azure: {
+        block: `127.${55 + crypto.randomInt(0, 5)}`,
         hooks: azureBootHooks(CLIENT_ID, VAULT_URI),
         refs: { password: keyVaultSecretUrl(VAULT_URI, "password"), adminPassword: keyVaultSecretUrl(VAULT_URI, "admin-password"), monitorPassword: keyVaultSecretUrl(VAULT_URI, "monitor-password") },
         disk: (_member, lun) => azureDiskDevices(lun),
@@ -63,7 +79,7 @@ const CLOUDS: Record<Cloud, CloudCase> = {
         packages: "curl jq",
     },
 };
-/** Where the stubs keep a secret: its reference with "/" and ":" as "_". */
+/** Where the stubs keep a secret (in $RD_STUB_DIR/secrets): its reference with "/" and ":" as "_". */
 const secretFile = (ref: string) => ref.replace(/[/:]/g, "_");
 
 /** Stubs for every system command the script runs; each logs "name args" to $RD_STUB_LOG. */
@@ -79,6 +95,8 @@ const STUBS: Record<string, string> = {
     ip: `case "$*" in
   "-o -4 route show to default") echo "default via 10.0.0.1 dev eth0 proto dhcp src 10.0.0.5 metric 100" ;;
   "-o -4 addr show dev eth0") cat "$RD_STUB_DIR/addresses" 2>/dev/null || true ;;
+  # Local once listed in local-routes (what GCP's guest agent does for alias IPs).
+  "-4 -o route get "*) if grep -qxF -- "\${*: -1}" "$RD_STUB_DIR/local-routes" 2>/dev/null; then echo "local \${*: -1} dev eth0 table local src 10.0.0.5 uid 0"; else echo "\${*: -1} via 10.0.0.1 dev eth0 src 10.0.0.5 uid 0"; fi ;;
 esac`,
     // A disk is "formatted" once it holds the marker mkfs.ext4 writes.
     blkid: `dev=\${*: -1}
@@ -86,23 +104,30 @@ if [ -n "\${RD_STUB_FSTYPE:-}" ]; then echo "$RD_STUB_FSTYPE"; exit 0; fi
 if grep -q RD-TEST-EXT4 "$dev" 2>/dev/null; then echo ext4; exit 0; fi
 exit 2`,
     "mkfs.ext4": `echo RD-TEST-EXT4 >> "\${*: -1}"`,
-    // SSM: the value of --name from $RD_STUB_DIR/ssm/<name with / as _>.
+    // SSM: the value of --name from $RD_STUB_DIR/secrets/<name with / as _>.
     aws: `name=''
 while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done
-file="$RD_STUB_DIR/ssm/$(printf '%s' "$name" | tr / _)"
+file="$RD_STUB_DIR/secrets/$(printf '%s' "$name" | tr / _)"
 if [ -f "$file" ]; then cat "$file"; echo; else echo "An error occurred (ParameterNotFound): $name" >&2; exit 254; fi`,
-    // AWS IMDS: a token, then the user data from $RD_STUB_DIR/user-data. Azure IMDS: a token
-    // for Key Vault (only with Metadata:true and this VM's identity), the user data as base64;
-    // Key Vault: the secret from $RD_STUB_DIR/ssm as JSON, only for the IMDS token sent on stdin.
+    // AWS IMDS: a token, then the user data from $RD_STUB_DIR/user-data. GCP: the metadata
+    // server's token, then Secret Manager's access answer (base64 payload) for that token only.
+    // Azure IMDS: a token for Key Vault (only with Metadata:true and this VM's identity), the user
+    // data as base64; Key Vault: the secret as JSON, only for the IMDS token sent on stdin.
+    // Secrets are files in $RD_STUB_DIR/secrets (see secretFile).
     curl: `url=\${*: -1}
 case "$*" in
   *api/token*) echo token ;;
   *user-data*) cat "$RD_STUB_DIR/user-data" ;;
+  *"-H Metadata-Flavor: Google "*/service-accounts/default/token) echo '{"access_token":"${GCP_TOKEN}","expires_in":3599,"token_type":"Bearer"}' ;;
+  *"-H Authorization: Bearer ${GCP_TOKEN} https://secretmanager.googleapis.com/v1/projects/"*/versions/latest:access)
+    ref=\${url#https://secretmanager.googleapis.com/v1/}; ref=\${ref%/versions/latest:access}; secret=\${ref##*/}
+    file="$RD_STUB_DIR/secrets/$(printf '%s' "$ref" | tr '/:' '__')"
+    if [ -f "$file" ]; then printf '{\n  "name": "projects/123/secrets/%s/versions/1",\n  "payload": {\n    "data": "%s",\n    "dataCrc32c": "42"\n  }\n}\n' "$secret" "$(base64 -w0 "$file")"; else exit 22; fi ;;
   *"-H Metadata:true"*oauth2/token*"resource=https%3A%2F%2Fvault.azure.net&client_id=${CLIENT_ID}"*) echo '{"access_token":"${IMDS_TOKEN}","token_type":"Bearer"}' ;;
   *"-H Metadata:true"*compute/userData*) base64 -w0 "$RD_STUB_DIR/user-data" ;;
   *"-H @-"*/secrets/*)
     [ "$(cat)" = "Authorization: Bearer ${IMDS_TOKEN}" ] || { echo "401" >&2; exit 22; }
-    file="$RD_STUB_DIR/ssm/$(printf '%s' "\${url%%\\?*}" | tr '/:' '__')"
+    file="$RD_STUB_DIR/secrets/$(printf '%s' "\${url%%\\?*}" | tr '/:' '__')"
     if [ -f "$file" ]; then printf '{"value":"%s","id":"%s"}' "$(cat "$file")" "\${url%%\\?*}"; else exit 22; fi ;;
   *) exit 22 ;;
 esac`,
@@ -141,7 +166,7 @@ describe("VM boot script, run into a temporary root", function () {
         const cloud = CLOUDS[cloudName];
         const p = plan(validateArgs(name, { provider: "aws", zones: ["a", "b", "c"], maxmemory: "64mb", ...args }));
         const group = nextGroup++ % 250;
-        const block = cloudName === "azure" ? AZURE_BLOCK : BLOCK;
+        const { block } = cloud;
         let n = 10;
         const placed: PlacedHost[] = planHosts(p).map((host) => {
             const nodes = [...host.members, ...host.sentinels, ...host.proxies].map((x) => x.name);
@@ -159,11 +184,11 @@ describe("VM boot script, run into a temporary root", function () {
             const dir = path.join(work, host.host.name);
             const root = path.join(dir, "root");
             const stubs = path.join(dir, "stubs");
-            for (const d of [root, stubs, path.join(stubs, "ssm"), path.join(root, "dev/disk/by-id"), path.join(root, "sys/kernel/mm/transparent_hugepage")]) fs.mkdirSync(d, { recursive: true });
+            for (const d of [root, stubs, path.join(stubs, "secrets"), path.join(root, "dev/disk/by-id"), path.join(root, "sys/kernel/mm/transparent_hugepage")]) fs.mkdirSync(d, { recursive: true });
             for (const [cmd, body] of Object.entries(STUBS)) {
                 fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
             }
-            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "ssm", secretFile(ref)), credentials[key as keyof Credentials]);
+            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "secrets", secretFile(ref)), credentials[key as keyof Credentials]);
             host.host.members.forEach((m, i) => {
                 const device = path.join(root, cloud.disk(m.name, i)[0]);
                 fs.mkdirSync(path.dirname(device), { recursive: true });
@@ -201,7 +226,10 @@ describe("VM boot script, run into a temporary root", function () {
         return runner.start(member, "redis-server", [memberConf(vm, member), ...extra]);
     }
 
-    for (const cloudName of Object.keys(CLOUDS) as Cloud[]) it(`${cloudName}: sentinel 1+1: prepares each VM and writes configs that redis-server, redis-sentinel and haproxy accept`, async () => {
+    // The clouds whose boot script adds the node addresses and installs its own boot unit (AWS,
+    // Azure); GCP's guest agent does both, its sentinel case is under "GCP" below.
+    const selfBooting = (Object.keys(CLOUDS) as Cloud[]).filter((c) => CLOUDS[c].hooks.addAddresses && !CLOUDS[c].hooks.runByCloudAtEveryBoot);
+    for (const cloudName of selfBooting) it(`${cloudName}: sentinel 1+1: prepares each VM and writes configs that redis-server, redis-sentinel and haproxy accept`, async () => {
         const cloud = CLOUDS[cloudName];
         const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 }, "itest", cloudName);
         for (const vm of vms) {
@@ -361,14 +389,14 @@ describe("VM boot script, run into a temporary root", function () {
     it("fails, writing no config, when a secret can not be read or is malformed", () => {
         const { vms } = render({ mode: "standalone" });
         const vm = vms[0];
-        fs.rmSync(path.join(vm.stubs, "ssm", secretFile(REFS.adminPassword)));
+        fs.rmSync(path.join(vm.stubs, "secrets", secretFile(REFS.adminPassword)));
         const missing = boot(vm);
         assert.notEqual(missing.status, 0);
         assert.match(missing.stderr, /could not read the adminPassword secret \/redis-deployment\/itest\/admin-password from AWS SSM Parameter Store/);
         assert.ok(!fs.existsSync(memberConf(vm, "itest-s0-m0")), "no config without its secrets");
         assert.ok(!missing.log.some((l) => l.startsWith("systemctl start")));
 
-        fs.writeFileSync(path.join(vm.stubs, "ssm", secretFile(REFS.adminPassword)), "has a space");
+        fs.writeFileSync(path.join(vm.stubs, "secrets", secretFile(REFS.adminPassword)), "has a space");
         const malformed = boot(vm);
         assert.notEqual(malformed.status, 0);
         assert.match(malformed.stderr, /the adminPassword secret .* holds whitespace/);
@@ -443,5 +471,84 @@ describe("VM boot script, run into a temporary root", function () {
         });
         assert.notEqual(empty.status, 0);
         assert.match(empty.stderr, /no user data from the instance metadata service/);
+    });
+
+    describe("GCP", () => {
+        /** What GCP's guest agent does after boot: every alias IP of the VM becomes a local route. */
+        function aliasRoutesUp(vm: Vm, extra: string[] = []): void {
+            fs.writeFileSync(path.join(vm.stubs, "local-routes"), [...Object.values(vm.host.nodeAddresses), ...extra].join("\n") + "\n");
+        }
+
+        it("sentinel 1+1: waits for the alias IPs, reads Secret Manager with the metadata token, writes configs redis-server, redis-sentinel and haproxy accept", async () => {
+            const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 }, "itest", "gcp");
+            const [master, replica] = ["itest-s0-m0", "itest-s0-m1"];
+            for (const vm of vms) aliasRoutesUp(vm);
+            const results = new Map(vms.map((vm) => [vm.host.host.name, boot(vm)]));
+            for (const [host, r] of results) assert.equal(r.status, 0, `${host} failed:\n${r.stderr}`);
+
+            const m0 = vmOf(vms, master);
+            const log = results.get(master)!.log;
+            assert.ok(log.includes(`ip -4 -o route get ${addressOf(vms, master)}`), "waits for the guest agent's route");
+            assert.ok(!log.some((l) => l.startsWith("ip addr add")), "adds no address: the guest agent routes alias IPs");
+            assert.ok(log.includes("apt-get -q install -y --no-install-recommends redis-server curl"));
+            const secretCalls = log.filter((l) => l.includes("secretmanager.googleapis.com"));
+            assert.deepEqual(secretCalls.map((l) => /\/v1\/(\S+)\/versions\/latest:access$/.exec(l)![1]), [GCP_REFS.password, GCP_REFS.adminPassword, GCP_REFS.monitorPassword]);
+            assert.ok(log.filter((l) => l.includes("computeMetadata/v1/instance/service-accounts/default/token")).length >= 3, "a token per read");
+            assert.ok(log.every((l) => !l.includes(credentials.password) && !l.includes(credentials.adminPassword)), "no secret on a command line");
+            const device = path.join(m0.root, `dev/disk/by-id/google-${master}`);
+            assert.ok(log.includes(`mkfs.ext4 -q -m 0 -L rd-data ${device}`), "the disk is found by its device name");
+            assert.ok(!fs.existsSync(path.join(m0.root, "etc/systemd/system/redis-deployment-boot.service")), "no boot unit: the guest agent runs the startup script at every boot");
+            assert.ok(!fs.existsSync(path.join(m0.root, VM_PATHS.self)));
+
+            const conf = fs.readFileSync(memberConf(m0, master), "utf8");
+            assert.ok(!conf.includes("@@RD_"), "no placeholder left");
+            assert.ok(conf.includes(`masterauth ${credentials.adminPassword}\n`));
+            const m = startRedis(m0, master);
+            await waitForPing(m, addressOf(vms, master), 6379, admin());
+            assert.equal(await command(addressOf(vms, master), 6379, { password: credentials.password }, ["PING"]), "PONG", "the application password from Secret Manager works");
+            const r = startRedis(vmOf(vms, replica), replica);
+            await waitForPing(r, addressOf(vms, replica), 6379, admin());
+            await waitUntil("the replica's link to the master", async () =>
+                infoField(await command(addressOf(vms, replica), 6379, admin(), ["INFO", "replication"]), "master_link_status") === "up");
+            const sentinelVm = vmOf(vms, "itest-sentinel0");
+            const s = runner.start("sentinel", "redis-server", [path.join(sentinelVm.root, VM_PATHS.data, "itest-sentinel0", "sentinel.conf"), "--sentinel"]);
+            await waitForPing(s, addressOf(vms, "itest-sentinel0"), 26379, { password: credentials.password });
+            const cfg = path.join(vmOf(vms, "itest-proxy0").root, VM_PATHS.etc, "itest-proxy0", "haproxy.cfg");
+            const check = spawnSync("haproxy", ["-c", "-f", cfg], { encoding: "utf8" });
+            assert.equal(check.status, 0, `haproxy -c: ${check.stdout}${check.stderr}`);
+        });
+
+        it("standalone behind the load balancer: listens on the load balancer's address too, once it is local", async () => {
+            const { plan: p, vms } = render({ mode: "standalone" }, "itest", "gcp");
+            const vm = vms[0];
+            const member = "itest-s0-m0";
+            const lb = vm.host.nodeAddresses[member].replace(/\.\d+$/, ".200");
+            const script = renderBootScript({
+                plan: p, placed: vm.host, allMembers: [], secretRefs: GCP_REFS, hooks: gcpBootHooks(), disks: { [member]: gcpDiskDevices(member) }, alsoListenOn: [lb],
+            });
+            fs.writeFileSync(vm.scriptFile, script);
+            aliasRoutesUp(vm);
+            const early = boot(vm, { env: { RD_ADDRESS_TIMEOUT: "0" } });
+            assert.notEqual(early.status, 0, "the load balancer's address is not local yet");
+            assert.match(early.stderr, new RegExp(`${lb.replace(/\./g, "\\.")} did not become local to this VM`));
+            assert.ok(!early.log.some((l) => l.startsWith("systemctl start")), "nothing started before its address is local");
+            aliasRoutesUp(vm, [lb]);
+            const res = boot(vm);
+            assert.equal(res.status, 0, res.stderr);
+            const proc = startRedis(vm, member);
+            await waitForPing(proc, vm.host.nodeAddresses[member], 6379, admin());
+            await waitForPing(proc, lb, 6379, admin());
+        });
+
+        it("fails, writing no config, when Secret Manager has no such secret", () => {
+            const { vms } = render({ mode: "standalone" }, "itest", "gcp");
+            const vm = vms[0];
+            aliasRoutesUp(vm);
+            fs.rmSync(path.join(vm.stubs, "secrets", secretFile(GCP_REFS.adminPassword)));
+            const res = boot(vm);
+            assert.notEqual(res.status, 0);
+            assert.match(res.stderr, /could not read the adminPassword secret projects\/itest\/secrets\/rd-admin-password from GCP Secret Manager/);
+            assert.ok(!fs.existsSync(memberConf(vm, "itest-s0-m0")));
+        });
     });
 });

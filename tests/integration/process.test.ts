@@ -6,9 +6,10 @@ import { Redis } from "ioredis";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { plan } from "../../components/plan";
 import { validateArgs } from "../../components/validate";
-import { localAddress } from "../../providers/local";
+import { localAddress, restartPolicy } from "../../providers/local";
 import { isOurProcess, processProvider, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import { testCredentials } from "../helpers/fleet";
+import type { AddressedMember, Credentials, ResolvedArgs } from "../../components/types";
 
 describe("local process resource against real redis-server", function () {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-proc-"));
@@ -126,6 +127,20 @@ describe("local process resource against real redis-server", function () {
     });
 });
 
+/** A member's process inputs as the local provider builds them, in `root`. */
+function memberInputs(args: ResolvedArgs, members: AddressedMember[], index: number, root: string, credentials: Credentials, restart: Partial<ProcessInputs>): ProcessInputs {
+    const member = members[index];
+    const dataDir = path.join(root, member.name);
+    return {
+        kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
+        config: renderRedisConf({ args, member, credentials, dataDir }),
+        command: ["redis-server", "{config}"],
+        readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
+        adminPassword: credentials.adminPassword,
+        ...restart,
+    };
+}
+
 describe("local process resource: members that stopped come back with their role", function () {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-restart-"));
     const credentials = testCredentials();
@@ -133,18 +148,9 @@ describe("local process resource: members that stopped come back with their role
     const args = validateArgs("guard", { mode: "replication", replicasPerShard: 1, persistence: { aof: false, rdb: false } });
     const members = plan(args).members.map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
     const live: ProcessOutputs[] = [];
-    const inputsFor = (index: number): ProcessInputs => {
-        const member = members[index];
-        const dataDir = path.join(root, member.name);
-        return {
-            kind: "redis", name: member.name, address: member.address, port: member.port, dataDir,
-            config: renderRedisConf({ args, member, credentials, dataDir }),
-            command: ["redis-server", "{config}"],
-            readiness: { user: "rd-admin", password: credentials.adminPassword, timeoutMs: 15000 },
-            adminPassword: credentials.adminPassword,
-            emptyMasterGuard: { peers: members.filter((_, i) => i !== index).map(({ address, port }) => ({ address, port })) },
-        };
-    };
+    const inputsFor = (index: number): ProcessInputs => memberInputs(args, members, index, root, credentials, {
+        emptyMasterGuard: { peers: members.filter((_, i) => i !== index).map(({ address, port }) => ({ address, port })) },
+    });
     const admin = (m: { address: string; port: number }) => new Redis({ host: m.address, port: m.port, username: "rd-admin", password: credentials.adminPassword });
     const run = async (m: { address: string; port: number }, ...command: string[]) => {
         const c = admin(m);
@@ -191,5 +197,58 @@ describe("local process resource: members that stopped come back with their role
         const role = await run(members[0], "ROLE") as unknown[];
         assert.deepEqual([role[0], role[1]], ["slave", members[1].address]);
         assert.equal(await run(members[1], "GET", "precious"), "data");
+    });
+});
+
+describe("local process resource: a master that crashed, with persistence on, is started again", function () {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rd-rejoin-"));
+    const credentials = testCredentials();
+    const prefix = `127.${110 + Math.floor(Math.random() * 10)}`;
+    const args = validateArgs("rejoin", { mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
+    const members = plan(args).members.map((m) => ({ ...m, address: localAddress(prefix, "member", m.ordinal) }));
+    const live: ProcessOutputs[] = [];
+    const inputsFor = (index: number): ProcessInputs => memberInputs(args, members, index, root, credentials, restartPolicy(args, members, members[index]));
+    const run = async (m: { address: string; port: number }, ...command: string[]) => {
+        const c = new Redis({ host: m.address, port: m.port, username: "rd-admin", password: credentials.adminPassword });
+        try {
+            return await c.call(command[0], ...command.slice(1));
+        } finally {
+            c.disconnect();
+        }
+    };
+    const crashAndUpdate = async (index: number) => {
+        process.kill(live[index].pid, "SIGKILL");
+        await new Promise((r) => setTimeout(r, 300));
+        live[index] = (await processProvider.update!("id", live[index], inputsFor(index))).outs;
+    };
+
+    after(async () => {
+        for (const p of live) await stopProcess(p);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("as it was, with its data, while no other member is master", async () => {
+        for (const i of [0, 1]) live.push((await processProvider.create(inputsFor(i))).outs);
+        await run(members[1], "REPLICAOF", members[0].address, String(members[0].port));
+        await run(members[0], "SET", "kept", "1");
+        assert.equal(await run(members[0], "WAIT", "1", "15000"), 1, "the replica has the write");
+        await run(members[0], "SAVE");
+        await crashAndUpdate(0);
+        const role = await run(members[0], "ROLE") as unknown[];
+        assert.equal(role[0], "master");
+        assert.equal(await run(members[0], "GET", "kept"), "1");
+    });
+
+    it("as a replica of the member promoted meanwhile, never as a second master", async () => {
+        process.kill(live[0].pid, "SIGKILL");
+        await run(members[1], "REPLICAOF", "NO", "ONE");
+        await run(members[1], "SET", "after", "2");
+        await new Promise((r) => setTimeout(r, 300));
+        live[0] = (await processProvider.update!("id", live[0], inputsFor(0))).outs;
+        const role = await run(members[0], "ROLE") as unknown[];
+        assert.deepEqual([role[0], role[1]], ["slave", members[1].address]);
+        const synced = async () => (await run(members[0], "GET", "after")) === "2";
+        for (let i = 0; i < 100 && !(await synced()); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(await run(members[0], "GET", "after"), "2", "it copied the new master's data");
     });
 });

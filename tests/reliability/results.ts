@@ -17,6 +17,9 @@ export interface ScenarioResult {
 
 const results: ScenarioResult[] = [];
 
+/** Scenarios of a full run; a run of fewer (one file, --grep) prints its numbers but keeps the files. */
+const ALL_SCENARIOS = [1, 2, 3, 4, 5];
+
 function table(rows: Record<string, string | number>[]): string {
     if (rows.length === 0) return "";
     const cols = Object.keys(rows[0]);
@@ -49,6 +52,11 @@ export function report(r: ScenarioResult): void {
 after(function () {
     if (results.length === 0) return;
     results.sort((a, b) => a.scenario - b.scenario);
+    const summary = table(results.map((r) => ({ scenario: `${r.scenario}. ${r.title}`, result: r.pass ? "PASS" : "FAIL", numbers: Object.entries(r.numbers).slice(0, 4).map(([k, v]) => `${k} ${v}`).join("; ") })));
+    if (!ALL_SCENARIOS.every((n) => results.some((r) => r.scenario === n))) {
+        process.stdout.write(`\nReliability summary (a partial run: bench/reliability-results.* keep the last full run):\n${summary}\n`);
+        return;
+    }
     const dir = path.join(__dirname, "..", "..", "bench");
     fs.mkdirSync(dir, { recursive: true });
     const when = new Date().toISOString();
@@ -63,5 +71,5 @@ after(function () {
         ...results.map(markdown).flatMap((m) => [m, ""]),
     ].join("\n");
     fs.writeFileSync(path.join(dir, "reliability-results.md"), md);
-    process.stdout.write(`\nReliability summary (also in bench/reliability-results.md):\n${table(results.map((r) => ({ scenario: `${r.scenario}. ${r.title}`, result: r.pass ? "PASS" : "FAIL", numbers: Object.entries(r.numbers).slice(0, 4).map(([k, v]) => `${k} ${v}`).join("; ") })))}\n`);
+    process.stdout.write(`\nReliability summary (also in bench/reliability-results.md):\n${summary}\n`);
 });

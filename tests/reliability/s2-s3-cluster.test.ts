@@ -4,8 +4,8 @@
 //    seed's "all containers rescheduled" case), once with SIGTERM and once with kill -9.
 import assert from "node:assert/strict";
 import { Fleet } from "../helpers/fleet";
-import { clusterFailoverRound, clusterGet, waitClusterHealthy, type FailoverRound } from "../helpers/scenarios";
-import { logins, median, sleep, startClusterDeployment } from "../helpers/topologies";
+import { clusterFailoverRound, clusterGet, failoverNumbers, roundRow, underLoad, waitClusterHealthy, type FailoverRound } from "../helpers/scenarios";
+import { logins, sleep, startClusterDeployment } from "../helpers/topologies";
 import { AckWriter, ClusterRouter, lostWrites } from "../helpers/writer";
 import { report } from "./results";
 
@@ -22,22 +22,11 @@ function clusterWriter(fleet: Fleet, prefix: string, loops: number): AckWriter {
 
 describe("2. cluster mode: kill -9 of a master under load", function () {
     this.timeout(15 * 60 * 1000);
-    let fleet: Fleet | undefined;
-    let writer: AckWriter | undefined;
-
-    before(async () => {
-        fleet = await startClusterDeployment("rel-clu", {});
-        writer = clusterWriter(fleet, "c2", 6).start();
-    });
-    after(async () => {
-        await writer?.stop();
-        writer?.close();
-        await fleet?.cleanup();
-    });
+    const load = underLoad(() => startClusterDeployment("rel-clu", {}), (fleet) => clusterWriter(fleet, "c2", 6));
 
     it(`loses no acknowledged write, and the shard takes writes again within ${WINDOW_BOUND_MS / 1000} s`, async () => {
-        const f = fleet!;
-        const w = writer!;
+        const f = load.fleet();
+        const w = load.writer();
         const rounds: (FailoverRound & { otherShardErrors: number })[] = [];
         // Each round kills the master of another shard.
         const slots = f.plan.shards.map((s) => s.slots!.start);
@@ -52,18 +41,10 @@ describe("2. cluster mode: kill -9 of a master under load", function () {
             bound: `0 acknowledged (WAIT 1) writes lost; the shard's slots take writes again within ${WINDOW_BOUND_MS} ms`,
             pass: lost.length === 0 && slowest < WINDOW_BOUND_MS,
             numbers: {
-                "acknowledged writes": w.acked().length,
-                "acknowledged writes lost": lost.length,
-                "window median (ms)": median(rounds.map((r) => r.writeOkMs)),
-                "window max (ms)": slowest,
-                "writes sent": w.records.length,
+                ...failoverNumbers(rounds, w, lost.length),
                 settings: `cluster-node-timeout ${/cluster-node-timeout (\d+)/.exec(f.memberConfig(f.members[0]))?.[1]}, 6 writers over all shards`,
             },
-            rounds: rounds.map((r, i) => ({
-                round: i + 1, killed: r.killed, promoted: r.promoted, "promoted (ms)": r.promotedMs,
-                "write ok (ms)": r.writeOkMs, "WAIT-acked write (ms)": r.writeAckedMs,
-                "failed writes (shard)": r.failedWrites, "CLUSTERDOWN etc. (other shards)": r.otherShardErrors,
-            })),
+            rounds: rounds.map((r, i) => ({ ...roundRow(r, i), "failed writes (shard)": r.failedWrites, "CLUSTERDOWN etc. (other shards)": r.otherShardErrors })),
         });
         assert.deepEqual(lost.map((r) => r.key), [], "acknowledged writes are missing");
         for (const [i, r] of rounds.entries()) assert.ok(r.writeOkMs < WINDOW_BOUND_MS, `round ${i + 1}: the shard took no writes for ${r.writeOkMs} ms`);

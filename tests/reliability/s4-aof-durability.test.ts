@@ -11,7 +11,7 @@ import * as path from "path";
 import { Fleet } from "../helpers/fleet";
 import { mget } from "../helpers/scenarios";
 import { logins, median, reliabilityPrefix, sleep, waitFor } from "../helpers/topologies";
-import { AckWriter, SingleRouter, lostWrites } from "../helpers/writer";
+import { AckWriter, SingleRouter, lostWrites, now } from "../helpers/writer";
 import { report } from "./results";
 
 /** everysec: one fsync a second; Redis postpones it up to 2 s while the previous one still runs. */
@@ -60,7 +60,7 @@ describe("4. kill -9 with appendfsync everysec", function () {
 
         writer = new AckWriter(new SingleRouter({ host: member.address, port: member.port }, logins(f).app), { prefix: "d4", loops: 4, waitReplicas: 0 }).start();
         await sleep(3500);
-        const killAt = Date.now();
+        const killAt = now();
         await f.kill(proc);
         await writer.stop();
         await waitFor("strace to finish", 10000, async () => (strace!.exitCode !== null || strace!.signalCode !== null ? true : undefined), 20).catch(() => undefined);

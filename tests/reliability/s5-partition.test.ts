@@ -12,7 +12,7 @@ import { Fleet } from "../helpers/fleet";
 import { NetnsLab, canCreateNamespaces } from "../helpers/netns";
 import { infoMap, respCall, type RespLogin, type RespValue } from "../helpers/resp";
 import { pairs, reliabilityPrefix, sleep, waitFor } from "../helpers/topologies";
-import { AckWriter, SingleRouter, lostWrites } from "../helpers/writer";
+import { AckWriter, SingleRouter, lostWrites, now } from "../helpers/writer";
 import { report } from "./results";
 
 interface Node {
@@ -117,20 +117,20 @@ describe("5. sentinel mode: a partition cuts the master off from the sentinel ma
         probe = new AckWriter(new SingleRouter({ path: master.socket }, { password: f.credentials.password }), { prefix: "p5probe", loops: 1, waitReplicas: 0, intervalMs: 10, pauseMs: 10 }).start();
         await sleep(1500);
         const ackedBefore = writer.acked().length;
-        const cut = Date.now();
+        const cut = now();
         lab.partition("a");
 
         // The majority's side: a replica is promoted.
         const promoted = await waitFor("the majority to promote a replica", 60000, async () => {
             for (const r of replicas) {
                 const role = await respCall({ path: r.socket }, f.adminLogin, ["ROLE"], 500).then((x) => String((x as RespValue[])[0])).catch(() => "");
-                if (role === "master") return { node: r, at: Date.now() };
+                if (role === "master") return { node: r, at: now() };
             }
             return undefined;
         }, 20);
         // The isolated side: wait until its master has refused writes for a second (or the bound passed twice over).
         await waitFor("the isolated master to refuse writes", boundMs * 2 + 5000, async () => {
-            const recent = probe!.records.filter((r) => r.sentAt > Date.now() - 1000);
+            const recent = probe!.records.filter((r) => r.sentAt > now() - 1000);
             return recent.length > 0 && recent.every((r) => !r.ok) ? true : undefined;
         }, 100);
         await Promise.all([writer.stop(), probe.stop()]);
@@ -141,20 +141,20 @@ describe("5. sentinel mode: a partition cuts the master off from the sentinel ma
         const ackedDuring = acceptedDuring.filter((r) => r.acked);
 
         lab.heal("a");
-        const healed = Date.now();
+        const healed = now();
         // Sentinel turns the old master into a replica of the new one (it waits a few seconds
         // for new configuration first); then every acknowledged write must be on the new master.
         await waitFor("the old master to rejoin as a replica of the new master", 90000, async () => {
             const r = infoMap(await respCall({ path: master.socket }, f.adminLogin, ["INFO", "replication"], 1000));
             return r.role === "slave" && r.master_host === promoted.node.address && r.master_link_status === "up" ? true : undefined;
         }, 200);
-        const rejoinedMs = Date.now() - healed;
+        const rejoinedMs = Math.round(now() - healed);
         const lost = await lostWrites(writer.records, async (keys) => await respCall({ path: promoted.node.socket }, { password: f.credentials.password }, ["MGET", ...keys], 10000) as (string | null)[]);
         // Writes it accepted but could not get acknowledged: gone after the heal (measured, not assumed).
         const unacked = [...acceptedDuring.filter((r) => !r.acked), ...probe.records.filter((r) => r.ok && r.sentAt >= cut)];
         const onNewMaster = await lostWrites(unacked.map((r) => ({ ...r, acked: true })), async (keys) => await respCall({ path: promoted.node.socket }, { password: f.credentials.password }, ["MGET", ...keys], 10000) as (string | null)[]);
         const acceptedThenLost = onNewMaster.length;
-        const stoppedAfter = lastAccepted - cut;
+        const stoppedAfter = Math.round(lastAccepted - cut);
 
         report({
             scenario: 5,
@@ -166,7 +166,7 @@ describe("5. sentinel mode: a partition cuts the master off from the sentinel ma
                 "writes it accepted during the partition (never acknowledged)": unacked.length,
                 "... of which gone after the heal": acceptedThenLost,
                 "writes it acknowledged (WAIT 1) during the partition": ackedDuring.length,
-                "replica promoted by the majority (ms after the cut)": promoted.at - cut,
+                "replica promoted by the majority (ms after the cut)": Math.round(promoted.at - cut),
                 "acknowledged writes (all)": writer.acked().length,
                 "acknowledged before the cut": ackedBefore,
                 "acknowledged writes lost": lost.length,

@@ -17,8 +17,8 @@ import type { AwsProviderArgs } from "../../providers/aws/args";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, COMPONENT_TYPE, PROJECT, STACK, deploy, expectRefused, membersFailure, hex, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
-import { MOCK_GENERATED, isWrappedSecret, redactSecrets, unwrap } from "../helpers/mocks";
+import { CloudMocks, COMPONENT_TYPE, FreeAddresses, PROJECT, STACK, deploy, deployBefore, expectRefused, membersFailure, hex, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
+import { MOCK_GENERATED, isWrappedSecret, programResult, unwrap } from "../helpers/mocks";
 const GIVEN_PASSWORD = "given-aws-password-0123456789";
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 const VPC = "vpc-0123456789abcdef0";
@@ -58,10 +58,11 @@ const T = {
 
 /** AWS's part of the mocks: ENIs get free addresses in their subnet (deterministic per ENI name, like a refresh would read them). */
 class AwsBehaviour implements CloudBehaviour {
-    private readonly used = new Map<string, Set<number>>();
+    /** AWS picks free addresses anywhere in the subnet (not 0-3, not the last). */
+    private readonly addresses = new FreeAddresses(4, 1);
 
     reset(): void {
-        this.used.clear();
+        this.addresses.clear();
     }
 
     id(type: string, name: string): string {
@@ -86,16 +87,7 @@ class AwsBehaviour implements CloudBehaviour {
         if (type === T.eni) {
             const subnet = SUBNETS.find((s) => s.id === inputs.subnetId);
             if (!subnet) throw new Error(`ENI ${name}: unknown subnet ${inputs.subnetId}`);
-            const cidr = parseCidr(subnet.cidr)!;
-            const used = this.used.get(subnet.id) ?? new Set<number>();
-            this.used.set(subnet.id, used);
-            // AWS picks free addresses anywhere in the subnet (not 0-3, not the last).
-            const pick = (salt: string) => {
-                let n = 4 + (parseInt(hex(`${name}/${salt}`, 8), 16) % (cidr.size - 5));
-                while (used.has(n)) n = 4 + ((n - 4 + 1) % (cidr.size - 5));
-                used.add(n);
-                return [24, 16, 8, 0].map((s) => ((cidr.base + n) >>> s) & 255).join(".");
-            };
+            const pick = (salt: string) => this.addresses.pick(subnet.cidr, `${name}/${salt}`);
             const primary = pick("primary");
             const secondary = Array.from({ length: inputs.privateIpsCount ?? 0 }, (_, i) => pick(`s${i}`));
             // AWS returns the set unordered; the provider must not rely on the order.
@@ -116,7 +108,7 @@ function base(args: RedisDeploymentArgs, aws: Partial<AwsProviderArgs> = {}): Re
     return { provider: "aws", zones: ZONES, maxmemory: "1gb", auth: { password: GIVEN_PASSWORD }, ...args, aws: awsArgs(aws) };
 }
 
-const SECRETS = [GIVEN_PASSWORD, MOCK_GENERATED.password, MOCK_GENERATED.adminPassword, MOCK_GENERATED.monitorPassword];
+const SECRETS = passwordsWith(GIVEN_PASSWORD);
 
 /** The boot script of an instance (plain or gzip user data). */
 function userDataOf(instance: Seen): string {
@@ -156,12 +148,8 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
     const rec = new CloudMocks(new AwsBehaviour());
 
     describe("cluster 3 shards x 2 replicas over 3 zones (spread)", () => {
-        let d: Deployed;
         const name = "cache";
-        before(async () => {
-            await rec.install();
-            d = await deploy(name, base({ mode: "cluster", shards: 3, replicasPerShard: 2 }));
-        });
+        const d = deployBefore(rec, name, base({ mode: "cluster", shards: 3, replicasPerShard: 2 }));
 
         it("has 9 members, one instance, ENI, EBS volume and attachment each, all children of the component", () => {
             assert.equal(d.members.length, 9);
@@ -283,8 +271,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
                 }
                 assert.ok(!isWrappedSecret(i.inputs.userData), `${i.name}: user data needs no secrecy (it holds no secret)`);
             }
-            const plain = JSON.stringify(rec.seen.map((r) => redactSecrets(r.inputs)));
-            for (const s of SECRETS) assert.ok(!plain.includes(s), `a password appears in a non-secret input: ${s}`);
+            rec.assertNoPasswordInPlainInputs(SECRETS);
         });
 
         it("writes each member's boot script: its address, its volume by id, its SSM parameters, its config", () => {
@@ -424,12 +411,8 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
     });
 
     describe("sentinel 1 + 2 with 3 sentinels, 2 proxies and an NLB", () => {
-        let d: Deployed;
         const name = "sent";
-        before(async () => {
-            await rec.install();
-            d = await deploy(name, base({ mode: "sentinel", replicasPerShard: 2, sentinels: 3, loadBalancer: true }));
-        });
+        const d = deployBefore(rec, name, base({ mode: "sentinel", replicasPerShard: 2, sentinels: 3, loadBalancer: true }));
 
         it("has VMs for 3 members (with volumes), 3 sentinels and 2 proxies (without)", () => {
             assert.deepEqual(rec.ofType(T.instance).map((i) => i.name).sort(),
@@ -629,11 +612,7 @@ describe("AWS provider: loading", function () {
                     console.log("RESULT " + JSON.stringify({ before, after: loaded("aws"), gcp: loaded("gcp"), azure: loaded("azure-native"), k8s: loaded("kubernetes") }));
                     process.exit(0);
                 });`;
-            // The exit leaves the mock registrations pending (Pulumi then complains): only the printed result counts.
-            const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" });
-            const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-            assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
-            const result = JSON.parse(line.slice("RESULT ".length));
+            const result = programResult(program);
             assert.deepEqual(result, { before: false, after: true, gcp: false, azure: false, k8s: false });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -15,10 +15,10 @@ import { passwordHash } from "../../components/config/users";
 import { AZURE_BOOTSTRAP_TIMEOUT_MS, KEY_VAULT_SECRETS_USER_ROLE, decodeAzureUserData } from "../../providers/azure";
 import type { AzureProviderArgs } from "../../providers/azure/args";
 import { AZURE_LAUNCHER } from "../../providers/azure/boot";
-import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
+import { addressAt, contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, componentUrn, deploy, expectRefused, hex, membersFailure, urnOf, type CloudBehaviour, type Deployed, type Seen } from "../helpers/cloudMocks";
-import { MOCK_GENERATED, isWrappedSecret, redactSecrets, unwrap } from "../helpers/mocks";
+import { CloudMocks, componentUrn, deploy, deployBefore, expectRefused, hex, membersFailure, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
+import { isWrappedSecret, programResult, unwrap } from "../helpers/mocks";
 
 const GIVEN_PASSWORD = "given-azure-password-0123456789";
 const ZONES = ["1", "2", "3"];
@@ -73,7 +73,7 @@ class AzureBehaviour implements CloudBehaviour {
         if (type === T.nic) {
             const cidr = parseCidr(SUBNET_CIDR)!;
             const ipConfigurations = (inputs.ipConfigurations as Record<string, any>[]).map((c) => (c.privateIPAllocationMethod === "Dynamic"
-                ? { ...c, privateIPAddress: [24, 16, 8, 0].map((s) => ((cidr.base + this.nextDynamic++) >>> s) & 255).join(".") }
+                ? { ...c, privateIPAddress: addressAt(cidr, this.nextDynamic++) }
                 : c));
             return { ipConfigurations };
         }
@@ -99,7 +99,7 @@ function base(args: RedisDeploymentArgs, azure: Partial<AzureProviderArgs> = {})
     return { provider: "azure", zones: ZONES, maxmemory: "1gb", auth: { password: GIVEN_PASSWORD }, ...args, azure: azureArgs(azure) };
 }
 
-const SECRETS = [GIVEN_PASSWORD, MOCK_GENERATED.password, MOCK_GENERATED.adminPassword, MOCK_GENERATED.monitorPassword];
+const SECRETS = passwordsWith(GIVEN_PASSWORD);
 
 /** The boot script in a VM's user data. */
 function bootScriptOf(vm: Seen): string {
@@ -152,12 +152,8 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
     const rec = new CloudMocks(new AzureBehaviour());
 
     describe("cluster 3 shards x 2 replicas over 3 zones (spread)", () => {
-        let d: Deployed;
         const name = "cache";
-        before(async () => {
-            await rec.install();
-            d = await deploy(name, base({ mode: "cluster", shards: 3, replicasPerShard: 2 }));
-        });
+        const d = deployBefore(rec, name, base({ mode: "cluster", shards: 3, replicasPerShard: 2 }));
 
         it("has 9 members, one VM, NIC and managed disk each, all children of the component", () => {
             assert.equal(d.members.length, 9);
@@ -284,8 +280,7 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
                     }
                 }
             }
-            const plain = JSON.stringify(rec.seen.map((r) => redactSecrets(r.inputs)));
-            for (const s of SECRETS) assert.ok(!plain.includes(s), `a password appears in a non-secret input: ${s}`);
+            rec.assertNoPasswordInPlainInputs(SECRETS);
         });
 
         it("writes each member's boot script: its address, its disk by LUN, its Key Vault secrets via the identity, its config", () => {
@@ -367,12 +362,8 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
     });
 
     describe("sentinel 1 + 2 with 3 sentinels, 2 proxies and the internal load balancer", () => {
-        let d: Deployed;
         const name = "sent";
-        before(async () => {
-            await rec.install();
-            d = await deploy(name, base({ mode: "sentinel", replicasPerShard: 2, sentinels: 3, loadBalancer: true }));
-        });
+        const d = deployBefore(rec, name, base({ mode: "sentinel", replicasPerShard: 2, sentinels: 3, loadBalancer: true }));
 
         it("has VMs for 3 members (with disks), 3 sentinels and 2 proxies (without), each node its own static address", () => {
             assert.deepEqual(rec.ofType(T.vm).map((v) => v.name).sort(),
@@ -572,10 +563,7 @@ describe("Azure provider: loading", function () {
                     console.log("RESULT " + JSON.stringify({ before, root: after.includes("index.js"), modules, others }));
                     process.exit(0);
                 });`;
-            const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" });
-            const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-            assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
-            const result = JSON.parse(line.slice("RESULT ".length));
+            const result = programResult(program);
             assert.equal(result.before, 0, "the local deployment loaded azure-native");
             assert.equal(result.root, false, "the package root (every Azure service) was loaded");
             assert.equal(result.others, false);

@@ -5,7 +5,6 @@
 // settings in the rendered configs, the passwords only in the Secret, and secret outputs.
 // Nothing runs: the configs themselves are proven by the real programs in kubernetes-configs.test.ts.
 import { strict as assert } from "node:assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,7 +16,7 @@ import { ADMIN_USER, MONITOR_USER } from "../../components/types";
 import { INTERNAL_LB_ANNOTATIONS } from "../../providers/kubernetes/args";
 import { HAPROXY_PASSWORD_ENV, PLACEHOLDER, SECRET_KEYS } from "../../providers/kubernetes/config";
 import { POD_INDEX_LABEL, ZONE_LABEL } from "../../providers/kubernetes";
-import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
+import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, programResult, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
 
 const PROJECT = "proj";
 const STACK = "stack";
@@ -551,10 +550,7 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                         console.log("RESULT " + JSON.stringify({ local, k8s }));
                         process.exit(0);
                     });`;
-                const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" });
-                const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-                assert.ok(line, `no result printed: ${out.stdout}\n${out.stderr}`);
-                assert.deepEqual(JSON.parse(line.slice("RESULT ".length)), {
+                assert.deepEqual(programResult(program), {
                     local: { pulumiK8s: false, clientNode: false },
                     k8s: { pulumiK8s: true, clientNode: false },
                 });

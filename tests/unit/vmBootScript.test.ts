@@ -90,7 +90,7 @@ describe("VM boot script (rendered text)", function () {
                     assert.match(script, /transparent_hugepage\/\$f"\n.*echo never >"\$f"/);
                     const addresses = Object.values(placed[i].nodeAddresses);
                     assert.ok(script.includes(`\n    rd_addresses ${addresses.join(" ")}\n`), `${placed[i].host.name}: adds ${addresses.join(", ")}`);
-                    assert.ok(!script.includes(placed[i].hostAddress), "the VM's own address is the cloud's business");
+                    assert.ok(!script.includes(placed[i].hostAddress!), "the VM's own address is the cloud's business");
                 }
             });
 

@@ -1,0 +1,209 @@
+// Checks shared by the VM clouds' argument validation (`aws.*`, `gcp.*`, `azure.*`): every problem
+// is collected with its field under the cloud's section, so one error can list them all.
+import * as pulumi from "@pulumi/pulumi";
+import { RedisDeploymentArgumentError, type ArgumentProblem } from "../../components/validate";
+import type { TopologyPlan } from "../../components/types";
+import { parseCidr } from "./ipv4";
+import { MEMORY_FACTOR, dataDiskGiB, pickMachine, type MachineType } from "./sizing";
+
+const GIB = 1024 ** 3;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !pulumi.Output.isInstance(value);
+}
+
+export function formatGiB(bytes: number): string {
+    return `${Math.round((bytes / GIB) * 100) / 100} GiB`;
+}
+
+/**
+ * The cloud's section of the arguments as an object, or one error: absent (with `requiredHint`
+ * saying what it needs) or not an object.
+ */
+export function requireSection(name: string, section: string, raw: unknown, requiredHint: string): Record<string, unknown> {
+    if (raw === undefined) throw new RedisDeploymentArgumentError(name, [{ field: section, message: `is required with provider "${section}": ${requiredHint}` }]);
+    if (!isPlainObject(raw)) throw new RedisDeploymentArgumentError(name, [{ field: section, message: "must be an object" }]);
+    return raw;
+}
+
+/** Collects the problems of one section (`aws`, `gcp`, `azure`); each check returns the value or undefined. */
+export class SectionChecks {
+    readonly problems: ArgumentProblem[] = [];
+
+    constructor(readonly section: string, private readonly known: readonly string[]) {}
+
+    problem(field: string, message: string): void {
+        this.problems.push({ field: `${this.section}.${field}`, message });
+    }
+
+    /** A problem of the deployment's own arguments (outside the section). */
+    deploymentProblem(field: string, message: string): void {
+        this.problems.push({ field, message });
+    }
+
+    has(fieldPrefix: string): boolean {
+        return this.problems.some((p) => p.field.startsWith(`${this.section}.${fieldPrefix}`));
+    }
+
+    /** Throws every problem found, if any. */
+    throwIfAny(name: string): void {
+        if (this.problems.length > 0) throw new RedisDeploymentArgumentError(name, this.problems);
+    }
+
+    unknownFields(section: Record<string, unknown>): void {
+        for (const key of Object.keys(section)) {
+            if (section[key] !== undefined && !this.known.includes(key)) this.problem(key, `unknown field${this.suggestion(key)}`);
+        }
+    }
+
+    private suggestion(key: string): string {
+        const lower = key.toLowerCase();
+        const guess = this.known.find((k) => k.toLowerCase() === lower)
+            ?? this.known.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower.slice(0, 4)));
+        return guess ? `; did you mean "${guess}"?` : `; known fields: ${this.known.join(", ")}`;
+    }
+
+    text(field: string, value: unknown, pattern?: RegExp, hint = ""): string | undefined {
+        if (value === undefined) return undefined;
+        if (typeof value !== "string" || value === "") {
+            this.problem(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
+            return undefined;
+        }
+        if (pattern && !pattern.test(value)) {
+            this.problem(field, `${JSON.stringify(value)} is not valid${hint}`);
+            return undefined;
+        }
+        return value;
+    }
+
+    integer(field: string, value: unknown, min: number, max: number, hint = ""): number | undefined {
+        if (value === undefined) return undefined;
+        if (typeof value !== "number" || !Number.isInteger(value)) {
+            this.problem(field, `must be a whole number, got ${JSON.stringify(value)}`);
+            return undefined;
+        }
+        if (value < min || value > max) {
+            this.problem(field, `must be between ${min} and ${max}, got ${value}${hint}`);
+            return undefined;
+        }
+        return value;
+    }
+
+    /** A list whose plain-string entries must match `pattern`; Outputs are checked by the cloud later. */
+    idList(field: string, value: unknown, pattern: RegExp, example: string): pulumi.Input<string>[] {
+        if (value === undefined) return [];
+        if (!Array.isArray(value)) {
+            this.problem(field, `must be a list of ids like "${example}"`);
+            return [];
+        }
+        value.forEach((v, i) => {
+            if (typeof v === "string") {
+                if (!pattern.test(v)) this.problem(`${field}[${i}]`, `${JSON.stringify(v)} is not an id like "${example}"`);
+            } else if (!pulumi.Output.isInstance(v) && !(v instanceof Promise)) {
+                this.problem(`${field}[${i}]`, `must be a string or an Output, got ${JSON.stringify(v)}`);
+            }
+        });
+        const plain = value.filter((v): v is string => typeof v === "string");
+        const duplicate = plain.find((v, i) => plain.indexOf(v) !== i);
+        if (duplicate) this.problem(field, `"${duplicate}" is listed twice`);
+        return value as pulumi.Input<string>[];
+    }
+
+    oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
+        if (value === undefined) return fallback;
+        if ((allowed as readonly unknown[]).includes(value)) return value as T;
+        this.problem(field, `${JSON.stringify(value)} is not one of: ${allowed.join(", ")}`);
+        return fallback;
+    }
+
+    /** IPv4 CIDR blocks, normalised; never the whole internet (Redis must not be open to it). */
+    cidrs(field: string, value: unknown): string[] {
+        const result: string[] = [];
+        if (value === undefined) return result;
+        if (!Array.isArray(value)) {
+            this.problem(field, 'must be a list of IPv4 CIDR blocks like "10.0.0.0/16"');
+            return result;
+        }
+        value.forEach((c, i) => {
+            const cidr = typeof c === "string" ? parseCidr(c) : undefined;
+            if (typeof c !== "string" || !/^[\d.]+\/\d{1,2}$/.test(c)) {
+                this.problem(`${field}[${i}]`, `${JSON.stringify(c)} is not an IPv4 CIDR block like "10.0.0.0/16"`);
+            } else if (!cidr) {
+                this.problem(`${field}[${i}]`, `"${c}" is not a network address with its prefix (host bits set, or an invalid address)`);
+            } else if (cidr.prefixLength === 0) {
+                this.problem(`${field}[${i}]`, `"${c}" would open Redis to every address; name the networks of your applications and of the machine running pulumi`);
+            } else if (result.includes(cidr.text)) {
+                this.problem(field, `"${c}" is listed twice`);
+            } else {
+                result.push(cidr.text);
+            }
+        });
+        return result;
+    }
+
+    /** A map of string values (tags, labels); `checkEntry` returns a problem with an entry, if any. */
+    stringMap(field: string, value: unknown, checkEntry: (key: string, value: string) => string | undefined = () => undefined): Record<string, string> {
+        const result: Record<string, string> = {};
+        if (value === undefined) return result;
+        if (!isPlainObject(value)) {
+            this.problem(field, "must be an object of string values");
+            return result;
+        }
+        for (const [k, v] of Object.entries(value)) {
+            const trouble = typeof v !== "string" ? `must be a string, got ${JSON.stringify(v)}` : checkEntry(k, v);
+            if (trouble) this.problem(`${field}.${k}`, trouble);
+            else result[k] = v as string;
+        }
+        return result;
+    }
+
+    /**
+     * The member machine type: the given one (checked against the catalog when listed) or the
+     * smallest in the catalog with `needed` bytes. `kind` names it ("instance type", "machine type",
+     * "VM type"), `host` one machine ("instance", "VM"), `perHostField` the argument that packs
+     * members (default "membersPerInstance").
+     */
+    machineType(field: string, value: unknown, options: { catalog: readonly MachineType[]; needed: number; membersPerHost: number; pattern: RegExp; hint: string; kind: string; host?: string; perHostField?: string; fallback: string }): { name: string; given: boolean } {
+        const { catalog, needed, membersPerHost: n } = options;
+        const host = options.host ?? "instance";
+        const given = this.text(field, value, options.pattern, options.hint);
+        const picked = pickMachine(catalog, needed)?.name;
+        if (given) {
+            const known = catalog.find((t) => t.name === given);
+            if (known && known.memoryGiB * GIB < needed) {
+                this.problem(field, `${given} has ${known.memoryGiB} GiB; members need ${formatGiB(needed)} (${MEMORY_FACTOR} x maxmemory x ${n} member${n > 1 ? "s" : ""} per ${host}); use ${picked ?? `a larger ${options.kind}`} or lower maxmemory`);
+            }
+            return { name: given, given: true };
+        }
+        if (value === undefined && !picked) {
+            this.problem(field, `no ${options.kind} in the built-in list has ${formatGiB(needed)} (${MEMORY_FACTOR} x maxmemory x ${n}); name one or lower maxmemory / ${options.perHostField ?? "membersPerInstance"}`);
+        }
+        return { name: picked ?? options.fallback, given: false };
+    }
+
+    /** The members' data disk size: the given one (at least the sizing rule's) or the sizing rule's; `unit` as the cloud bills it. */
+    diskSize(field: string, value: unknown, plan: TopologyPlan, unit: "GiB" | "GB" = "GiB"): number {
+        const { args } = plan;
+        const minimum = dataDiskGiB(args);
+        return this.integer(field, value, minimum, 65536,
+            ` (members need ${args.persistence.aof ? "6" : "2"} x maxmemory for ${args.persistence.aof ? "AOF rewrites" : "RDB snapshots"}, at least 10 ${unit})`) ?? minimum;
+    }
+
+    /** A load balancer before replication members without HAProxy would send writes to replicas. */
+    loadBalancerNeedsProxies(plan: TopologyPlan, balancer: string): void {
+        const { args } = plan;
+        if (args.loadBalancer && (args.mode === "replication" || args.mode === "sentinel") && plan.proxies.length === 0) {
+            this.deploymentProblem("loadBalancer", `${balancer} in front of ${args.mode} members without HAProxy would send writes to replicas; keep proxy.haproxy on (the ${balancer.replace(/^an? /, "")} then balances over the proxies) or remove loadBalancer`);
+        }
+    }
+}
+
+/** Runs a provider's validation; its argument error becomes a RunError (the engine prints the message alone). */
+export function validatedOrRunError<T>(validate: () => T): T {
+    try {
+        return validate();
+    } catch (err) {
+        if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
