@@ -330,9 +330,13 @@ export interface CommandOptions extends StackOptions {
     remove?: boolean;
 }
 
+/** The engine's own hint after a destroy names the pulumi CLI; ours does it with --remove. */
+const ENGINE_STACK_RM_HINT = /If you want to remove the stack completely, run `pulumi stack rm ([^`]*)`\.?/g;
+
 function engineOutput(io: Io) {
     const color = process.stderr.isTTY && io === processIo ? ("always" as const) : ("never" as const);
-    return { onOutput: io.stderr, onError: io.stderr, color };
+    const onOutput = (text: string) => io.stderr(text.replace(ENGINE_STACK_RM_HINT, (_, stack: string) => `To forget the stack too, run \`redis-deployment destroy --remove --stack ${stack}\`.`));
+    return { onOutput, onError: io.stderr, color };
 }
 
 /** Stored settings merged with the flags, validated: what `up` stores and deploys. */

@@ -232,5 +232,8 @@ describe("e2e: destroy of the 3x1 cluster as first built", function () {
         assert.equal(result.summary.resourceChanges?.delete, created.summary.resourceChanges.create, JSON.stringify(result.summary.resourceChanges));
         assert.deepEqual(d.processes(), []);
         assert.equal(fs.existsSync(d.dataDir), false);
+        const log = d.log.join("");
+        assert.doesNotMatch(log, /pulumi stack rm/, "the hint names a command the user has");
+        assert.match(log, /redis-deployment destroy --remove --stack /);
     });
 });
