@@ -1,4 +1,3 @@
-import type * as pulumi from "@pulumi/pulumi";
 
 /** Persistent disk types a member's data disk may use. */
 export const GCP_DISK_TYPES = ["pd-balanced", "pd-ssd", "pd-standard"] as const;

@@ -114,7 +114,6 @@ export class GcpProvider implements InfraProvider {
     readonly hosts: HostPlan[];
     private foundationCache?: Foundation;
     private readonly created = new Map<string, HostResources>();
-    private memberAddresses?: pulumi.Output<AddressedMember[]>;
     private readonly plan: TopologyPlan;
     private readonly env: { project: string; stack: string };
 
@@ -347,10 +346,6 @@ export class GcpProvider implements InfraProvider {
         };
     }
 
-    private hostsOf(kind: HostKind): HostPlan[] {
-        return this.hosts.filter((h) => h.kind === kind);
-    }
-
     private addressed<T extends { name: string }>(reserved: HostAddresses[], nodes: T[]): pulumi.Output<(T & { address: string })[]> {
         return pulumi.all(reserved.map((r) => r.placed)).apply((placed) => withAddresses(placed, nodes));
     }
@@ -364,7 +359,6 @@ export class GcpProvider implements InfraProvider {
 
         const memberHosts = reserved.filter((r) => r.host.kind === "member");
         const all = this.addressed(memberHosts, ctx.plan.members) as pulumi.Output<AddressedMember[]>;
-        this.memberAddresses = all;
         const hostOf = new Map(memberHosts.flatMap((r) => r.host.members.map((m) => [m.name, r] as const)));
         const standaloneBehindLb = ctx.plan.proxies.length === 0;
         const created = memberHosts.map((r) => {

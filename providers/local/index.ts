@@ -70,7 +70,7 @@ export class LocalProvider implements InfraProvider {
     private readonly prefix: string;
     private readonly dataRoot: string;
 
-    constructor(private readonly name: string, private readonly options: LocalProviderArgs = {}) {
+    constructor(name: string, private readonly options: LocalProviderArgs = {}) {
         this.prefix = options.addressPrefix ?? defaultAddressPrefix(pulumi.getProject(), pulumi.getStack(), name);
         // Derived blocks can collide (230 of them); a block given explicitly is the user's choice.
         const other = options.addressPrefix === undefined ? prefixesInUse.get(this.prefix) : undefined;
