@@ -21,13 +21,13 @@ import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsSdk from "@pulumi/aws";
 import type { RedisDeploymentArgs } from "../../components/args";
-import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
+import type { AddressedMember, AddressedNode, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { validatedOrRunError } from "../vm/argChecks";
+import { VmProvider } from "../vm/provider";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
 import {
-    LayoutError, assignSubnets, mastersFollowedBy, nodeNames, placeHost, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo,
+    LayoutError, assignSubnets, mastersFollowedBy, nodeNames, placeHost, withAddresses, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo,
 } from "../vm/layout";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { awsBootHooks, awsDeviceName, awsDiskDevices } from "./boot";
@@ -105,35 +105,19 @@ interface HostResources {
 }
 
 /** EC2 instances in existing subnets, one ENI per instance and one EBS volume per member. */
-export class AwsProvider implements InfraProvider {
+export class AwsProvider extends VmProvider<ResolvedAwsArgs> implements InfraProvider {
     readonly kind = "aws" as const;
     readonly bootstrapTimeoutMs = AWS_BOOTSTRAP_TIMEOUT_MS;
-    readonly options: ResolvedAwsArgs;
-    /** Every VM of the deployment (members, then sentinels, then proxies). */
-    readonly hosts: HostPlan[];
     private foundationCache?: Foundation;
     /** The members' addresses, once members() ran (sentinel hosts render with them). */
     private memberAddresses?: pulumi.Output<AddressedMember[]>;
-    private readonly plan: TopologyPlan;
 
-    constructor(private readonly name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
-        this.plan = plan;
-        this.options = validatedOrRunError(() => validateAwsArgs(name, args.aws, plan, { project: pulumi.getProject(), stack: pulumi.getStack() }));
-        this.hosts = planHosts(plan, this.options.membersPerInstance);
-    }
-
-    access(): BootstrapAccess {
-        // The machine running `pulumi up` must reach the private addresses (VPN, peering, a
-        // runner inside the VPC) and be inside aws.allowedCidrs.
-        return { kind: "direct" };
+    constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
+        super(name, plan, (env) => validateAwsArgs(name, args.aws, plan, env), (o) => o.membersPerInstance);
     }
 
     private tags(resource: string, extra: Record<string, string> = {}): Record<string, string> {
         return { ...this.options.tags, "redis-deployment": this.name, Name: resource, ...extra };
-    }
-
-    private fail(message: string): never {
-        throw new pulumi.RunError(`RedisDeployment "${this.name}": ${message}`);
     }
 
     private foundation(ctx: ProviderContext): Foundation {

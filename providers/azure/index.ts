@@ -24,13 +24,13 @@ import type * as keyvaultSdk from "@pulumi/azure-native/keyvault";
 import type * as managedidentitySdk from "@pulumi/azure-native/managedidentity";
 import type * as networkSdk from "@pulumi/azure-native/network";
 import type { RedisDeploymentArgs } from "../../components/args";
-import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
+import type { AddressedMember, AddressedNode, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { validatedOrRunError } from "../vm/argChecks";
+import { VmProvider } from "../vm/provider";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
 import { parseCidr } from "../vm/ipv4";
-import { LayoutError, nodeNames, planHosts, type HostKind, type HostPlan, type PlacedHost } from "../vm/layout";
+import { LayoutError, nodeNames, type HostKind, type HostPlan, type PlacedHost } from "../vm/layout";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { staticLayout, usableRange, type StaticLayout } from "../vm/staticAddresses";
 import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, keyVaultSecretUrl } from "./boot";
@@ -149,35 +149,17 @@ interface HostResources {
 }
 
 /** Azure VMs in an existing subnet, one NIC per VM and one managed disk per member. */
-export class AzureProvider implements InfraProvider {
+export class AzureProvider extends VmProvider<ResolvedAzureArgs> implements InfraProvider {
     readonly kind = "azure" as const;
     readonly bootstrapTimeoutMs = AZURE_BOOTSTRAP_TIMEOUT_MS;
-    readonly options: ResolvedAzureArgs;
-    /** Every VM of the deployment (members, then sentinels, then proxies). */
-    readonly hosts: HostPlan[];
     private foundationCache?: Foundation;
-    private readonly plan: TopologyPlan;
-    private readonly project = pulumi.getProject();
-    private readonly stack = pulumi.getStack();
 
-    constructor(private readonly name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
-        this.plan = plan;
-        this.options = validatedOrRunError(() => validateAzureArgs(name, args.azure, plan, { project: this.project, stack: this.stack }));
-        this.hosts = planHosts(plan, this.options.membersPerVm);
-    }
-
-    access(): BootstrapAccess {
-        // The machine running `pulumi up` must reach the private addresses (VPN, peering, a
-        // runner inside the virtual network) and be inside azure.allowedCidrs.
-        return { kind: "direct" };
+    constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
+        super(name, plan, (env) => validateAzureArgs(name, args.azure, plan, env), (o) => o.membersPerVm);
     }
 
     private tags(extra: Record<string, string> = {}): Record<string, string> {
         return { ...this.options.tags, "redis-deployment": this.name, ...extra };
-    }
-
-    private fail(message: string): never {
-        throw new pulumi.RunError(`RedisDeployment "${this.name}": ${message}`);
     }
 
     /** Location and resource group every resource is created with. */
@@ -262,7 +244,7 @@ export class AzureProvider implements InfraProvider {
             }, { parent });
         }
         const roleAssignment = new az.authorization.RoleAssignment(`${name}-read-secrets`, {
-            roleAssignmentName: stableGuid(`${this.project}/${this.stack}/${name}/read-secrets`),
+            roleAssignmentName: stableGuid(`${this.env.project}/${this.env.stack}/${name}/read-secrets`),
             scope: vault.id,
             principalId: identity.principalId,
             principalType: "ServicePrincipal",
@@ -425,7 +407,7 @@ export class AzureProvider implements InfraProvider {
         const f = this.foundation(ctx);
         const viaProxies = ctx.plan.proxies.length > 0;
         const targets = viaProxies ? ctx.plan.proxies.map((p) => p.name) : ctx.plan.members.filter((m) => m.role === "master").map((m) => m.name);
-        const lbName = loadBalancerName(this.project, this.stack, this.name);
+        const lbName = loadBalancerName(this.env.project, this.env.stack, this.name);
         const childId = (kind: Parameters<typeof loadBalancerChildId>[3], child: string) =>
             pulumi.all([f.subnet, f.resourceGroupName]).apply(([s, rg]) => loadBalancerChildId(s.subscriptionId, rg, lbName, kind, child));
         const ports = loadBalancedPorts(ctx.plan);

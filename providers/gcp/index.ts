@@ -21,12 +21,12 @@ import type * as computeSdk from "@pulumi/gcp/compute";
 import type * as secretmanagerSdk from "@pulumi/gcp/secretmanager";
 import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
 import type { RedisDeploymentArgs } from "../../components/args";
-import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
+import type { AddressedMember, AddressedNode, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { validatedOrRunError } from "../vm/argChecks";
+import { VmProvider } from "../vm/provider";
 import { renderBootScript } from "../vm/bootScript";
 import { firewallPlan } from "../vm/firewall";
-import { LayoutError, assignSubnets, mastersFollowedBy, nodeNames, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo } from "../vm/layout";
+import { LayoutError, assignSubnets, mastersFollowedBy, nodeNames, withAddresses, type HostKind, type HostPlan, type PlacedHost, type SubnetInfo } from "../vm/layout";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { gcpBootHooks, gcpDiskDevices } from "./boot";
 import { networkTag, projectOfNetwork, regionOfZone, serviceAccountId } from "./naming";
@@ -106,36 +106,18 @@ interface HostResources {
 }
 
 /** Compute Engine VMs in existing subnetworks, a static alias IP per node and a persistent disk per member. */
-export class GcpProvider implements InfraProvider {
+export class GcpProvider extends VmProvider<ResolvedGcpArgs> implements InfraProvider {
     readonly kind = "gcp" as const;
     readonly bootstrapTimeoutMs = GCP_BOOTSTRAP_TIMEOUT_MS;
-    readonly options: ResolvedGcpArgs;
-    /** Every VM of the deployment (members, then sentinels, then proxies). */
-    readonly hosts: HostPlan[];
     private foundationCache?: Foundation;
     private readonly created = new Map<string, HostResources>();
-    private readonly plan: TopologyPlan;
-    private readonly env: { project: string; stack: string };
 
-    constructor(private readonly name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
-        this.plan = plan;
-        this.env = { project: pulumi.getProject(), stack: pulumi.getStack() };
-        this.options = validatedOrRunError(() => validateGcpArgs(name, args.gcp, plan, this.env));
-        this.hosts = planHosts(plan, this.options.membersPerInstance);
-    }
-
-    access(): BootstrapAccess {
-        // The machine running `pulumi up` must reach the private addresses (VPN, peering, a
-        // runner inside the VPC) and be inside gcp.allowedCidrs.
-        return { kind: "direct" };
+    constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
+        super(name, plan, (env) => validateGcpArgs(name, args.gcp, plan, env), (o) => o.membersPerInstance);
     }
 
     private labels(extra: Record<string, string> = {}): Record<string, string> {
         return { ...this.options.labels, "redis-deployment": this.name, ...extra };
-    }
-
-    private fail(message: string): never {
-        throw new pulumi.RunError(`RedisDeployment "${this.name}": ${message}`);
     }
 
     private foundation(ctx: ProviderContext): Foundation {
