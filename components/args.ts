@@ -51,6 +51,8 @@ export interface RedisDeploymentArgs {
     sentinelPort?: number;
     /** Sentinel timing. */
     sentinel?: { downAfterMilliseconds?: number; failoverTimeout?: number; parallelSyncs?: number };
+    /** Cluster timing: `nodeTimeoutMs` is Redis' cluster-node-timeout. Default 1500. */
+    cluster?: { nodeTimeoutMs?: number };
     /** How the bootstrap reaches members; direct when absent. */
     access?: {
         ssh?: { host: string; port?: number; user: string; privateKey: pulumi.Input<string> };

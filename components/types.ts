@@ -58,6 +58,7 @@ export interface ResolvedArgs {
     port: number;
     sentinelPort: number;
     sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };
+    cluster: { nodeTimeoutMs: number };
 }
 
 export interface PlannedMember {

@@ -33,12 +33,13 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "port",
-        "sentinelPort", "sentinel", "access", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "disabledCommands"],
     proxy: ["haproxy", "count"],
     sentinel: ["downAfterMilliseconds", "failoverTimeout", "parallelSyncs"],
+    cluster: ["nodeTimeoutMs"],
     access: ["ssh"],
     local: ["addressPrefix", "dataDir", "redisServer", "haproxy"],
 };
@@ -105,7 +106,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
             problem(field, `unknown field${guess ? `; did you mean "${guess}"?` : `; known fields: ${known.join(", ")}`}`);
         }
     }
-    for (const section of ["persistence", "auth", "proxy", "sentinel", "access", "local"]) {
+    for (const section of ["persistence", "auth", "proxy", "sentinel", "cluster", "access", "local"]) {
         const value = (a as Record<string, unknown>)[section];
         if (value !== undefined && !isPlainObject(value)) problem(section, "must be an object");
     }
@@ -263,6 +264,11 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         failoverTimeout: integer("sentinel.failoverTimeout", a.sentinel?.failoverTimeout, 10000, 1000, 3600000),
         parallelSyncs: integer("sentinel.parallelSyncs", a.sentinel?.parallelSyncs, 1, 1, 10),
     };
+    // Why 1500: see the cluster section of components/config/redisConf.ts. Below 500 ms a GC
+    // pause or a busy host triggers failovers; above a minute a dead master is an outage.
+    const cluster = {
+        nodeTimeoutMs: integer("cluster.nodeTimeoutMs", a.cluster?.nodeTimeoutMs, 1500, 500, 60000),
+    };
 
     const ssh = a.access?.ssh;
     if (ssh !== undefined) {
@@ -301,6 +307,6 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     return {
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, disabledCommands, haproxy, proxyCount, loadBalancer,
-        port, sentinelPort, sentinel,
+        port, sentinelPort, sentinel, cluster,
     };
 }

@@ -91,7 +91,7 @@ export function renderRedisConf(input: RedisConfInput): string {
             "# Cluster.",
             "cluster-enabled yes",
             "cluster-config-file nodes.conf",
-            // Tuned from the bench and the reliability suite (kill -9 of a master under load,
+            // Default (cluster.nodeTimeoutMs) tuned from the bench and the reliability suite (kill -9 of a master under load,
             // 3 shards x 2 replicas, 2 cores): its slots take writes again after the node timeout
             // (PFAIL; pings go out every timeout/2) + spreading the failure reports + the
             // replica's 0.5-1 s election delay. Measured: 1500 -> 2.6-2.8 s; 2000 -> 3.2-4.4 s
@@ -101,7 +101,7 @@ export function renderRedisConf(input: RedisConfInput): string {
             // pair of nodes every 0.75 s (fine for tens of nodes; very large clusters may want
             // more), and it is also Redis' delay before a freshly bootstrapped master turns
             // writable (the rejoin delay, clamped to 0.5-5 s).
-            "cluster-node-timeout 1500",
+            `cluster-node-timeout ${args.cluster.nodeTimeoutMs}`,
             `cluster-announce-ip ${member.address}`,
             "cluster-require-full-coverage yes",
             "cluster-allow-replica-migration yes",

@@ -190,6 +190,7 @@ describe("renderers, proven by the real programs", function () {
                     assert.equal(await get("masteruser"), ADMIN_USER);
                     assert.equal(await get("dir"), fs.realpathSync(dataDirs.get(m.name)!));
                     assert.equal(await get("cluster-enabled"), mode === "cluster" ? "yes" : "no");
+                    if (mode === "cluster") assert.equal(await get("cluster-node-timeout"), "1500", "the tuned default");
                     const persistenceInfo = await command(m.address, m.port, admin, ["INFO", "persistence"]);
                     assert.equal(infoField(persistenceInfo, "aof_enabled"), persistence ? "1" : "0");
                 }
@@ -491,6 +492,12 @@ describe("renderers, proven by the real programs", function () {
             assert.equal(set, "OK");
             assertError(keys, "NOPERM", "KEYS");
             assertError(config, "NOPERM", "CONFIG");
+        });
+
+        it("cluster.nodeTimeoutMs is the member's cluster-node-timeout", async () => {
+            const args = validateArgs("rdt", { mode: "cluster", cluster: { nodeTimeoutMs: 4000 } });
+            const { member, admin } = await startMember(nextGroup++, args);
+            assert.equal(await configGet(member.address, member.port, admin, "cluster-node-timeout"), "4000");
         });
 
         it("a cluster member rendered with a hostname (Kubernetes) starts and announces it", async () => {

@@ -91,6 +91,9 @@ describe("validateArgs", () => {
         it("a cloud provider without zones -> zones", () => rejects({ provider: "gcp", maxmemory: "1gb" }, "zones", /zones/));
         it("a sentinel parallelSyncs of 0 -> sentinel.parallelSyncs", () => rejects({ mode: "sentinel", sentinel: { parallelSyncs: 0 } }, "sentinel.parallelSyncs"));
         it("a sentinel timing out of range -> sentinel.downAfterMilliseconds", () => rejects({ mode: "sentinel", sentinel: { downAfterMilliseconds: 10 } }, "sentinel.downAfterMilliseconds"));
+        it("a cluster node timeout below 500 ms -> cluster.nodeTimeoutMs", () => rejects({ mode: "cluster", cluster: { nodeTimeoutMs: 100 } }, "cluster.nodeTimeoutMs"));
+        it("a cluster node timeout that is not a whole number -> cluster.nodeTimeoutMs", () => rejects({ mode: "cluster", cluster: { nodeTimeoutMs: "fast" } }, "cluster.nodeTimeoutMs"));
+        it("an unknown field in cluster -> cluster.<field> with a suggestion", () => rejects({ mode: "cluster", cluster: { nodeTimeout: 2000 } }, "cluster.nodeTimeout", /nodeTimeoutMs/));
         it("arguments that are not an object -> args", () => rejects([1, 2], "args"));
     });
 
