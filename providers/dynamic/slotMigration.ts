@@ -136,7 +136,10 @@ export async function moveSlot(
     // 7.0 then marks the slot "owner not claiming": a stale claim from the source's replica later
     // takes the slot from the target whatever the epochs (and the target drops its keys).
     await to.client.call("CLUSTER", "SETSLOT", s, "NODE", to.node.id);
-    await from.client.call("CLUSTER", "SETSLOT", s, "NODE", to.node.id);
+    // A source that gave away its last slot (a shrink) may already have heard the target's claim
+    // and turned into the target's replica (Redis 7 does that to a master left without slots):
+    // it holds nothing any more, so the handover is done.
+    await from.client.call("CLUSTER", "SETSLOT", s, "NODE", to.node.id).catch(unless(/only with masters/i));
     // The other masters would learn it from gossip; telling them closes the window of redirects.
     await Promise.all([...nodes.values()].filter((n) => n !== from.node && n !== to.node && n.master && n.client)
         .map((n) => n.client!.call("CLUSTER", "SETSLOT", s, "NODE", to.node.id).catch(() => undefined)));

@@ -3,11 +3,10 @@
 // runs the cluster bootstrap's update before it deletes the removed shard's processes (deletes
 // come last in an update): otherwise their slots, and the keys in them, would be gone.
 import assert from "node:assert/strict";
-import * as fs from "fs";
 import { Cluster, Redis } from "ioredis";
 import { slotRanges } from "../../components/plan";
 import { parseClusterNodes, slotMap, type ClusterNodeLine } from "../../providers/dynamic/cluster";
-import { E2eDeployment, hostPort, printTimings, secretValue, timed } from "./harness";
+import { assertOnlyChanges, cleanupAfterSuite, destroyLeavesNothing, E2eDeployment, hostPort, secretValue, timed } from "./harness";
 
 const KEYS = 2000;
 
@@ -66,12 +65,7 @@ describe("e2e: cluster resharding 3 -> 4 -> 3 shards through the engine", functi
     beforeEach(function () {
         if (broken) this.skip();
     });
-    after(async function () {
-        this.timeout(120000);
-        const killed = await d.cleanup();
-        printTimings("reshard");
-        assert.deepEqual(killed, [], "cleanup had to kill leftover processes by pid");
-    });
+    cleanupAfterSuite(d, "reshard");
 
     it("up 3 shards x 1 replica, then 2,000 keys through a cluster client", async () => {
         const { outputs } = await timed("reshard: up 3x1", () => d.up({ mode: "cluster", shards: "3", replicasPerShard: "1" }));
@@ -123,13 +117,10 @@ describe("e2e: cluster resharding 3 -> 4 -> 3 shards through the engine", functi
 
     it("a further up reports no changes", async () => {
         const { result } = await d.upAgain();
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+        assertOnlyChanges(result, "same");
     });
 
     it("destroy leaves no process and no data directory", async () => {
-        const result = await timed("reshard: destroy", () => d.destroy());
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["delete"]);
-        assert.deepEqual(d.processes(), []);
-        assert.equal(fs.existsSync(d.dataDir), false);
+        await destroyLeavesNothing(d, "reshard: destroy");
     });
 });

@@ -111,20 +111,28 @@ async function assertPlannedSlotMap(fleet: Fleet, shards: number): Promise<void>
     assert.deepEqual(open, [], "no slot left MIGRATING or IMPORTING");
 }
 
+/** A fleet planned with 4 shards whose first 3 form a cluster holding KEYS keys ("k:<n>"). */
+async function threeOfFourShards(name: string): Promise<Fleet> {
+    const fleet = new Fleet(name, { mode: "cluster", shards: 4, replicasPerShard: 1 }, { prefix: reshardPrefix() });
+    await fleet.startMembers(membersOf(fleet, 3));
+    await convergeCluster(inputsFor(fleet, 3));
+    await writeKeys(fleet, 3, "k", KEYS);
+    return fleet;
+}
+
+/** Stops every process of the fleet by pid (also when a test failed) and checks none is left. */
+async function stopFleet(fleet: Fleet | undefined): Promise<void> {
+    if (!fleet) return;
+    await fleet.cleanup();
+    assert.deepEqual(processesUnder(fleet.root), []);
+}
+
 describe("cluster resharding against real redis-server: 3x1 -> 4x1 -> 3x1 with 2,000 keys", function () {
     this.timeout(180000);
     let fleet: Fleet;
     let removedIds: string[] = [];
-    before(async () => {
-        fleet = new Fleet("grow", { mode: "cluster", shards: 4, replicasPerShard: 1 }, { prefix: reshardPrefix() });
-        await fleet.startMembers(membersOf(fleet, 3));
-        await convergeCluster(inputsFor(fleet, 3));
-        await writeKeys(fleet, 3, "k", KEYS);
-    });
-    after(async () => {
-        await fleet?.cleanup();
-        assert.deepEqual(processesUnder(fleet.root), []);
-    });
+    before(async () => { fleet = await threeOfFourShards("grow"); });
+    after(() => stopFleet(fleet));
 
     it("growing to 4 shards moves the slots of the new plan with their keys: planned map everywhere, every key readable", async () => {
         await fleet.startMembers(fleet.members.filter((m) => m.shard === 3));
@@ -213,16 +221,8 @@ describe("cluster resharding against real redis-server: 3x1 -> 4x1 -> 3x1 with 2
 describe("cluster resharding: a client writing all along loses no acknowledged write", function () {
     this.timeout(180000);
     let fleet: Fleet;
-    before(async () => {
-        fleet = new Fleet("live", { mode: "cluster", shards: 4, replicasPerShard: 1 }, { prefix: reshardPrefix() });
-        await fleet.startMembers(membersOf(fleet, 3));
-        await convergeCluster(inputsFor(fleet, 3));
-        await writeKeys(fleet, 3, "k", KEYS);
-    });
-    after(async () => {
-        await fleet?.cleanup();
-        assert.deepEqual(processesUnder(fleet.root), []);
-    });
+    before(async () => { fleet = await threeOfFourShards("live"); });
+    after(() => stopFleet(fleet));
 
     it("growing 3 -> 4 while a cluster client writes new keys and overwrites old ones", async () => {
         await fleet.startMembers(fleet.members.filter((m) => m.shard === 3));
