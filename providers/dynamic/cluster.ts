@@ -4,6 +4,7 @@ import { ADMIN_USER, type BootstrapAccess } from "../../components/types";
 import { convergingProvider } from "./converging";
 import type { BootstrapMember } from "./replication";
 import { endpoint, openClient, parseInfo, waitReachable, waitUntil } from "./redisClient";
+import { moveSlots, openSlots, slotTransfers, summarize, type MigrationProgress, type SlotNode } from "./slotMigration";
 
 export interface ClusterShardInput {
     index: number;
@@ -23,6 +24,9 @@ export interface ClusterResult {
     /** Shard index -> the endpoint of its master right now. */
     masters: string[];
     actions: string[];
+    /** Slots this run moved to another master with their keys (resharding, or an interrupted migration finished). */
+    slotsMoved?: number;
+    keysMoved?: number;
 }
 
 /** One line of CLUSTER NODES. */
@@ -36,6 +40,11 @@ export interface ClusterNodeLine {
     configEpoch: number;
     /** Slots this node serves; importing/migrating markers are left out. */
     slots: { start: number; end: number }[];
+    /** Open migrations (only on a node's own line): `[slot->-target]` and `[slot-<-source]`. */
+    migrating: { slot: number; to: string }[];
+    importing: { slot: number; from: string }[];
+    /** The announced hostname, when there is one (`ip:port@cport,hostname`). */
+    hostname?: string;
 }
 
 export function parseClusterNodes(text: string): ClusterNodeLine[] {
@@ -45,9 +54,13 @@ export function parseClusterNodes(text: string): ClusterNodeLine[] {
             const [a, b] = s.split("-");
             return { start: Number(a), end: Number(b ?? a) };
         });
+        const markers = parts.slice(8).filter((s) => s.startsWith("[")).map((s) => /^\[(\d+)-([<>])-([0-9a-f]+)\]$/.exec(s)).filter((m) => m !== null);
         return {
             id: parts[0],
             endpoint: parts[1].split("@")[0].split(",")[0],
+            hostname: parts[1].split(",")[1] || undefined,
+            migrating: markers.filter((m) => m[2] === ">").map((m) => ({ slot: Number(m[1]), to: m[3] })),
+            importing: markers.filter((m) => m[2] === "<").map((m) => ({ slot: Number(m[1]), from: m[3] })),
             flags: parts[2].split(","),
             masterId: parts[3] === "-" ? undefined : parts[3],
             linkState: parts[7],
@@ -118,12 +131,16 @@ function disagreement(
     masters: BootstrapMember[],
     masterOf: Map<BootstrapMember, BootstrapMember>,
     states: Map<BootstrapMember, NodeState>,
+    /** Ids of removed nodes that no member may still list. */
+    gone: Set<string> = new Set(),
 ): string | undefined {
     const id = (m: BootstrapMember) => states.get(m)!.self.id;
     let reference: string | undefined;
     for (const m of inputs.members) {
         const s = states.get(m)!;
         if (s.clusterState !== "ok") return `${m.name}: cluster_state:${s.clusterState}`;
+        const remembered = s.view.find((l) => gone.has(l.id));
+        if (remembered) return `${m.name} still lists the removed node ${remembered.endpoint}`;
         const stale = inputs.members.filter((o) => o !== m && !viewMatches(s.view.find((l) => l.id === id(o)), states.get(o)!.self));
         if (stale.length > 0) return `${m.name} does not know ${stale.length} node(s) as they are now (e.g. ${stale[0].name})`;
         const map = slotMap(s.view);
@@ -158,6 +175,12 @@ function disagreement(
  *    and every planned replica, and every replica's link to its master is up (its first sync is
  *    done: a replica that never synced refuses to take over, so before that a master crash
  *    would leave its slots without a master).
+ * 4. resharding: every slot served by another node than its shard's master (shards added or
+ *    removed, or a migration an interrupted run left open) moves there with its keys, live
+ *    (slotMigration.ts), then step 3's wait again;
+ * 5. nodes that are no members any more (a shrink: the removed shards, still running, since the
+ *    engine deletes their processes only after this update) are forgotten by every member and
+ *    reset, so the remaining cluster is clean before they stop.
  * Reality wins: a shard's master is whichever member serves its slots now.
  */
 export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterResult> {
@@ -165,6 +188,7 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
     const actions: string[] = [];
     await waitReachable(inputs.access, inputs.members, login, inputs.timeoutMs);
     const clients = new Map<BootstrapMember, Redis>();
+    const removed: SlotNode[] = [];
     try {
         await Promise.all(inputs.members.map(async (m) => { clients.set(m, await openClient(inputs.access, m, login)); }));
         const client = (m: BootstrapMember) => clients.get(m)!;
@@ -175,9 +199,20 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
         let states = await readAll();
         const id = (m: BootstrapMember) => states.get(m)!.self.id;
 
-        // 1. Masters and their slots. Owned slots come from each node's own line.
+        // Nodes the members know that are no members (any more): what a shrink leaves.
+        removed.push(...await removedNodes(inputs, states, login));
+        const removedSelves = async () => (await Promise.all(removed.map(async (n) =>
+            n.client ? (await nodesView(n.client)).find((l) => l.flags.includes("myself")) : undefined)))
+            .filter((l): l is ClusterNodeLine => l !== undefined);
+        const removedLines = [...await removedSelves(),
+            ...removed.filter((n) => !n.client).flatMap((n) => [...states.values()].map((s) => s.view.find((l) => l.id === n.id)!).filter(Boolean))];
+
+        // 1. Masters and their slots. Owned slots come from each node's own line (a removed
+        // node's slots count: they move, they are never assigned twice).
         const owned = new Set<number>();
-        for (const { self } of states.values()) for (const r of self.slots) for (let s = r.start; s <= r.end; s++) owned.add(s);
+        for (const self of [...[...states.values()].map((s) => s.self), ...removedLines]) {
+            for (const r of self.slots) for (let s = r.start; s <= r.end; s++) owned.add(s);
+        }
         const masters: BootstrapMember[] = [];
         for (const shard of inputs.shards) {
             const shardMembers = inputs.members.filter((m) => m.shard === shard.index);
@@ -210,7 +245,7 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
         const lastNudge = new Map<string, number>();
         const met = new Set<string>();
         const replicated = new Set<BootstrapMember>();
-        await waitUntil("cluster_state:ok, one slot map and every replica on every node", inputs.timeoutMs, async () => {
+        const settle = (gone?: Set<string>) => waitUntil("cluster_state:ok, one slot map and every replica on every node", inputs.timeoutMs, async () => {
             states = await readAll();
             const commands: Promise<unknown>[] = [];
             const now = Date.now();
@@ -252,12 +287,71 @@ export async function convergeCluster(inputs: ClusterInputs): Promise<ClusterRes
                 }));
             }
             await Promise.all(commands);
-            return disagreement(inputs, masters, masterOf, states);
+            return disagreement(inputs, masters, masterOf, states, gone);
         }, 50);
-        return { masters: masters.map(endpoint), actions };
+        await settle();
+
+        // 4. Resharding: slots (open ones first) move to their shard's master with their keys.
+        const nodes = new Map<string, SlotNode>([
+            ...inputs.members.map((m): [string, SlotNode] => [id(m), { id: id(m), name: m.name, address: m.address, port: m.port, client: client(m), master: states.get(m)!.self.flags.includes("master") }]),
+            ...removed.map((n): [string, SlotNode] => [n.id, n]),
+        ]);
+        const selves = async () => [...(await Promise.all(inputs.members.map(async (m) => (await nodesView(client(m))).find((l) => l.flags.includes("myself"))!))), ...await removedSelves()];
+        const progress: MigrationProgress = { slots: 0, keys: 0 };
+        const name = (nodeId: string) => nodes.get(nodeId)?.name ?? nodeId;
+        const open = openSlots(await selves());
+        const finished = await moveSlots(open, nodes, login, progress, inputs.timeoutMs);
+        actions.push(...summarize(finished, name).map((a) => `finished an interrupted migration: ${a}`));
+        const planned = inputs.shards.map((shard, i) => ({ id: id(masters[i]), ...shard.slots }));
+        const moved = await moveSlots(slotTransfers(await selves(), planned), nodes, login, progress, inputs.timeoutMs);
+        actions.push(...summarize(moved, name));
+        if (progress.slots > 0) await settle();
+
+        // 5. Removed nodes: forgotten by every member, then reset.
+        if (removed.length > 0) {
+            const serving = (await removedSelves()).filter((l) => l.slots.length > 0);
+            const unreachable = removed.filter((n) => !n.client && removedLines.some((l) => l.id === n.id && l.slots.length > 0));
+            if (serving.length > 0 || unreachable.length > 0) {
+                throw new Error(`removed node(s) ${[...serving.map((l) => name(l.id)), ...unreachable.map((n) => n.name)].join(", ")} still serve slots (unreachable ones can not hand them over); bring them back and run again`);
+            }
+            await Promise.all(inputs.members.map((m) => Promise.all(removed.map((n) =>
+                client(m).call("CLUSTER", "FORGET", n.id).catch((err: Error) => {
+                    if (!/unknown node/i.test(err.message)) throw new Error(`${m.name}: CLUSTER FORGET ${n.name}: ${err.message}`);
+                })))));
+            await Promise.all(removed.map((n) => n.client?.call("CLUSTER", "RESET", "HARD").catch(() => undefined)));
+            actions.push(...removed.map((n) => `forgot removed node ${n.name}`));
+            await settle(new Set(removed.map((n) => n.id)));
+        }
+        return { masters: masters.map(endpoint), actions, slotsMoved: progress.slots, keysMoved: progress.keys };
     } finally {
         for (const c of clients.values()) c.disconnect();
+        for (const n of removed) n.client?.disconnect();
     }
+}
+
+/**
+ * Nodes in some member's CLUSTER NODES that are no members (their ids are nobody's now, and no
+ * member has their address: an old identity at a member's address is left alone), with a client
+ * each when reachable.
+ */
+async function removedNodes(inputs: ClusterInputs, states: Map<BootstrapMember, NodeState>, login: { user: string; password: string }): Promise<SlotNode[]> {
+    const memberIds = new Set([...states.values()].map((s) => s.self.id));
+    const memberEndpoints = new Set(inputs.members.map(endpoint));
+    const found = new Map<string, ClusterNodeLine>();
+    for (const s of states.values()) {
+        for (const l of s.view) {
+            if (memberIds.has(l.id) || memberEndpoints.has(l.endpoint) || l.flags.some((f) => f === "handshake" || f === "noaddr")) continue;
+            found.set(l.id, l);
+        }
+    }
+    return Promise.all([...found.values()].map(async (l) => {
+        const [address, port] = [l.hostname ?? l.endpoint.slice(0, l.endpoint.lastIndexOf(":")), Number(l.endpoint.slice(l.endpoint.lastIndexOf(":") + 1))];
+        const client = await openClient(inputs.access, { address, port }, login).catch(() => undefined);
+        // Only a client that answers for this very node id counts.
+        const id = client ? String(await client.call("CLUSTER", "MYID").catch(() => "")) : "";
+        if (client && id !== l.id) client.disconnect();
+        return { id: l.id, name: l.endpoint, address, port, client: id === l.id ? client : undefined, master: l.flags.includes("master") };
+    }));
 }
 
 /** Each shard's master now (the member serving its slots), changing nothing. */
@@ -286,24 +380,8 @@ export async function observeCluster(inputs: ClusterInputs): Promise<ClusterResu
     return { masters, actions: [] };
 }
 
-export const clusterProvider: pulumi.dynamic.ResourceProvider = {
-    ...convergingProvider<ClusterInputs, ClusterResult>(convergeCluster, observeCluster),
-    // Moving slots with their keys (resharding) is not implemented: a changed shard count would
-    // leave the new shards without slots, or drop the slots of removed ones. Refuse it at preview.
-    async check(olds: Partial<ClusterInputs>, news: ClusterInputs) {
-        const before = olds.shards?.length;
-        if (before !== undefined && before !== news.shards.length) {
-            return {
-                inputs: news,
-                failures: [{
-                    property: "shards",
-                    reason: `changing a cluster from ${before} to ${news.shards.length} shards needs slot migration, which this version does not do; keep shards: ${before} (replicas per shard can change)`,
-                }],
-            };
-        }
-        return { inputs: news };
-    },
-};
+// Changing the shard count is a resharding (step 4 and 5 of convergeCluster): no `check` refusal.
+export const clusterProvider: pulumi.dynamic.ResourceProvider = convergingProvider<ClusterInputs, ClusterResult>(convergeCluster, observeCluster);
 
 export type ClusterBootstrapArgs = { [K in keyof ClusterInputs]: pulumi.Input<ClusterInputs[K]> };
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import { Cluster, Redis } from "ioredis";
 import { parseClusterNodes, type ClusterNodeLine } from "../../providers/dynamic/cluster";
-import { E2eDeployment, filesUnder, hostPort, poll, printTimings, rawReplies, secretValue, timed } from "./harness";
+import { assertOnlyChanges, cleanupAfterSuite, destroyLeavesNothing, E2eDeployment, filesUnder, hostPort, poll, printTimings, rawReplies, secretValue, timed } from "./harness";
 
 const KEYS = 600;
 
@@ -99,12 +99,7 @@ describe("e2e: cluster 3 shards x 1 replica through the engine (redis-deployment
         if (this.currentTest?.state === "failed") console.error(`    --- engine log (tail) ---\n${d.logTail()}`);
     });
 
-    after(async function () {
-        this.timeout(120000);
-        const killed = await d.cleanup();
-        printTimings("cluster 3x1");
-        assert.deepEqual(killed, [], "cleanup had to kill leftover processes by pid");
-    });
+    cleanupAfterSuite(d, "cluster 3x1");
 
     it("up creates the cluster; its outputs name 6 seed nodes and a secret password", async () => {
         const { result, outputs } = await timed("cluster 3x1: first up", () =>
@@ -165,7 +160,7 @@ describe("e2e: cluster 3 shards x 1 replica through the engine (redis-deployment
 
     it("a second up reports no changes", async () => {
         const { result } = await timed("cluster 3x1: no-op up", () => d.upAgain());
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+        assertOnlyChanges(result, "same");
     });
 
     it("up with --replicas-per-shard 2 (the other settings stored) converges: every shard has 2 replicas", async () => {
@@ -204,14 +199,11 @@ describe("e2e: cluster 3 shards x 1 replica through the engine (redis-deployment
     it("a further up without flags reports no changes", async function () {
         if (growthFailed) this.skip(); // it would only wait for the same bootstrap timeout again
         const { result } = await d.upAgain();
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+        assertOnlyChanges(result, "same");
     });
 
     it("destroy leaves no process and no data directory", async () => {
-        const result = await timed("cluster 3x1: destroy (grown to 3x2)", () => d.destroy());
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["delete"]);
-        assert.deepEqual(d.processes(), []);
-        assert.equal(fs.existsSync(d.dataDir), false, `${d.dataDir} is removed`);
+        await destroyLeavesNothing(d, "cluster 3x1: destroy (grown to 3x2)");
         assert.deepEqual(await d.outputs(), {}, "the stack has no outputs left");
     });
 });

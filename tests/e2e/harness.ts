@@ -29,6 +29,30 @@ export function printTimings(prefix: string): void {
     for (const [label, ms] of rows) console.log(`      ${label.padEnd(40)}${(ms / 1000).toFixed(1)}s`);
 }
 
+/** The suite's after hook: destroy and clean up, print the wall times, fail if leftovers had to be killed. */
+export function cleanupAfterSuite(d: E2eDeployment, timingsPrefix: string): void {
+    after(async function () {
+        this.timeout(120000);
+        const killed = await d.cleanup();
+        printTimings(timingsPrefix);
+        if (killed.length > 0) throw new Error(`cleanup had to kill leftover processes by pid: ${killed.join(", ")}`);
+    });
+}
+
+/** Asserts that an engine operation's changes were all of one kind ("same" for a no-op up, "delete" for destroy). */
+export function assertOnlyChanges(result: { summary: { resourceChanges?: Record<string, number> } }, kind: string): void {
+    const changes = result.summary.resourceChanges ?? {};
+    if (JSON.stringify(Object.keys(changes)) !== JSON.stringify([kind])) throw new Error(`expected only "${kind}" changes, got ${JSON.stringify(changes)}`);
+}
+
+/** Destroys the deployment and checks it left no process and no data directory. */
+export async function destroyLeavesNothing(d: E2eDeployment, label: string): Promise<void> {
+    assertOnlyChanges(await timed(label, () => d.destroy()), "delete");
+    const left = d.processes();
+    if (left.length > 0) throw new Error(`processes left after destroy: ${left.join(", ")}`);
+    if (fs.existsSync(d.dataDir)) throw new Error(`${d.dataDir} is not removed`);
+}
+
 /** Every file below `dir` (recursively). */
 export function filesUnder(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];

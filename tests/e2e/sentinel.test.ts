@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import { Redis } from "ioredis";
 import { pairs } from "../../providers/dynamic/sentinel";
-import { E2eDeployment, filesUnder, hostPort, poll, printTimings, secretValue, timed } from "./harness";
+import { assertOnlyChanges, cleanupAfterSuite, destroyLeavesNothing, E2eDeployment, filesUnder, hostPort, poll, secretValue, timed } from "./harness";
 
 const KEYS = 200;
 
@@ -47,12 +47,7 @@ describe("e2e: sentinel (1 master + 1 replica, 3 sentinels, HAProxy) through the
         if (this.currentTest?.state === "failed") console.error(`    --- engine log (tail) ---\n${d.logTail()}`);
     });
 
-    after(async function () {
-        this.timeout(120000);
-        const killed = await d.cleanup();
-        printTimings("sentinel");
-        assert.deepEqual(killed, [], "cleanup had to kill leftover processes by pid");
-    });
+    cleanupAfterSuite(d, "sentinel");
 
     it("up creates it; outputs: HAProxy endpoints, 3 sentinels, the master name, a secret password", async () => {
         const { result, outputs } = await timed("sentinel 1+1: first up", () => d.up({ mode: "sentinel" }));
@@ -100,7 +95,7 @@ describe("e2e: sentinel (1 master + 1 replica, 3 sentinels, HAProxy) through the
 
     it("a second up reports no changes", async () => {
         const { result } = await timed("sentinel 1+1: no-op up", () => d.upAgain());
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+        assertOnlyChanges(result, "same");
     });
 
     it("up with --replicas-per-shard 2 converges: the master has 2 replicas and every sentinel sees them", async () => {
@@ -130,9 +125,6 @@ describe("e2e: sentinel (1 master + 1 replica, 3 sentinels, HAProxy) through the
     });
 
     it("destroy leaves no process and no data directory", async () => {
-        const result = await timed("sentinel: destroy", () => d.destroy());
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["delete"]);
-        assert.deepEqual(d.processes(), []);
-        assert.equal(fs.existsSync(d.dataDir), false, `${d.dataDir} is removed`);
+        await destroyLeavesNothing(d, "sentinel: destroy");
     });
 });
