@@ -7,6 +7,7 @@
 // imported at the top.
 import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
+import { listenOnce } from "../dynamic/localListener";
 
 export type KubernetesAccess = Extract<BootstrapAccess, { kind: "kubernetes" }>;
 
@@ -74,7 +75,6 @@ export function explainApiError(access: KubernetesAccess, what: string, pod: str
  */
 export async function openTunnel(access: KubernetesAccess, node: NodeAddress): Promise<Tunnel> {
     const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-    const net = require("net") as typeof import("net");
     const stream = require("stream") as typeof import("stream");
     const { pod, namespace } = podOf(access, node.address);
     const kc = loadKubeConfig(access);
@@ -107,11 +107,11 @@ export async function openTunnel(access: KubernetesAccess, node: NodeAddress): P
         throw explainApiError(access, `port-forward to port ${node.port} of pod`, pod, namespace, err);
     }
 
-    const server = net.createServer();
+    let server: import("net").Server | undefined;
     const close = () => {
         if (closed) return;
         closed = true;
-        server.close();
+        server?.close();
         socket?.destroy();
         toPod.end();
         try { ws.close(); } catch { /* already closed */ }
@@ -119,28 +119,21 @@ export async function openTunnel(access: KubernetesAccess, node: NodeAddress): P
     ws.on("close", () => {
         // The pod side ended: end the local connection once what it sent is written.
         closed = true;
-        server.close();
+        server?.close();
         if (socket) socket.end();
         else close();
     });
     ws.on("error", () => close());
-    server.on("connection", (s) => {
-        server.close(); // one connection per tunnel
-        if (closed) {
-            s.destroy();
-            return;
-        }
+    const local = await listenOnce((s) => {
         socket = s;
         for (const chunk of pending.splice(0)) s.write(chunk);
         s.on("data", (d: Buffer) => toPod.write(d));
         s.on("close", close);
         s.on("error", close);
-    });
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve());
-    });
-    const port = (server.address() as import("net").AddressInfo).port;
+    }, () => closed);
+    server = local.server;
+    if (closed) server.close(); // the far side ended while the listener was starting
+    const port = local.port;
     // Nobody connected within the connect timeout: do not leak the WebSocket.
     setTimeout(() => { if (!socket) close(); }, 15000).unref();
     return { port, errors: () => errorText.join(" ").trim(), close };
