@@ -53,9 +53,14 @@ export interface RedisDeploymentArgs {
     sentinel?: { downAfterMilliseconds?: number; failoverTimeout?: number; parallelSyncs?: number };
     /** Cluster timing: `nodeTimeoutMs` is Redis' cluster-node-timeout. Default 1500. */
     cluster?: { nodeTimeoutMs?: number };
-    /** How the bootstrap reaches members; direct when absent. */
+    /**
+     * How the bootstrap reaches members; direct when absent. `ssh`: through a bastion (port 22
+     * unless given). `privateKey` is an OpenSSH/PEM private key (unencrypted), kept secret in
+     * state. `hostKey` (the bastion's public key line or `SHA256:` fingerprint) is verified when
+     * given; without it any host key is accepted.
+     */
     access?: {
-        ssh?: { host: string; port?: number; user: string; privateKey: pulumi.Input<string> };
+        ssh?: { host: string; port?: number; user: string; privateKey: pulumi.Input<string>; hostKey?: string };
     };
     /** Options of the local provider. */
     local?: LocalProviderArgs;

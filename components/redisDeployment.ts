@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "./args";
 import { renderDiagram } from "./diagram";
 import { plan } from "./plan";
-import type { AddressedMember, Credentials, ProviderKind, TopologyPlan } from "./types";
+import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
 import { RedisDeploymentArgumentError, validateArgs } from "./validate";
 import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
 import { ClusterBootstrap } from "../providers/dynamic/cluster";
@@ -106,7 +106,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const common = {
             members: members.nodes.apply(toBootstrapMembers),
             adminPassword: credentials.apply((c) => c.adminPassword),
-            access: provider.access(),
+            access: bootstrapAccess(args, provider.access()),
             timeoutMs: provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS,
         };
         const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: after.flatMap((h) => h.resources) });
@@ -175,4 +175,17 @@ export class RedisDeployment extends pulumi.ComponentResource {
             diagram: this.diagram,
         });
     }
+}
+
+/**
+ * access.ssh (validated) as the bootstraps' access, else the provider's own. The whole access
+ * input is a secret Output: it carries the private key, which must never be plain in state.
+ */
+function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess): pulumi.Input<BootstrapAccess> {
+    const ssh = args.access?.ssh;
+    if (!ssh) return fallback;
+    return pulumi.secret(pulumi.output(ssh.privateKey).apply((privateKey): BootstrapAccess => ({
+        kind: "ssh", host: ssh.host, port: ssh.port ?? 22, user: ssh.user, privateKey,
+        ...(ssh.hostKey !== undefined ? { hostKey: ssh.hostKey.trim() } : {}),
+    })));
 }

@@ -25,7 +25,9 @@ export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
 export type Role = "master" | "replica";
 
 /**
- * How the bootstrap reaches members: directly, (later) through an SSH bastion, or through the
+ * How the bootstrap reaches members: directly, through an SSH bastion (one ssh2 connection per
+ * bootstrap run, a forwarded channel per Redis connection; `hostKey` is an OpenSSH public key
+ * line or a `SHA256:` fingerprint, not checked when absent), or through the
  * Kubernetes API server (a port-forward per connection; members are addressed by their pods'
  * DNS names `<pod>.<service>.<namespace>.svc.<domain>`). The kubeconfig is read from
  * `kubeconfig` (a path) or $KUBECONFIG / ~/.kube/config when the bootstrap runs, so cluster
@@ -33,7 +35,7 @@ export type Role = "master" | "replica";
  */
 export type BootstrapAccess =
     | { kind: "direct" }
-    | { kind: "ssh"; host: string; port: number; user: string; privateKey: string }
+    | { kind: "ssh"; host: string; port: number; user: string; privateKey: string; hostKey?: string }
     | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string };
 
 /** Arguments after validation, with every default filled in. */

@@ -44,6 +44,10 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     local: ["addressPrefix", "dataDir", "redisServer", "haproxy"],
 };
 
+const SSH_FIELDS = ["host", "port", "user", "privateKey", "hostKey"];
+/** `[host] type base64 [comment]`, a bare base64 key blob, or `SHA256:<base64>`. */
+const SSH_HOST_KEY = /^(SHA256:[A-Za-z0-9+/]{43}=?|(\S+\s+)?(ssh-|ecdsa-|sk-)\S+\s+[A-Za-z0-9+/]+={0,2}(\s.*)?|[A-Za-z0-9+/]{40,}={0,2})$/;
+
 const MEMORY_UNITS: Record<string, number> = {
     "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3,
 };
@@ -278,8 +282,15 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
             if (typeof ssh.user !== "string" || ssh.user === "") problem("access.ssh.user", "is required: the user to log in as");
             if (ssh.privateKey === undefined) problem("access.ssh.privateKey", "is required (a secret)");
             integer("access.ssh.port", ssh.port, 22, 1, 65535);
+            const hostKey = ssh.hostKey;
+            if (hostKey !== undefined && (typeof hostKey !== "string" || !SSH_HOST_KEY.test(hostKey.trim()))) {
+                problem("access.ssh.hostKey", "must be the bastion's OpenSSH public key (\"ssh-ed25519 AAAA...\", as ssh-keyscan prints it) or its SHA256 fingerprint (\"SHA256:...\", as ssh-keygen -lf prints it)");
+            }
+            for (const key of Object.keys(ssh)) {
+                if ((ssh as Record<string, unknown>)[key] !== undefined && !SSH_FIELDS.includes(key)) problem(`access.ssh.${key}`, `unknown field; known fields: ${SSH_FIELDS.join(", ")}`);
+            }
         }
-        problem("access.ssh", "reaching members through an SSH bastion is not available in this version; remove it (the bootstrap connects to members directly)");
+        if (provider === "kubernetes") problem("access.ssh", "is not used by the kubernetes provider: the bootstrap reaches pods through the API server");
     }
 
     // A provider's own section under another provider is almost always a mistake in `provider`.

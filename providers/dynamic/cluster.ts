@@ -389,6 +389,6 @@ export type ClusterBootstrapArgs = { [K in keyof ClusterInputs]: pulumi.Input<Cl
 export class ClusterBootstrap extends pulumi.dynamic.Resource {
     declare readonly result: pulumi.Output<ClusterResult>;
     constructor(name: string, args: ClusterBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
-        super(clusterProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword"] }, "redis-deployment", "ClusterBootstrap");
+        super(clusterProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword", "access"] }, "redis-deployment", "ClusterBootstrap");
     }
 }

@@ -1,4 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { BootstrapAccess } from "../../components/types";
+import { withAccessSession } from "./sshAccess";
 
 /** Keys of a bootstrap resource's state that are results, not inputs. */
 const RESULT_KEYS = ["__provider", "result"];
@@ -12,13 +14,17 @@ export function changedInputs(olds: Record<string, unknown>, news: Record<string
 /**
  * A bootstrap provider: create and update both mean "make the live system match the plan"
  * (`converge`), so they are the same call; delete leaves the processes to their own resources.
- * The converge result is stored under `result`.
+ * The converge result is stored under `result`. Each run reaches members through one access
+ * session (one SSH connection for access.ssh), closed when the run ends.
  */
-export function convergingProvider<I extends object, R>(
-    converge: (inputs: I) => Promise<R>,
+export function convergingProvider<I extends { access: BootstrapAccess }, R>(
+    convergeOnce: (inputs: I) => Promise<R>,
     /** For `pulumi refresh`: the live state (roles after a failover), changing nothing. */
-    observe?: (inputs: I) => Promise<R>,
+    observeOnce?: (inputs: I) => Promise<R>,
 ): pulumi.dynamic.ResourceProvider {
+    const inSession = (fn: (inputs: I) => Promise<R>) => (inputs: I) => withAccessSession(inputs.access, (access) => fn({ ...inputs, access }));
+    const converge = inSession(convergeOnce);
+    const observe = observeOnce ? inSession(observeOnce) : undefined;
     return {
         async read(id: string, props: I & { result?: R }) {
             if (!observe) return { id, props };

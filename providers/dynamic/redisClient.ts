@@ -4,6 +4,7 @@
 import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
 import { openKubernetesClient } from "../kubernetes/access";
+import { openSshClient } from "./sshAccess";
 
 export interface NodeAddress {
     address: string;
@@ -19,9 +20,8 @@ export interface Login {
 export async function openClient(access: BootstrapAccess, node: NodeAddress, login: Login): Promise<Redis> {
     // Kubernetes: a port-forward through the API server to the member's pod, then connectDirect.
     if (access.kind === "kubernetes") return openKubernetesClient(access, node, login, connectDirect);
-    if (access.kind !== "direct") {
-        throw new Error(`access.${access.kind}: reaching members through a bastion is not available yet; run the deployment from a machine that reaches ${node.address}:${node.port} directly`);
-    }
+    // SSH: a forwarded channel through the bastion (the run's shared session), then connectDirect.
+    if (access.kind === "ssh") return openSshClient(access, node, login, connectDirect);
     return connectDirect(node, login);
 }
 

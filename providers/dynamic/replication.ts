@@ -123,6 +123,6 @@ export type ReplicationBootstrapArgs = { [K in keyof ReplicationInputs]: pulumi.
 export class ReplicationBootstrap extends pulumi.dynamic.Resource {
     declare readonly result: pulumi.Output<ReplicationResult>;
     constructor(name: string, args: ReplicationBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
-        super(replicationProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword"] }, "redis-deployment", "ReplicationBootstrap");
+        super(replicationProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword", "access"] }, "redis-deployment", "ReplicationBootstrap");
     }
 }

@@ -114,6 +114,6 @@ export type SentinelBootstrapArgs = { [K in keyof SentinelInputs]: pulumi.Input<
 export class SentinelBootstrap extends pulumi.dynamic.Resource {
     declare readonly result: pulumi.Output<SentinelResult>;
     constructor(name: string, args: SentinelBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
-        super(sentinelProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword", "sentinelPassword"] }, "redis-deployment", "SentinelBootstrap");
+        super(sentinelProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword", "sentinelPassword", "access"] }, "redis-deployment", "SentinelBootstrap");
     }
 }
