@@ -164,6 +164,13 @@ function assertNoCredentials(text: string, what: string): string {
     return text;
 }
 
+/** A rendered config without its credential lines, ending in `include` lines for the Secret's part; checked to hold no credential. */
+function withSecretInclude(rendered: string, includeLines: string[], what: string): string {
+    const { open } = splitCredentials(rendered);
+    while (open.length > 0 && open[open.length - 1] === "") open.pop();
+    return assertNoCredentials([...open, ...includeLines, ""].join("\n"), what);
+}
+
 /** redis.conf template of one member (ConfigMap): no credentials; includes the Secret's part. */
 export function memberConfig(plan: TopologyPlan, member: MemberPod): string {
     const text = renderRedisConf({
@@ -173,10 +180,7 @@ export function memberConfig(plan: TopologyPlan, member: MemberPod): string {
         dataDir: PLACEHOLDER.dataDir,
         announceHostname: member.address,
     });
-    const { open } = splitCredentials(text);
-    while (open.length > 0 && open[open.length - 1] === "") open.pop();
-    open.push("", "# Passwords (masterauth, ACL users) come from the deployment's Secret.", `include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.redisAuth}`, "");
-    return assertNoCredentials(open.join("\n"), `redis.conf of ${member.name}`);
+    return withSecretInclude(text, ["", "# Passwords (masterauth, ACL users) come from the deployment's Secret.", `include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.redisAuth}`], `redis.conf of ${member.name}`);
 }
 
 /** The credential lines every member includes (Secret): masterauth and the ACL users. */
@@ -195,10 +199,7 @@ export function sentinelConfig(plan: TopologyPlan, sentinel: SentinelPod): strin
         dataDir: PLACEHOLDER.dataDir,
         announceHostname: sentinel.address,
     });
-    const { open } = splitCredentials(text);
-    while (open.length > 0 && open[open.length - 1] === "") open.pop();
-    open.push(`include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.sentinelAuth}`, "");
-    return assertNoCredentials(open.join("\n"), `sentinel.conf of ${sentinel.name}`);
+    return withSecretInclude(text, [`include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.sentinelAuth}`], `sentinel.conf of ${sentinel.name}`);
 }
 
 /** The sentinels' credential lines (Secret): sentinel-pass and the default user; empty with auth off. */
