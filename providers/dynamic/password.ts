@@ -5,12 +5,27 @@ export interface PasswordInputs {
     given?: string;
     /** Minimum length of a given password (checked at preview, when a secret Output's value is known). */
     minLength: number;
+    /**
+     * Candidates the program generated for this run: used by `create` only, ignored by `diff`
+     * and `update` (the passwords in state stay). Sent as inputs so that the program never needs
+     * the engine to have run `create` to know a password: under Pulumi's generic mocks, whose
+     * resources echo their inputs, every credential is defined.
+     */
+    password?: string;
+    adminPassword?: string;
+    monitorPassword?: string;
 }
 
 export interface PasswordOutputs extends PasswordInputs {
     password: string;
     adminPassword: string;
     monitorPassword: string;
+}
+
+/** 24 random bytes as hex: safe in every config file, URL and shell without quoting. */
+function generatePassword(): string {
+    const { randomBytes } = require("crypto") as typeof import("crypto");
+    return randomBytes(24).toString("hex");
 }
 
 /**
@@ -34,15 +49,18 @@ export const passwordProvider: pulumi.dynamic.ResourceProvider = {
     },
     async create(inputs: PasswordInputs) {
         const { randomBytes } = require("crypto") as typeof import("crypto");
-        // Hex: safe in every config file, URL and shell without quoting.
-        const generate = () => randomBytes(24).toString("hex");
-        const outs: PasswordOutputs = { ...inputs, password: inputs.given ?? generate(), adminPassword: generate(), monitorPassword: generate() };
+        const outs: PasswordOutputs = {
+            ...inputs,
+            password: inputs.given ?? inputs.password ?? generatePassword(),
+            adminPassword: inputs.adminPassword ?? generatePassword(),
+            monitorPassword: inputs.monitorPassword ?? generatePassword(),
+        };
         return { id: randomBytes(8).toString("hex"), outs };
     },
     async update(_id: string, olds: PasswordOutputs, news: PasswordInputs) {
-        const { randomBytes } = require("crypto") as typeof import("crypto");
-        const password = news.given ?? (olds.given === undefined ? olds.password : randomBytes(24).toString("hex"));
-        return { outs: { ...olds, ...news, password } };
+        // A removed given password is replaced by a generated one; the internal ones never change here.
+        const password = news.given ?? (olds.given === undefined ? olds.password : news.password ?? generatePassword());
+        return { outs: { ...olds, given: news.given, minLength: news.minLength, password } };
     },
 };
 
@@ -56,12 +74,13 @@ export class DeploymentPassword extends pulumi.dynamic.Resource {
     declare readonly adminPassword: pulumi.Output<string>;
     declare readonly monitorPassword: pulumi.Output<string>;
     constructor(name: string, args: DeploymentPasswordArgs, opts?: pulumi.CustomResourceOptions) {
+        const given = args.given === undefined ? undefined : pulumi.secret(args.given);
         super(passwordProvider, name, {
-            given: args.given === undefined ? undefined : pulumi.secret(args.given),
+            given,
             minLength: args.minLength ?? 16,
-            password: undefined,
-            adminPassword: undefined,
-            monitorPassword: undefined,
+            password: given ?? pulumi.secret(generatePassword()),
+            adminPassword: pulumi.secret(generatePassword()),
+            monitorPassword: pulumi.secret(generatePassword()),
         }, { ...opts, additionalSecretOutputs: ["given", "password", "adminPassword", "monitorPassword"] }, "redis-deployment", "DeploymentPassword");
     }
 }

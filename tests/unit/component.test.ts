@@ -235,7 +235,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                     assert.ok(config.includes(`bind ${p.inputs.address}`), `${p.name}: the config binds the process's own address`);
                 }
                 const secretInputs: Record<string, string[]> = {
-                    DeploymentPassword: ["given"],
+                    DeploymentPassword: ["given", "password", "adminPassword", "monitorPassword"],
                     ReplicationBootstrap: ["adminPassword"],
                     SentinelBootstrap: ["adminPassword", "sentinelPassword"],
                     ClusterBootstrap: ["adminPassword"],
