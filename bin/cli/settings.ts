@@ -1,0 +1,176 @@
+// Deployment settings: flags <-> stack config <-> RedisDeploymentArgs, and the inline program
+// every stack runs (one RedisDeployment shaped by the stack's config).
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { ConfigMap } from "@pulumi/pulumi/automation";
+import { RedisDeployment, RedisDeploymentArgumentError, validateArgs, type RedisDeploymentArgs } from "../../components";
+import { MAXMEMORY_POLICIES, MODES, PLACEMENTS, PROVIDER_KINDS } from "../../components/types";
+import { CliError } from "./errors";
+
+/** Pulumi project of every stack this CLI manages. */
+export const PROJECT = "redis-deployment";
+/** Name of the RedisDeployment inside each stack: members are `redis-s<shard>-m<i>`. */
+export const DEPLOYMENT_NAME = "redis";
+
+/** Outputs of the inline program (the component's outputs under the same names). */
+export const OUTPUT_NAMES = [
+    "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
+    "proxyAddresses", "password", "connectionUrl", "diagram",
+] as const;
+
+/**
+ * The component arguments this CLI sets, as they are stored in stack config (all strings).
+ * Keys are the component's field names (`local.addressPrefix` and `local.dataDir` flattened).
+ */
+export interface DeploymentSettings {
+    provider?: string;
+    mode?: string;
+    shards?: string;
+    replicasPerShard?: string;
+    sentinels?: string;
+    maxmemory?: string;
+    maxmemoryPolicy?: string;
+    placement?: string;
+    /** Comma-separated. */
+    zones?: string;
+    addressPrefix?: string;
+    dataDir?: string;
+}
+
+export type SettingKey = keyof DeploymentSettings;
+
+export interface FlagSpec {
+    flag: string;
+    key: SettingKey;
+    kind: "string" | "integer" | "list";
+    help: string;
+}
+
+/** The deployment flags (of the commands whose descriptor has `deploymentFlags`). */
+export const SETTING_FLAGS: FlagSpec[] = [
+    { flag: "provider", key: "provider", kind: "string", help: `where Redis runs: ${PROVIDER_KINDS.join(" | ")} (only local in this version; default local)` },
+    { flag: "mode", key: "mode", kind: "string", help: `${MODES.join(" | ")} (default replication)` },
+    { flag: "shards", key: "shards", kind: "integer", help: "cluster mode: number of shards, at least 3 (default 3)" },
+    { flag: "replicas-per-shard", key: "replicasPerShard", kind: "integer", help: "replicas of each master (default 1; 0 in standalone)" },
+    { flag: "sentinels", key: "sentinels", kind: "integer", help: "sentinel mode: odd, at least 3 (default 3)" },
+    { flag: "maxmemory", key: "maxmemory", kind: "string", help: "memory limit per member, e.g. 256mb, 1gb (default 256mb locally)" },
+    { flag: "maxmemory-policy", key: "maxmemoryPolicy", kind: "string", help: `eviction policy (default noeviction)` },
+    { flag: "placement", key: "placement", kind: "string", help: `${PLACEMENTS.join(" | ")} (default spread)` },
+    { flag: "zones", key: "zones", kind: "list", help: "placement targets, comma-separated, e.g. a,b,c (default a,b,c locally)" },
+    { flag: "address-prefix", key: "addressPrefix", kind: "string", help: "local: the 127.N block of the addresses, e.g. 127.42 (default derived from the stack)" },
+    { flag: "data-dir", key: "dataDir", kind: "string", help: "local: root of the members' data directories (default <state-dir>/data/<project>-<stack>)" },
+];
+
+/** Keys that only make sense for some modes: dropped from config when `--mode` changes unless given again. */
+const MODE_SPECIFIC: SettingKey[] = ["shards", "replicasPerShard", "sentinels"];
+/** Keys read only by the local provider. */
+const LOCAL_KEYS: SettingKey[] = ["addressPrefix", "dataDir"];
+
+/**
+ * The deployment flags given on a command line (parseArgs values), checked for shape: whole
+ * numbers, non-empty lists and values. The enumerations are checked by checkSettingFlags.
+ */
+export function parseSettingFlags(values: Record<string, string | boolean | undefined>): DeploymentSettings {
+    const settings: DeploymentSettings = {};
+    for (const f of SETTING_FLAGS) {
+        const raw = values[f.flag];
+        if (raw === undefined) continue;
+        const value = String(raw).trim();
+        if (f.kind === "integer" && !/^\d+$/.test(value)) throw new CliError(`--${f.flag}: expected a whole number, got "${raw}"`);
+        if (f.kind === "list" && value.split(",").some((z) => z.trim() === "")) throw new CliError(`--${f.flag}: expected a comma-separated list like a,b,c, got "${raw}"`);
+        if (value === "") throw new CliError(`--${f.flag}: needs a value`);
+        settings[f.key] = f.kind === "integer" ? String(Number(value)) : value;
+    }
+    return settings;
+}
+
+/** Resolves `--data-dir` against the working directory and checks the enumerations (in place). */
+export function checkSettingFlags(settings: DeploymentSettings): void {
+    if (settings.dataDir !== undefined) settings.dataDir = path.resolve(settings.dataDir);
+    // Enumerations are checked by the component's validation, with its messages; these are
+    // cheap early checks with the flag name in them.
+    const enums: [string, string | undefined, readonly string[]][] = [
+        ["provider", settings.provider, PROVIDER_KINDS], ["mode", settings.mode, MODES],
+        ["placement", settings.placement, PLACEMENTS], ["maxmemory-policy", settings.maxmemoryPolicy, MAXMEMORY_POLICIES],
+    ];
+    for (const [flag, value, allowed] of enums) {
+        if (value !== undefined && !allowed.includes(value)) throw new CliError(`--${flag}: "${value}" is not one of: ${allowed.join(", ")}`);
+    }
+}
+
+/** The component arguments for stored settings. */
+export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
+    const args: Record<string, unknown> = {};
+    const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    const set = (key: string, value: unknown) => {
+        if (value !== undefined) args[key] = value;
+    };
+    set("provider", s.provider);
+    set("mode", s.mode);
+    set("shards", int(s.shards));
+    set("replicasPerShard", int(s.replicasPerShard));
+    set("sentinels", int(s.sentinels));
+    set("maxmemory", s.maxmemory);
+    set("maxmemoryPolicy", s.maxmemoryPolicy);
+    set("placement", s.placement);
+    set("zones", s.zones === undefined ? undefined : s.zones.split(",").map((z) => z.trim()));
+    if (s.addressPrefix !== undefined || s.dataDir !== undefined) {
+        const local: Record<string, string> = {};
+        if (s.addressPrefix !== undefined) local.addressPrefix = s.addressPrefix;
+        if (s.dataDir !== undefined) local.dataDir = s.dataDir;
+        args.local = local;
+    }
+    return args as RedisDeploymentArgs;
+}
+
+/** Stored settings + the flags of this invocation (flags win; a mode change drops the old mode's sizes). */
+export function mergeSettings(stored: DeploymentSettings, flags: DeploymentSettings): DeploymentSettings {
+    const merged: DeploymentSettings = { ...stored };
+    if (flags.mode !== undefined && flags.mode !== (stored.mode ?? "replication")) {
+        for (const key of MODE_SPECIFIC) delete merged[key];
+    }
+    if (flags.provider !== undefined && flags.provider !== "local") {
+        for (const key of LOCAL_KEYS) delete merged[key];
+    }
+    for (const [key, value] of Object.entries(flags) as [SettingKey, string | undefined][]) {
+        if (value !== undefined) merged[key] = value;
+    }
+    return merged;
+}
+
+/** Throws the component's own validation message (one error listing every problem) for bad settings. */
+export function validateSettings(settings: DeploymentSettings): void {
+    try {
+        validateArgs(DEPLOYMENT_NAME, toDeploymentArgs(settings));
+    } catch (err) {
+        if (err instanceof RedisDeploymentArgumentError) throw new CliError(err.message);
+        throw err;
+    }
+}
+
+/** The settings stored in a stack's config. */
+export function settingsFromConfig(config: ConfigMap): DeploymentSettings {
+    const settings: DeploymentSettings = {};
+    for (const { key } of SETTING_FLAGS) {
+        const entry = config[`${PROJECT}:${key}`];
+        if (entry !== undefined) settings[key] = entry.value;
+    }
+    return settings;
+}
+
+/** The Pulumi program every stack runs: one RedisDeployment shaped by the stack's config. */
+export async function deploymentProgram(): Promise<Record<string, pulumi.Output<unknown>>> {
+    const config = new pulumi.Config();
+    const settings: DeploymentSettings = {};
+    for (const { key } of SETTING_FLAGS) {
+        const value = config.get(key);
+        if (value !== undefined) settings[key] = value;
+    }
+    const redis = new RedisDeployment(DEPLOYMENT_NAME, toDeploymentArgs(settings));
+    // Outputs a topology does not have (no proxies: no read endpoint; not sentinel: no master
+    // name) are left out rather than exported as undefined (which the engine warns about).
+    const absent = new Set<string>();
+    if (redis.plan.proxies.length === 0) absent.add("readEndpoint");
+    if (redis.plan.args.mode !== "sentinel") absent.add("masterName");
+    return Object.fromEntries(OUTPUT_NAMES.filter((name) => !absent.has(name)).map((name) => [name, redis[name] as pulumi.Output<unknown>]));
+}
