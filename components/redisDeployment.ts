@@ -65,7 +65,7 @@ function toBootstrapMembers(members: AddressedMember[]): BootstrapMember[] {
 
 /**
  * Self-managed Redis: standalone, replication, sentinel or cluster, with HAProxy in front,
- * on this machine (`local`) or a cloud provider. See README.md for the arguments.
+ * on this machine (`local`) or a cloud provider. See docs/arguments.md for the arguments.
  */
 export class RedisDeployment extends pulumi.ComponentResource {
     /** host:port for writes: the load balancer, else the first proxy, else the master (first master in cluster mode). */

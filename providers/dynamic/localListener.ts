@@ -1,6 +1,7 @@
 // A 127.0.0.1 listener that takes exactly one connection: how a tunnel (a Kubernetes
 // port-forward, an SSH channel) is handed to ioredis as a plain local port. Serialized by value
-// into the bootstrap's dynamic resources (see PULUMI-NOTES.md): packages required inside.
+// into the bootstrap's dynamic resources (docs/architecture.md, "Code that Pulumi serializes"):
+// packages required inside.
 
 /**
  * Listens on an ephemeral 127.0.0.1 port; the first connection goes to `accept` (unless

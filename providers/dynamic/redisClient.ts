@@ -1,6 +1,7 @@
 // Helpers shared by the bootstrap providers. These functions are serialized by value into
-// each dynamic resource (see PULUMI-NOTES.md): no module-level state, packages required
-// inside the functions, nothing captured but other functions of this kind.
+// each dynamic resource (see docs/architecture.md, "Code that Pulumi serializes"): no
+// module-level state, packages required inside the functions, nothing captured but other
+// functions of this kind.
 import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
 import { openKubernetesClient } from "../kubernetes/access";

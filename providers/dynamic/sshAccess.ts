@@ -4,7 +4,7 @@
 // Kubernetes port-forward, providers/kubernetes/access.ts).
 //
 // These functions are serialized by value into the bootstrap's dynamic resources (see
-// PULUMI-NOTES.md): no module-level state, packages required inside the functions (ssh2 is only
+// docs/architecture.md, "Code that Pulumi serializes"): no module-level state, packages required inside the functions (ssh2 is only
 // loaded when a deployment uses access.ssh), only types imported at the top.
 import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";

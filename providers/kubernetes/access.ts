@@ -3,7 +3,7 @@
 // nothing but the API access it already has: no route to pod IPs, no image, no in-cluster Job.
 //
 // These functions are serialized by value into the bootstrap's dynamic resources (see
-// PULUMI-NOTES.md): no module-level state, packages required inside the functions, only types
+// docs/architecture.md, "Code that Pulumi serializes"): no module-level state, packages required inside the functions, only types
 // imported at the top.
 import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";

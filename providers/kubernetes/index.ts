@@ -1,6 +1,6 @@
 // The Kubernetes provider: members, sentinels and HAProxy as Kubernetes objects, every member
 // with a stable DNS name announced by Redis itself, so a pod that comes back with a new IP is
-// found again by name. See examples/kubernetes/README.md for what a team needs to know.
+// found again by name. See docs/providers/kubernetes.md for what a team needs to know.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
