@@ -2,7 +2,7 @@
 // 127.90-99) and always stops what it started.
 import { execFile } from "child_process";
 import * as path from "path";
-import { parseClusterNodes, convergeCluster } from "../providers/dynamic/cluster";
+import { parseClusterNodes, convergeCluster } from "../bootstrap/cluster";
 import { Fleet } from "../tests/helpers/fleet";
 import { RespConnection, infoMap } from "../tests/helpers/resp";
 import { clusterFailoverRound, sentinelFailoverRound, type FailoverRound } from "../tests/helpers/scenarios";

@@ -5,10 +5,10 @@ import { plan } from "./plan";
 import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
 import { RedisDeploymentArgumentError, validateArgs } from "./validate";
 import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
-import { ClusterBootstrap } from "../providers/dynamic/cluster";
-import { DeploymentPassword } from "../providers/dynamic/password";
-import { ReplicationBootstrap, type BootstrapMember } from "../providers/dynamic/replication";
-import { SentinelBootstrap } from "../providers/dynamic/sentinel";
+import { ClusterBootstrap } from "../bootstrap/cluster";
+import { DeploymentPassword } from "../bootstrap/password";
+import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
+import { SentinelBootstrap } from "../bootstrap/sentinel";
 
 export interface MemberInfo {
     name: string;

@@ -3,8 +3,8 @@
 // config change is applied live where Redis allows it and by a restart otherwise.
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER } from "../../components/types";
-import { changedInputs } from "../dynamic/converging";
-import { fatal, info, waitFor, withClient, type Login } from "../dynamic/redisClient";
+import { changedInputs } from "../../bootstrap/converging";
+import { fatal, info, waitFor, withClient, type Login } from "../../bootstrap/redisClient";
 
 export type ProcessKind = "redis" | "sentinel" | "haproxy";
 

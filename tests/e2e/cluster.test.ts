@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import { Cluster, Redis } from "ioredis";
-import { parseClusterNodes, type ClusterNodeLine } from "../../providers/dynamic/cluster";
+import { parseClusterNodes, type ClusterNodeLine } from "../../bootstrap/cluster";
 import { assertOnlyChanges, cleanupAfterSuite, destroyLeavesNothing, E2eDeployment, filesUnder, hostPort, poll, printTimings, rawReplies, secretValue, timed } from "./harness";
 
 const KEYS = 600;

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Cluster, Redis } from "ioredis";
 import { slotRanges } from "../../components/plan";
-import { parseClusterNodes, slotMap, type ClusterNodeLine } from "../../providers/dynamic/cluster";
+import { parseClusterNodes, slotMap, type ClusterNodeLine } from "../../bootstrap/cluster";
 import { assertOnlyChanges, cleanupAfterSuite, destroyLeavesNothing, E2eDeployment, hostPort, secretValue, timed } from "./harness";
 
 const KEYS = 2000;

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { destroy, outputs, up, type DeploymentSettings, type Io, type UpOutcome } from "../../bin/cli";
-import { waitFor } from "../../providers/dynamic/redisClient";
+import { waitFor } from "../../bootstrap/redisClient";
 import { processesUnder } from "../helpers/fleet";
 
 /** Wall times (ms) of engine operations, printed at the end of a suite. */

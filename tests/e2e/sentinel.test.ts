@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import { Redis } from "ioredis";
-import { pairs } from "../../providers/dynamic/sentinel";
+import { pairs } from "../../bootstrap/sentinel";
 import { assertOnlyChanges, cleanupAfterSuite, destroyLeavesNothing, E2eDeployment, filesUnder, hostPort, poll, secretValue, timed } from "./harness";
 
 const KEYS = 200;

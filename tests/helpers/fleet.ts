@@ -12,7 +12,7 @@ import { validateArgs } from "../../components/validate";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { localAddress, restartPolicy } from "../../providers/local";
 import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
-import type { BootstrapMember } from "../../providers/dynamic/replication";
+import type { BootstrapMember } from "../../bootstrap/replication";
 
 const livePids = new Set<number>();
 process.on("exit", () => {

@@ -1,7 +1,7 @@
 // Failure rounds shared by the reliability suite and the bench: kill -9 a master while a writer
 // runs, time how long writes fail, bring the deployment back to health for the next round.
 import type { AddressedMember } from "../../components/types";
-import { parseClusterNodes, type ClusterNodeLine } from "../../providers/dynamic/cluster";
+import { parseClusterNodes, type ClusterNodeLine } from "../../bootstrap/cluster";
 import type { Fleet } from "./fleet";
 import { RespConnection, infoMap, respCall } from "./resp";
 import { clusterView, info, logins, median, sentinelMaster, sleep, waitFor, waitSentinelHealthy } from "./topologies";

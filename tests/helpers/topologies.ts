@@ -5,10 +5,10 @@ import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { HAPROXY_WRITE_BACKEND } from "../../components/config/haproxyCfg";
 import type { AddressedMember } from "../../components/types";
-import { convergeCluster, type ClusterInputs } from "../../providers/dynamic/cluster";
-import { convergeSentinel, type SentinelInputs } from "../../providers/dynamic/sentinel";
+import { convergeCluster, type ClusterInputs } from "../../bootstrap/cluster";
+import { convergeSentinel, type SentinelInputs } from "../../bootstrap/sentinel";
 import { haproxyServers } from "../../providers/local/process";
-import { waitFor as pollUntil } from "../../providers/dynamic/redisClient";
+import { waitFor as pollUntil } from "../../bootstrap/redisClient";
 import { Fleet, type FleetOptions } from "./fleet";
 import { RespConnection, infoMap, respCall, type RespValue } from "./resp";
 

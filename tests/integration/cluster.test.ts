@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Cluster, Redis } from "ioredis";
-import { clusterProvider, convergeCluster, observeCluster, parseClusterNodes, slotMap, type ClusterInputs } from "../../providers/dynamic/cluster";
-import { parseInfo, waitFor } from "../../providers/dynamic/redisClient";
+import { clusterProvider, convergeCluster, observeCluster, parseClusterNodes, slotMap, type ClusterInputs } from "../../bootstrap/cluster";
+import { parseInfo, waitFor } from "../../bootstrap/redisClient";
 import { Fleet, processesUnder } from "../helpers/fleet";
 
 function adminClient(fleet: Fleet, i: number): Redis {

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { Cluster, Redis } from "ioredis";
 import { slotRanges } from "../../components/plan";
 import type { AddressedMember } from "../../components/types";
-import { convergeCluster, parseClusterNodes, slotMap, type ClusterInputs, type ClusterNodeLine, type ClusterResult } from "../../providers/dynamic/cluster";
-import { parseInfo } from "../../providers/dynamic/redisClient";
+import { convergeCluster, parseClusterNodes, slotMap, type ClusterInputs, type ClusterNodeLine, type ClusterResult } from "../../bootstrap/cluster";
+import { parseInfo } from "../../bootstrap/redisClient";
 import { Fleet, processesUnder } from "../helpers/fleet";
 
 const KEYS = 2000;

@@ -15,15 +15,15 @@ import * as path from "path";
 import { plan } from "../../components/plan";
 import { ADMIN_USER, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
-import { clusterProvider, convergeCluster, parseClusterNodes, type ClusterInputs } from "../../providers/dynamic/cluster";
-import { openClient, parseInfo, waitFor } from "../../providers/dynamic/redisClient";
-import { convergeReplication, replicationProvider, type BootstrapMember, type ReplicationInputs } from "../../providers/dynamic/replication";
-import { convergeSentinel, pairs, sentinelProvider, type SentinelInputs } from "../../providers/dynamic/sentinel";
+import { clusterProvider, convergeCluster, parseClusterNodes, type ClusterInputs } from "../../bootstrap/cluster";
+import { openClient, parseInfo, waitFor } from "../../bootstrap/redisClient";
+import { convergeReplication, replicationProvider, type BootstrapMember, type ReplicationInputs } from "../../bootstrap/replication";
+import { convergeSentinel, pairs, sentinelProvider, type SentinelInputs } from "../../bootstrap/sentinel";
 import {
     SECRET_KEYS, kubernetesLayout, memberConfig, probeScript, redisAuthConfig, sentinelAuthConfig, sentinelConfig,
     startRedisScript, startSentinelScript, type KubernetesLayout,
 } from "../../providers/kubernetes/config";
-import type { KubernetesAccess } from "../../providers/kubernetes/access";
+import type { KubernetesAccess } from "../../bootstrap/access/kubernetes";
 import { FakeKubeApi, KubePods, freshPodIp, type RunningPod } from "../helpers/kubernetes";
 import { command, randomCredentials, sleep } from "../helpers/realPrograms";
 

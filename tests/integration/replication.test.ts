@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { convergeReplication, replicationProvider } from "../../providers/dynamic/replication";
+import { convergeReplication, replicationProvider } from "../../bootstrap/replication";
 import { Fleet, processesUnder } from "../helpers/fleet";
 
 describe("replication bootstrap against real redis-server (1 master + 2 replicas)", function () {

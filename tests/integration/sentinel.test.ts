@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { convergeSentinel, pairs, sentinelProvider, type SentinelInputs } from "../../providers/dynamic/sentinel";
-import { waitFor } from "../../providers/dynamic/redisClient";
+import { convergeSentinel, pairs, sentinelProvider, type SentinelInputs } from "../../bootstrap/sentinel";
+import { waitFor } from "../../bootstrap/redisClient";
 import * as path from "path";
 import { HAPROXY_WRITE_BACKEND } from "../../components/config/haproxyCfg";
 import { haproxyServers } from "../../providers/local/process";

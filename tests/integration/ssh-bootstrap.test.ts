@@ -11,9 +11,9 @@ import * as os from "os";
 import * as path from "path";
 import { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
-import { clusterProvider, parseClusterNodes, slotMap, type ClusterInputs } from "../../providers/dynamic/cluster";
-import { parseInfo } from "../../providers/dynamic/redisClient";
-import { convergeReplication, replicationProvider, type ReplicationInputs } from "../../providers/dynamic/replication";
+import { clusterProvider, parseClusterNodes, slotMap, type ClusterInputs } from "../../bootstrap/cluster";
+import { parseInfo } from "../../bootstrap/redisClient";
+import { convergeReplication, replicationProvider, type ReplicationInputs } from "../../bootstrap/replication";
 import { Fleet, processesUnder } from "../helpers/fleet";
 import { sleep, spawnTracked, type Program } from "../helpers/realPrograms";
 

@@ -66,7 +66,7 @@ describe("5. sentinel mode: a partition cuts the master off from the sentinel ma
             ...sentinels.map((s) => start(s, renderSentinelConf({ args: fleet!.plan.args, sentinel: s.sentinel, credentials: fleet!.credentials, dataDir: path.dirname(s.socket) }), "sentinel.conf", true, { password: fleet!.credentials.password })),
         ]);
 
-        // The bootstrap's steps (as providers/dynamic/sentinel.ts does them), over the unix sockets.
+        // The bootstrap's steps (as bootstrap/sentinel.ts does them), over the unix sockets.
         const [master, ...replicas] = members;
         for (const r of replicas) {
             await respCall({ path: r.socket }, admin, ["REPLICAOF", master.address, 6379]);

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { slotRanges } from "../../components/plan";
-import { clusterProvider, parseClusterNodes, type ClusterInputs } from "../../providers/dynamic/cluster";
-import { openSlots, slotTransfers, summarize, type OwnLine } from "../../providers/dynamic/slotMigration";
+import { clusterProvider, parseClusterNodes, type ClusterInputs } from "../../bootstrap/cluster";
+import { openSlots, slotTransfers, summarize, type OwnLine } from "../../bootstrap/slotMigration";
 
 const inputs = (shards: number): ClusterInputs => ({
     members: [],

@@ -1,7 +1,7 @@
 // The password resource's provider methods, called directly (as the engine would): the program's
 // candidates are used on create only; a later run's new candidates change nothing.
 import { strict as assert } from "node:assert";
-import { passwordProvider, type PasswordOutputs } from "../../providers/dynamic/password";
+import { passwordProvider, type PasswordOutputs } from "../../bootstrap/password";
 
 const CANDIDATES = { password: "candidate-app-0123456789abcdef", adminPassword: "candidate-admin-0123456789abcdef", monitorPassword: "candidate-monitor-0123456789abcdef" };
 const LATER = { password: "later-app-0123456789abcdef", adminPassword: "later-admin-0123456789abcdef", monitorPassword: "later-monitor-0123456789abcdef" };

@@ -9,7 +9,7 @@ import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeployment } from "../../components/redisDeployment";
 import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
-import { fingerprintOf, hostKeyMatches } from "../../providers/dynamic/sshAccess";
+import { fingerprintOf, hostKeyMatches } from "../../bootstrap/access/ssh";
 import { MockRecorder, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
 
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-not-a-real-key-7f3a9c\n-----END OPENSSH PRIVATE KEY-----\n";

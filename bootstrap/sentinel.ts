@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER } from "../../components/types";
+import { ADMIN_USER } from "../components/types";
 import { convergingProvider } from "./converging";
 import { convergeReplication, observeReplication, type ReplicationInputs } from "./replication";
 import { endpoint, waitReachable, waitUntil, withClient, type NodeAddress } from "./redisClient";

@@ -3,53 +3,10 @@
 // module-level state, packages required inside the functions, nothing captured but other
 // functions of this kind.
 import type { Redis } from "ioredis";
-import type { BootstrapAccess } from "../../components/types";
-import { openKubernetesClient } from "../kubernetes/access";
-import { openSshClient } from "./sshAccess";
+import type { BootstrapAccess } from "../components/types";
+import { openClient, type Login, type NodeAddress } from "./access";
 
-export interface NodeAddress {
-    address: string;
-    port: number;
-}
-
-export interface Login {
-    user?: string;
-    password?: string;
-}
-
-/** Opens a connection to one node through the access seam. Fails fast: callers retry. */
-export async function openClient(access: BootstrapAccess, node: NodeAddress, login: Login): Promise<Redis> {
-    // Kubernetes: a port-forward through the API server to the member's pod, then connectDirect.
-    if (access.kind === "kubernetes") return openKubernetesClient(access, node, login, connectDirect);
-    // SSH: a forwarded channel through the bastion (the run's shared session), then connectDirect.
-    if (access.kind === "ssh") return openSshClient(access, node, login, connectDirect);
-    return connectDirect(node, login);
-}
-
-/** An ioredis connection to node.address:node.port: where every access path ends. */
-export async function connectDirect(node: NodeAddress, login: Login): Promise<Redis> {
-    const { default: RedisClient } = require("ioredis") as typeof import("ioredis");
-    const client = new RedisClient({
-        host: node.address,
-        port: node.port,
-        username: login.user,
-        password: login.password,
-        lazyConnect: true,
-        connectTimeout: 2000,
-        commandTimeout: 10000,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        retryStrategy: () => null,
-    });
-    client.on("error", () => { /* surfaced through the failing command instead */ });
-    try {
-        await client.connect();
-    } catch (err) {
-        client.disconnect();
-        throw err;
-    }
-    return client;
-}
+export { connectDirect, openClient, type Login, type NodeAddress } from "./access";
 
 /** Runs `fn` with a client for `node`, always closing it. */
 export async function withClient<T>(access: BootstrapAccess, node: NodeAddress, login: Login, fn: (client: Redis) => Promise<T>): Promise<T> {

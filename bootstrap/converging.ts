@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { BootstrapAccess } from "../../components/types";
-import { withAccessSession } from "./sshAccess";
+import type { BootstrapAccess } from "../components/types";
+import { withAccessSession } from "./access";
 
 /** Keys of a bootstrap resource's state that are results, not inputs. */
 const RESULT_KEYS = ["__provider", "result"];

@@ -5,16 +5,11 @@
 // These functions are serialized by value into the bootstrap's dynamic resources (see
 // docs/architecture.md, "Code that Pulumi serializes"): no module-level state, packages required inside the functions, only types
 // imported at the top.
-import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
-import { listenOnce } from "../dynamic/localListener";
+import { listenOnce } from "./localListener";
+import type { NodeAddress, Route } from "./types";
 
 export type KubernetesAccess = Extract<BootstrapAccess, { kind: "kubernetes" }>;
-
-export interface NodeAddress {
-    address: string;
-    port: number;
-}
 
 /** A local port that carries one connection to pod:port through the API server. */
 export interface Tunnel {
@@ -155,40 +150,32 @@ export async function podIp(access: KubernetesAccess, address: string): Promise<
 }
 
 /**
- * A Redis connection to a member through the API server. `connect` is the shared ioredis
- * connection (providers/dynamic/redisClient.ts), pointed at the tunnel's local port.
+ * The route to a member through the API server.
  *
  * One command addresses a node by IP: CLUSTER MEET (Redis 7.0 rejects hostnames there; the
  * cluster bus itself runs on IPs, hostnames are for clients). A MEET naming a member's DNS name
  * is sent with that pod's current IP instead; everything else goes through unchanged.
  */
-export async function openKubernetesClient<L>(
-    access: KubernetesAccess,
-    node: NodeAddress,
-    login: L,
-    connect: (node: NodeAddress, login: L) => Promise<Redis>,
-): Promise<Redis> {
-    const net = require("net") as typeof import("net");
+export async function kubernetesRoute(access: KubernetesAccess, node: NodeAddress): Promise<Route> {
     const tunnel = await openTunnel(access, node);
-    let client: Redis;
-    try {
-        client = await connect({ address: "127.0.0.1", port: tunnel.port }, login);
-    } catch (err) {
-        tunnel.close();
-        const reported = tunnel.errors();
-        const { pod, namespace } = podOf(access, node.address);
-        throw new Error(`${node.address}:${node.port} (pod ${pod} in ${namespace}, through the API server): ${reported || (err as Error).message}`);
-    }
-    client.on("end", () => tunnel.close());
-    const send = client.call.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    const ips = new Map<string, string>();
-    (client as unknown as { call: (...args: unknown[]) => Promise<unknown> }).call = async (...args: unknown[]) => {
-        if (args.length >= 4 && String(args[0]).toUpperCase() === "CLUSTER" && String(args[1]).toUpperCase() === "MEET" && net.isIP(String(args[2])) === 0) {
-            const host = String(args[2]);
-            if (!ips.has(host)) ips.set(host, await podIp(access, host));
-            args = [args[0], args[1], ips.get(host), ...args.slice(3)];
-        }
-        return send(...args);
+    const { pod, namespace } = podOf(access, node.address);
+    return {
+        port: tunnel.port,
+        via: `pod ${pod} in ${namespace}, through the API server`,
+        errors: tunnel.errors,
+        close: tunnel.close,
+        adapt(client) {
+            const net = require("net") as typeof import("net");
+            const send = client.call.bind(client) as (...args: unknown[]) => Promise<unknown>;
+            const ips = new Map<string, string>();
+            (client as unknown as { call: (...args: unknown[]) => Promise<unknown> }).call = async (...args: unknown[]) => {
+                if (args.length >= 4 && String(args[0]).toUpperCase() === "CLUSTER" && String(args[1]).toUpperCase() === "MEET" && net.isIP(String(args[2])) === 0) {
+                    const host = String(args[2]);
+                    if (!ips.has(host)) ips.set(host, await podIp(access, host));
+                    args = [args[0], args[1], ips.get(host), ...args.slice(3)];
+                }
+                return send(...args);
+            };
+        },
     };
-    return client;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BootstrapAccess, Role } from "../../components/types";
-import { ADMIN_USER } from "../../components/types";
+import type { BootstrapAccess, Role } from "../components/types";
+import { ADMIN_USER } from "../components/types";
 import { convergingProvider } from "./converging";
 import { endpoint, info, waitReachable, waitUntil, withClient, type NodeAddress } from "./redisClient";
 

@@ -1,21 +1,16 @@
 // The bootstrap's way to members through an SSH bastion (`access.ssh`): one SSH connection per
 // bootstrap run (ssh2), a `direct-tcpip` channel per Redis connection, bridged to a local
 // 127.0.0.1 port so ioredis connects to that port like to any member (the same shape as the
-// Kubernetes port-forward, providers/kubernetes/access.ts).
+// Kubernetes port-forward, ./kubernetes.ts).
 //
 // These functions are serialized by value into the bootstrap's dynamic resources (see
 // docs/architecture.md, "Code that Pulumi serializes"): no module-level state, packages required inside the functions (ssh2 is only
 // loaded when a deployment uses access.ssh), only types imported at the top.
-import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../../components/types";
 import { listenOnce } from "./localListener";
+import type { NodeAddress, Route } from "./types";
 
 export type SshAccess = Extract<BootstrapAccess, { kind: "ssh" }>;
-
-export interface NodeAddress {
-    address: string;
-    port: number;
-}
 
 /** One SSH connection to the bastion, shared by every Redis connection of a bootstrap run. */
 export interface SshSession {
@@ -178,15 +173,10 @@ export async function withAccessSession<T>(access: BootstrapAccess, fn: (access:
 }
 
 /**
- * A Redis connection to a member through the bastion. Uses the run's session when there is one
+ * The route to a member through the bastion. Uses the run's session when there is one
  * (withAccessSession), else opens a session for this connection alone and closes it with it.
  */
-export async function openSshClient<L>(
-    access: SshAccess,
-    node: NodeAddress,
-    login: L,
-    connect: (node: NodeAddress, login: L) => Promise<Redis>,
-): Promise<Redis> {
+export async function sshRoute(access: SshAccess, node: NodeAddress): Promise<Route> {
     const shared = (access as LiveSshAccess).session;
     const session = shared ?? await openSshSession(access);
     let tunnel: { port: number; close(): void };
@@ -196,17 +186,13 @@ export async function openSshClient<L>(
         if (!shared) session.close();
         throw err;
     }
-    const release = () => {
-        tunnel.close();
-        if (!shared) session.close();
+    return {
+        port: tunnel.port,
+        via: `through ${describeBastion(access)}`,
+        errors: () => "",
+        close() {
+            tunnel.close();
+            if (!shared) session.close();
+        },
     };
-    let client: Redis;
-    try {
-        client = await connect({ address: "127.0.0.1", port: tunnel.port }, login);
-    } catch (err) {
-        release();
-        throw new Error(`${node.address}:${node.port} (through ${describeBastion(access)}): ${(err as Error).message}`);
-    }
-    client.on("end", release);
-    return client;
 }

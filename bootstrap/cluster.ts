@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Redis } from "ioredis";
-import { ADMIN_USER, type BootstrapAccess } from "../../components/types";
+import { ADMIN_USER, type BootstrapAccess } from "../components/types";
 import { convergingProvider } from "./converging";
 import type { BootstrapMember } from "./replication";
 import { endpoint, openClient, parseInfo, waitReachable, waitUntil } from "./redisClient";
