@@ -531,7 +531,7 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
         it("the bootstrap's dynamic provider carries the port-forward code and requires client-node at run time only", async () => {
             const b = await build("ser", { provider: "kubernetes", mode: "replication", maxmemory: "256mb" }, trap);
             const serialized = String(b.seen.find((r) => r.type.endsWith(":ReplicationBootstrap"))!.inputs.__provider);
-            assert.ok(serialized.includes("openKubernetesClient") && serialized.includes("PortForward"), "the access path is serialized with the provider");
+            assert.ok(serialized.includes("kubernetesRoute") && serialized.includes("PortForward"), "the access path is serialized with the provider");
             assert.match(serialized, /require\("@kubernetes\/client-node"\)/);
         });
 
