@@ -102,7 +102,7 @@ export interface BootSection {
     name: string;
     /** Distribution packages the section's functions need (installed by the packages section). */
     packages?(ctx: Omit<BootContext, "packages">): string[];
-    /** The section's bash function definitions (and their comments), without a trailing newline. */
+    /** The section's bash function definitions with their comments (the prelude's: the script's head), without a trailing newline; sections are separated by a blank line. */
     functions?(ctx: BootContext): string;
     /** Lines run before the host is touched (e.g. switching to a newer script). */
     preflight?(ctx: BootContext): string[];
