@@ -1,0 +1,135 @@
+// The building blocks of the pod-owning objects: labels and selectors, the hardened container
+// and pod settings, volumes, the StatefulSet, the ConfigMap of a role's configs and the
+// PodDisruptionBudget, shared by members, sentinels and proxies.
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { KubernetesOptions } from "./args";
+import { PATHS } from "./layout";
+import type { Shared } from "./shared";
+
+/** uid/gid of the redis user in the official redis image. */
+const REDIS_UID = 999;
+
+export type Labels = Record<string, string>;
+export type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
+export type Component = "redis" | "sentinel" | "haproxy";
+
+export function labels(name: string, component: Component, extra: Labels = {}): Labels {
+    return {
+        "app.kubernetes.io/name": "redis",
+        "app.kubernetes.io/instance": name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": "redis-deployment",
+        ...extra,
+    };
+}
+
+/** Selector of one component's pods (a subset of their labels that never changes). */
+export function selector(name: string, component: Component, extra: Labels = {}): Labels {
+    return { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": component, ...extra };
+}
+
+export function podBasics(o: KubernetesOptions): Pick<k8s.types.input.core.v1.PodSpec, "nodeSelector" | "tolerations" | "enableServiceLinks" | "automountServiceAccountToken"> {
+    return {
+        // Redis never talks to the API server; the bootstrap reaches the pods from outside.
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
+        ...(o.tolerations ? { tolerations: o.tolerations } : {}),
+    };
+}
+
+export function podSecurity(): k8s.types.input.core.v1.PodSecurityContext {
+    return { runAsUser: REDIS_UID, runAsGroup: REDIS_UID, runAsNonRoot: true, fsGroup: REDIS_UID, fsGroupChangePolicy: "OnRootMismatch" };
+}
+
+/** Every container: no privilege escalation, read-only root filesystem, no capabilities. */
+export function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
+    return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+}
+
+/** The pod IP from the downward API. */
+export function podIpEnv(): k8s.types.input.core.v1.EnvVar {
+    return { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } };
+}
+
+export function redisContainer(o: KubernetesOptions, kind: "redis" | "sentinel", port: number, resources: k8s.types.input.core.v1.ResourceRequirements, clusterBus = false): k8s.types.input.core.v1.Container {
+    const probe = (check: "ready" | "alive") => ({ exec: { command: ["sh", `${PATHS.scripts}/probe.sh`, check, kind] } });
+    const ports: k8s.types.input.core.v1.ContainerPort[] = kind === "sentinel"
+        ? [{ name: "sentinel", containerPort: port }]
+        : [{ name: "redis", containerPort: port }, ...(clusterBus ? [{ name: "cluster-bus", containerPort: port + 10000 }] : [])];
+    return {
+        name: kind,
+        image: o.images.redis,
+        command: ["sh", `${PATHS.scripts}/${kind === "redis" ? "start-redis.sh" : "start-sentinel.sh"}`],
+        // The pod IP (bind address, cluster-announce-ip); no secret is ever an env literal.
+        env: [podIpEnv()],
+        ports,
+        // Liveness only once the server answered: starting may wait for a failover (persistence
+        // off) or load a large dataset; up to an hour before the kubelet gives up.
+        startupProbe: { ...probe("alive"), periodSeconds: 5, timeoutSeconds: 6, failureThreshold: 720 },
+        readinessProbe: { ...probe("ready"), periodSeconds: 5, timeoutSeconds: 6, failureThreshold: 3 },
+        livenessProbe: { ...probe("alive"), periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 6 },
+        resources,
+        securityContext: containerSecurity(),
+        volumeMounts: [
+            { name: "data", mountPath: PATHS.data },
+            { name: "config", mountPath: PATHS.config, readOnly: true },
+            { name: "scripts", mountPath: PATHS.scripts, readOnly: true },
+            { name: "secret", mountPath: PATHS.secret, readOnly: true },
+        ],
+    };
+}
+
+/** The volumes of a member or sentinel pod: its role's configs, the scripts and the Secret's `keys`. */
+export function redisVolumes(s: Shared, configMap: k8s.core.v1.ConfigMap, keys: string[]): k8s.types.input.core.v1.Volume[] {
+    return [
+        { name: "config", configMap: { name: configMap.metadata.name } },
+        { name: "scripts", configMap: { name: s.scripts.metadata.name, defaultMode: 0o555 } },
+        { name: "secret", secret: { secretName: s.secret.metadata.name, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) } },
+    ];
+}
+
+/** The ConfigMap `<owner>-config` of one role's config files. */
+export function configMap(s: Shared, owner: string, component: Component, data: pulumi.Input<Record<string, pulumi.Input<string>>>): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap(`${owner}-config`, {
+        metadata: { name: `${owner}-config`, namespace: s.namespace, labels: labels(s.name, component) },
+        data,
+    }, s.opts);
+}
+
+export function volumeClaim(o: KubernetesOptions, size: string, claimLabels: Labels): k8s.types.input.core.v1.PersistentVolumeClaim {
+    return {
+        metadata: { name: "data", labels: claimLabels },
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(o.storageClass ? { storageClassName: o.storageClass } : {}),
+            resources: { requests: { storage: size } },
+        },
+    };
+}
+
+export function statefulSet(s: Shared, name: string, replicas: number, setLabels: Labels, podSelector: Labels, template: PodTemplate, claim: k8s.types.input.core.v1.PersistentVolumeClaim, dependsOn: pulumi.Resource[]): k8s.apps.v1.StatefulSet {
+    return new k8s.apps.v1.StatefulSet(name, {
+        metadata: { name, namespace: s.namespace, labels: setLabels },
+        spec: {
+            serviceName: s.headless.metadata.name,
+            replicas,
+            // All pods at once: a member must not wait for its peers' readiness to start.
+            podManagementPolicy: "Parallel",
+            updateStrategy: { type: "RollingUpdate" },
+            selector: { matchLabels: podSelector },
+            template,
+            volumeClaimTemplates: [claim],
+            // Data outlives the objects: `pulumi destroy` leaves the PVCs (a created namespace takes them along).
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+        },
+    }, { ...s.opts, dependsOn });
+}
+
+export function disruptionBudget(s: Shared, name: string, budgetLabels: Labels, podSelector: Labels, dependsOn: pulumi.Resource[]): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(name, {
+        metadata: { name, namespace: s.namespace, labels: budgetLabels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: podSelector } },
+    }, { ...s.opts, dependsOn });
+}

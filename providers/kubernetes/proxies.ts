@@ -1,0 +1,92 @@
+// HAProxy in front of the members: a Deployment reading its config from a ConfigMap (the members
+// found by their stable names through the cluster DNS), a Service, a PodDisruptionBudget, and a
+// LoadBalancer Service when asked.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AddressedMember, TopologyPlan } from "../../components/types";
+import type { NodeHandles, ProxyNode } from "../types";
+import { HAPROXY_PASSWORD_ENV, digest, haproxyConfig } from "./configs";
+import { ANY_ZONE, PATHS, serviceHost } from "./layout";
+import { spreadPlacement } from "./placement";
+import { configMap, containerSecurity, disruptionBudget, labels, podBasics, selector } from "./pods";
+import { SECRET_KEYS } from "./secret";
+import type { Shared } from "./shared";
+
+function proxyPorts(plan: TopologyPlan): k8s.types.input.core.v1.ServicePort[] {
+    const proxy = plan.proxies[0];
+    return [{ name: "redis", port: proxy.port, targetPort: "redis" }, { name: "redis-read", port: proxy.readPort, targetPort: "redis-read" }];
+}
+
+export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
+    const { name, options: o, layout } = s;
+    const proxy = plan.proxies[0];
+    const cfg = members.apply((ms) => haproxyConfig(plan, ms.map((m) => ({ ...m, group: "", pod: "" }))));
+    const config = configMap(s, layout.haproxy, "haproxy", { "haproxy.cfg": cfg });
+    const deployment = new k8s.apps.v1.Deployment(layout.haproxy, {
+        metadata: { name: layout.haproxy, namespace: s.namespace, labels: labels(name, "haproxy") },
+        spec: {
+            replicas: plan.proxies.length,
+            selector: { matchLabels: selector(name, "haproxy") },
+            template: {
+                metadata: { labels: labels(name, "haproxy"), annotations: { "redis-deployment/config-checksum": cfg.apply((c) => digest(c, o.images.haproxy)) } },
+                spec: {
+                    ...podBasics(o),
+                    ...spreadPlacement(name, o, "haproxy", plan.proxies.map((p) => p.zone)),
+                    // The image's user is named (USER haproxy): the kubelet only verifies runAsNonRoot
+                    // against a numeric uid, so name it (99 in the official image).
+                    securityContext: { runAsUser: 99, runAsGroup: 99, runAsNonRoot: true },
+                    containers: [{
+                        name: "haproxy",
+                        image: o.images.haproxy,
+                        command: ["haproxy", "-W", "-db", "-f", `${PATHS.haproxyConfig}/haproxy.cfg`],
+                        // The health check's password: a reference to the Secret, expanded by HAProxy.
+                        env: [{ name: HAPROXY_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: s.secret.metadata.name, key: SECRET_KEYS.monitorPassword } } }],
+                        ports: [{ name: "redis", containerPort: proxy.port }, { name: "redis-read", containerPort: proxy.readPort }],
+                        readinessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5 },
+                        livenessProbe: { tcpSocket: { port: "redis" }, initialDelaySeconds: 10, periodSeconds: 10 },
+                        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                        securityContext: containerSecurity(),
+                        volumeMounts: [{ name: "config", mountPath: PATHS.haproxyConfig, readOnly: true }],
+                    }],
+                    volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+                },
+            },
+        },
+    }, { ...s.opts, dependsOn: [config, ...dependsOn] });
+    const service = new k8s.core.v1.Service(layout.haproxy, {
+        metadata: { name: layout.haproxy, namespace: s.namespace, labels: labels(name, "haproxy") },
+        spec: { selector: selector(name, "haproxy"), ports: proxyPorts(plan) },
+    }, s.opts);
+    const budget = disruptionBudget(s, layout.haproxy, labels(name, "haproxy"), selector(name, "haproxy"), s.resources);
+    // One node: the Service in front of the HAProxy pods (they have no names of their own).
+    const node: ProxyNode = {
+        name: layout.haproxy,
+        zone: ANY_ZONE,
+        address: serviceHost(layout.haproxy, layout.namespace, layout.domain),
+        port: proxy.port,
+        readPort: proxy.readPort,
+    };
+    return { nodes: pulumi.output([node]), resources: [config, deployment, service, budget], generation: cfg.apply((c) => digest(c)) };
+}
+
+/** The LoadBalancer Service in front of the HAProxy pods; its address once the cloud gave one. */
+export function loadBalancerObjects(s: Shared, plan: TopologyPlan, proxies: NodeHandles<ProxyNode>): pulumi.Output<string> {
+    const { name, layout } = s;
+    const lb = s.options.loadBalancer;
+    const service = new k8s.core.v1.Service(layout.loadBalancer, {
+        metadata: { name: layout.loadBalancer, namespace: s.namespace, labels: labels(name, "haproxy"), annotations: lb.annotations },
+        spec: {
+            type: "LoadBalancer",
+            selector: selector(name, "haproxy"),
+            ports: proxyPorts(plan),
+            ...(lb.sourceRanges ? { loadBalancerSourceRanges: lb.sourceRanges } : {}),
+        },
+    }, { ...s.opts, dependsOn: proxies.resources });
+    const port = plan.proxies[0].port;
+    return service.status.apply((status) => {
+        const ingress = status?.loadBalancer?.ingress?.[0];
+        const host = ingress?.ip || ingress?.hostname;
+        if (!host) throw new Error(`RedisDeployment "${name}": Service ${layout.loadBalancer} got no load balancer address`);
+        return `${host}:${port}`;
+    });
+}

@@ -1,0 +1,154 @@
+// Container scripts (ConfigMap `<name>-scripts`, run with sh from the redis image): starting a
+// member or a sentinel from its template, and the probes. Pure: no Pulumi.
+import { MONITOR_USER, type AddressedMember, type TopologyPlan } from "../../components/types";
+import { emptyMasterGuard } from "./emptyMasterGuard";
+import { PATHS, PLACEHOLDER } from "./layout";
+import { SECRET_KEYS } from "./secret";
+
+const SHELL_PATHS = `config_dir="\${RD_CONFIG_DIR:-${PATHS.config}}"
+secret_dir="\${RD_SECRET_DIR:-${PATHS.secret}}"
+data_dir="\${RD_DATA_DIR:-${PATHS.data}}"
+member="\${RD_MEMBER:-\${HOSTNAME:-$(hostname)}}"
+: "\${POD_IP:?POD_IP is not set (downward API status.podIP)}"`;
+
+/** Writes $conf from the member's template with the placeholders filled in (shared by both start scripts). */
+const SHELL_TEMPLATE = `sed -e "s|${PLACEHOLDER.podIp}|$POD_IP|g" -e "s|${PLACEHOLDER.dataDir}|$data_dir|g" -e "s|${PLACEHOLDER.secretDir}|$secret_dir|g" "$template" > "$conf.tmp"
+if [ -n "$keep" ]; then
+    printf '%s\\n' "$keep" >> "$conf.tmp"
+fi
+chmod 600 "$conf.tmp"
+mv "$conf.tmp" "$conf"`;
+
+/**
+ * start-redis.sh: builds <data>/redis.conf from the member's template at every start (so
+ * CONFIG REWRITE leftovers, which would repeat the included ACL users, never pile up), keeping
+ * what Redis learned at run time:
+ * - `replicaof` (written by CONFIG REWRITE after the bootstrap or a failover): a replica comes
+ *   back as a replica;
+ * - cluster peers (nodes.conf): every restarted pod has a new IP, so each peer's address is
+ *   re-resolved from the hostname nodes.conf keeps for it; the member's own line takes $POD_IP.
+ * With persistence off it also runs the empty-master guard (above).
+ */
+export function startRedisScript(plan: TopologyPlan, members: AddressedMember[]): string {
+    const guard = emptyMasterGuard(plan).replace("@@PEERS@@", members.map((m) => `${m.address}:${m.port}`).join(" "));
+    return `#!/bin/sh
+# redis-deployment: starts one Redis member in its pod.
+set -eu
+${SHELL_PATHS}
+template="$config_dir/$member.conf"
+conf="$data_dir/redis.conf"
+keep=""
+if [ -f "$conf" ]; then
+    keep="$(grep '^replicaof ' "$conf" || true)"
+fi
+if [ ! -f "$template" ]; then
+    echo "redis-deployment: no configuration for $member in $config_dir" >&2
+    exit 1
+fi
+${guard}
+${SHELL_TEMPLATE}
+
+nodes="$data_dir/nodes.conf"
+if [ -f "$nodes" ]; then
+    : > "$nodes.tmp"
+    while IFS= read -r line; do
+        set -f
+        # shellcheck disable=SC2086
+        set -- $line
+        set +f
+        if [ "$#" -ge 3 ]; then
+            id="$1"
+            addr="$2"
+            flags="$3"
+            case "$addr" in
+            *,*)
+                host="\${addr#*,}"
+                ipport="\${addr%%,*}"
+                ports="\${ipport##*:}"
+                case ",$flags," in
+                *,myself,*) ip="$POD_IP" ;;
+                *) ip="$(getent hosts "$host" | awk 'NR == 1 { print $1 }')" ;;
+                esac
+                if [ -n "$ip" ] && [ "$ip:$ports" != "$ipport" ]; then
+                    echo "redis-deployment: $host is now at $ip" >&2
+                    line="$id $ip:$ports,$host \${line#"$id $addr "}"
+                fi
+                ;;
+            esac
+        fi
+        printf '%s\\n' "$line" >> "$nodes.tmp"
+    done < "$nodes"
+    mv "$nodes.tmp" "$nodes"
+fi
+exec "\${RD_REDIS_SERVER:-redis-server}" "$conf"
+`;
+}
+
+/** Sentinel state lines kept across restarts (what Sentinel itself writes into its config). */
+export const SENTINEL_STATE_DIRECTIVES = [
+    "myid", "monitor", "known-replica", "known-sentinel", "config-epoch", "leader-epoch", "current-epoch",
+    "auth-pass", "auth-user", "down-after-milliseconds", "failover-timeout", "parallel-syncs",
+    "master-reboot-down-after-period",
+];
+
+/**
+ * start-sentinel.sh: builds <data>/sentinel.conf from the template at every start, keeping the
+ * state Sentinel wrote there (its id, the monitored master, known replicas and sentinels,
+ * epochs and per-master settings), so a restarted sentinel still monitors without a bootstrap.
+ */
+export function startSentinelScript(): string {
+    return `#!/bin/sh
+# redis-deployment: starts one sentinel in its pod.
+set -eu
+${SHELL_PATHS}
+template="$config_dir/$member.conf"
+conf="$data_dir/sentinel.conf"
+if [ ! -f "$template" ]; then
+    echo "redis-deployment: no configuration for $member in $config_dir" >&2
+    exit 1
+fi
+keep=""
+if [ -f "$conf" ]; then
+    keep="$(grep -E '^sentinel (${SENTINEL_STATE_DIRECTIVES.join("|")}) ' "$conf" || true)"
+fi
+${SHELL_TEMPLATE}
+exec "\${RD_REDIS_SERVER:-redis-server}" "$conf" --sentinel
+`;
+}
+
+/**
+ * probe.sh <ready|alive> <redis|sentinel>: PING with AUTH, the password read from the mounted
+ * Secret (REDISCLI_AUTH, never on a command line). Members are checked as rd-monitor (PING and
+ * INFO only), sentinels as their default user. Ready: PONG. Alive: any answer of a working
+ * server, including LOADING (a large dataset loading must not be killed) and MASTERDOWN.
+ */
+export function probeScript(plan: TopologyPlan): string {
+    return `#!/bin/sh
+# redis-deployment: readiness and liveness probe.
+set -u
+secret_dir="\${RD_SECRET_DIR:-${PATHS.secret}}"
+check="$1"
+kind="$2"
+if [ "$kind" = sentinel ]; then
+    port="${plan.args.sentinelPort}"
+    user=default
+    password_file="$secret_dir/${SECRET_KEYS.password}"
+else
+    port="${plan.args.port}"
+    user=${MONITOR_USER}
+    password_file="$secret_dir/${SECRET_KEYS.monitorPassword}"
+fi
+password="$(cat "$password_file" 2>/dev/null || true)"
+if [ -n "$password" ]; then
+    reply="$(REDISCLI_AUTH="$password" timeout 4 "\${RD_REDIS_CLI:-redis-cli}" --no-auth-warning --user "$user" -h "$POD_IP" -p "$port" ping 2>&1)"
+else
+    reply="$(timeout 4 "\${RD_REDIS_CLI:-redis-cli}" -h "$POD_IP" -p "$port" ping 2>&1)"
+fi
+case "$check:$reply" in
+ready:PONG | alive:PONG | alive:LOADING* | alive:MASTERDOWN* | alive:BUSY*) exit 0 ;;
+esac
+echo "redis-deployment $check probe of $kind: $reply" >&2
+exit 1
+`;
+}
+

@@ -1,0 +1,72 @@
+// The objects every role shares, made once per deployment: the provider (for a given kubeconfig
+// or context), the namespace when the deployment creates it, the Secret, the scripts ConfigMap
+// and the headless Service that gives members and sentinels their stable names.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ProviderContext } from "../types";
+import type { KubernetesOptions } from "./args";
+import type { KubernetesLayout } from "./layout";
+import { labels, type Labels } from "./pods";
+import { probeScript, startRedisScript, startSentinelScript } from "./scripts";
+import { secretData } from "./secret";
+
+export interface Shared {
+    /** The deployment's name: the instance label of every object. */
+    name: string;
+    options: KubernetesOptions;
+    layout: KubernetesLayout;
+    namespace: pulumi.Input<string>;
+    opts: pulumi.CustomResourceOptions;
+    secret: k8s.core.v1.Secret;
+    scripts: k8s.core.v1.ConfigMap;
+    headless: k8s.core.v1.Service;
+    /** What every pod-owning object depends on. */
+    resources: pulumi.Resource[];
+}
+
+export function createShared(name: string, o: KubernetesOptions, layout: KubernetesLayout, ctx: ProviderContext): Shared {
+    const { plan } = ctx;
+    let provider = o.provider;
+    if (!provider && (o.kubeconfig || o.context)) {
+        provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: o.kubeconfig, context: o.context }, { parent: ctx.parent });
+    }
+    const opts: pulumi.CustomResourceOptions = { parent: ctx.parent, ...(provider ? { provider } : {}) };
+    const resources: pulumi.Resource[] = [];
+    let namespace: pulumi.Input<string> = o.namespace;
+    if (o.createNamespace) {
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: o.namespace, labels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "redis-deployment" } },
+        }, opts);
+        namespace = ns.metadata.name; // every namespaced object waits for it
+        resources.push(ns);
+    }
+    const meta = (objectName: string, objectLabels: Labels) => ({ name: objectName, namespace, labels: objectLabels });
+
+    // The one place the passwords live. The component's credentials are a secret Output; the
+    // Secret's data is marked secret again here so that holds whatever the caller passes.
+    const secret = new k8s.core.v1.Secret(layout.secret, {
+        metadata: meta(layout.secret, labels(name, "redis")),
+        type: "Opaque",
+        stringData: pulumi.secret(ctx.credentials.apply((c) => secretData(plan, c))),
+    }, opts);
+    const scripts = new k8s.core.v1.ConfigMap(layout.scripts, {
+        metadata: meta(layout.scripts, labels(name, "redis")),
+        data: { "start-redis.sh": startRedisScript(plan, layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(plan) },
+    }, opts);
+    const ports: k8s.types.input.core.v1.ServicePort[] = [{ name: "redis", port: plan.args.port, targetPort: "redis" }];
+    if (plan.args.mode === "cluster") ports.push({ name: "cluster-bus", port: plan.args.port + 10000, targetPort: "cluster-bus" });
+    if (plan.args.mode === "sentinel") ports.push({ name: "sentinel", port: plan.args.sentinelPort, targetPort: "sentinel" });
+    // Stable DNS names <pod>.<name>-headless.<ns>.svc.<domain> for members and sentinels,
+    // published before the pods are ready: a member must be reachable by name to join.
+    const headless = new k8s.core.v1.Service(layout.headless, {
+        metadata: meta(layout.headless, labels(name, "redis")),
+        spec: {
+            clusterIP: "None",
+            publishNotReadyAddresses: true,
+            selector: { "app.kubernetes.io/instance": name, "redis-deployment/stable-name": "true" },
+            ports,
+        },
+    }, opts);
+    resources.push(secret, scripts, headless);
+    return { name, options: o, layout, namespace, opts, secret, scripts, headless, resources };
+}
