@@ -12,6 +12,7 @@ import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../v
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { AWS_TYPES } from "./computed";
 import { architectureOf } from "./instanceTypes";
+import type { VmFoundation } from "../vm/provider";
 import type { ResolvedAwsArgs } from "./validate";
 
 export type Aws = typeof awsSdk;
@@ -46,7 +47,7 @@ export interface SubnetLookup extends SubnetInfo {
     region: string;
 }
 
-export interface AwsFoundation {
+export interface AwsFoundation extends VmFoundation {
     aws: Aws;
     parent: pulumi.Resource;
     subnets: pulumi.Output<SubnetLookup[]>;
@@ -190,16 +191,15 @@ export function createAwsFoundation(s: AwsScope, ctx: ProviderContext): AwsFound
             ],
         })),
     }, { parent });
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, {
-        role: role.name.apply((n) => requireComputed(name, AWS_TYPES.role, `${name}-role`, "name", n)),
-        tags: s.tags(`${name}-profile`),
-    }, { parent });
+    const roleName = role.name.apply((n) => requireComputed(name, AWS_TYPES.role, `${name}-role`, "name", n));
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: roleName, tags: s.tags(`${name}-profile`) }, { parent });
+    const instanceProfileName = profile.name.apply((n) => requireComputed(name, AWS_TYPES.instanceProfile, `${name}-profile`, "name", n));
 
     const architectures = [...new Set(s.sizes.map(architectureOf))];
     return {
         aws, parent, subnets: found, subnetOf, vpcId, region, securityGroup: group, securityGroupRules: rules,
-        instanceProfileName: profile.name.apply((n) => requireComputed(name, AWS_TYPES.instanceProfile, `${name}-profile`, "name", n)),
-        rolePolicy, secretRefs,
+        instanceProfileName, rolePolicy, secretRefs,
         amis: Object.fromEntries(architectures.map((arch) => [arch, ami(s, aws, parent, arch)])),
+        checks: [...parameterArns, roleName, instanceProfileName],
     };
 }

@@ -29,6 +29,7 @@ export function createNlb(s: AwsScope, ctx: ProviderContext, f: AwsFoundation, f
     }, { parent });
     const nlbArn = arnOf(AWS_TYPES.loadBalancer, `${name}-nlb`, nlb.arn);
 
+    const arns = [nlbArn];
     const listeners = [{ purpose: "write", port: args.port }];
     if (front.viaProxies) listeners.push({ purpose: "read", port: ctx.plan.proxies[0].readPort });
     for (const { purpose, port } of listeners) {
@@ -45,6 +46,7 @@ export function createNlb(s: AwsScope, ctx: ProviderContext, f: AwsFoundation, f
             tags: s.tags(resource),
         }, { parent });
         const targetGroupArn = arnOf(AWS_TYPES.targetGroup, resource, targetGroup.arn);
+        arns.push(targetGroupArn);
         front.targetNames.forEach((target) => new aws.lb.TargetGroupAttachment(`${resource}-${target}`, {
             targetGroupArn,
             targetId: front.targets.apply((ts) => ts.find((t) => t.name === target)!.address),
@@ -58,5 +60,6 @@ export function createNlb(s: AwsScope, ctx: ProviderContext, f: AwsFoundation, f
             tags: s.tags(resource),
         }, { parent });
     }
-    return nlb.dnsName.apply((dns) => `${requireComputed(name, AWS_TYPES.loadBalancer, `${name}-nlb`, "dnsName", dns)}:${args.port}`);
+    // The endpoint also waits for the ARNs the listeners and targets were given.
+    return pulumi.all([nlb.dnsName, ...arns]).apply(([dns]) => `${requireComputed(name, AWS_TYPES.loadBalancer, `${name}-nlb`, "dnsName", dns)}:${args.port}`);
 }

@@ -13,7 +13,7 @@ import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { parseCidr } from "../vm/ipv4";
 import { LayoutError } from "../vm/layout";
-import type { DeploymentEnv } from "../vm/provider";
+import type { DeploymentEnv, VmFoundation } from "../vm/provider";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { staticLayout, usableRange, type StaticLayout } from "../vm/staticAddresses";
 import { keyVaultSecretUrl } from "./boot";
@@ -58,7 +58,7 @@ export function loadAzure(): AzureSdk {
     }
 }
 
-export interface AzureFoundation {
+export interface AzureFoundation extends VmFoundation {
     az: AzureSdk;
     parent: pulumi.Resource;
     subnet: pulumi.Output<SubnetReference & { id: string; cidr: string }>;
@@ -172,11 +172,11 @@ export function createAzureFoundation(s: AzureScope, ctx: ProviderContext): Azur
         description: `redis-deployment ${name}: the VMs read their passwords`,
     }, { parent });
 
+    const clientId = identityOutput("clientId");
     return {
-        az, parent, subnet, resourceGroupName, layout, applicationSecurityGroup, securityGroup, identity,
-        clientId: identityOutput("clientId"),
-        vaultUri,
+        az, parent, subnet, resourceGroupName, layout, applicationSecurityGroup, securityGroup, identity, clientId, vaultUri,
         secretRefs: vaultUri.apply((uri) => Object.fromEntries(keys.map((k) => [k, keyVaultSecretUrl(uri, SECRET_NAMES[k])])) as Record<SecretKey, string>),
         secretAccess: [roleAssignment, ...secrets],
+        checks: [clientId, identityOutput("principalId"), identityOutput("tenantId"), vaultName, vaultUri],
     };
 }

@@ -12,7 +12,7 @@ import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { firewallPlan } from "../vm/firewall";
 import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
-import type { DeploymentEnv } from "../vm/provider";
+import type { DeploymentEnv, VmFoundation } from "../vm/provider";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { GCP_TYPES, configuredGcpProject } from "./computed";
 import { networkTag, projectOfNetwork, regionOfZone, serviceAccountId } from "./naming";
@@ -58,7 +58,7 @@ export interface SubnetworkLookup {
     network: string;
 }
 
-export interface GcpFoundation {
+export interface GcpFoundation extends VmFoundation {
     gcp: Gcp;
     parent: pulumi.Resource;
     /** Host name -> its subnetwork (id = self link). */
@@ -174,6 +174,7 @@ export function createGcpFoundation(s: GcpScope, ctx: ProviderContext): GcpFound
     return {
         gcp, parent, subnetOf, network: found.apply((ss) => ss[0].network), tag: networkTag(s.env.project, s.env.stack, name),
         serviceAccountEmail, secretRefs, secretAccess, image, lb,
+        checks: [serviceAccountEmail, secretRefs, ...(lb ? [lb.address] : [])],
     };
 }
 

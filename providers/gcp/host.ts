@@ -113,5 +113,6 @@ export function createInstance(s: GcpScope, ctx: ProviderContext, f: GcpFoundati
         resources: [instance, ...attachments],
         // A replaced VM or re-made attachment changes these ids: the bootstrap runs again.
         generation: pulumi.all([instanceId, ...attachments.map((a) => a.id)]).apply((ids) => ids.join("+")),
+        checks: [instanceId],
     };
 }

@@ -77,5 +77,6 @@ export function createInternalLoadBalancer(s: GcpScope, ctx: ProviderContext, f:
         sourceRanges: HEALTH_CHECK_RANGES,
         targetTags: [f.tag],
     }, { parent });
-    return pulumi.interpolate`${lb.address}:${args.port}`;
+    // The endpoint also waits for the self links the instance groups and the backend service were given.
+    return pulumi.all([lb.address, ...backends.map((b) => b.selfLink), ...groups]).apply(([address]) => `${address}:${args.port}`);
 }

@@ -34,12 +34,24 @@ export interface HostNetwork {
     resources: pulumi.Resource[];
 }
 
+/** What every host shares. */
+export interface VmFoundation {
+    /**
+     * The computed outputs the foundation reads back, each failing with requireComputed's error
+     * when missing: the node handles wait for them, so a missing one fails the deployment's
+     * outputs instead of leaving them pending behind a resource that could not be registered.
+     */
+    checks: pulumi.Output<unknown>[];
+}
+
 /** A host's VM and what hangs on it. */
 export interface HostMachine {
     /** The resources the node handles list after the network's (instance, attachments, disks). */
     resources: pulumi.Resource[];
     /** Changes when the VM (or an attachment) is replaced: the bootstrap runs again then. */
     generation: pulumi.Output<string>;
+    /** The VM's computed outputs the program reads back (see VmFoundation.checks). */
+    checks?: pulumi.Output<unknown>[];
 }
 
 /** What the base decided for one host. */
@@ -58,7 +70,7 @@ export interface HostSpec {
 export type BootParts = Pick<BootScriptInput, "disks" | "secretRefs" | "hooks" | "alsoListenOn">;
 
 /** Everything a deployment shares, created once per context by prepare(). */
-export interface Stage<F, N extends HostNetwork, M extends HostMachine> {
+export interface Stage<F extends VmFoundation, N extends HostNetwork, M extends HostMachine> {
     ctx: ProviderContext;
     foundation: F;
     /** Host name -> its network (every host of the deployment). */
@@ -81,7 +93,7 @@ export interface LoadBalancerFront<N extends HostNetwork, M extends HostMachine>
     proxies: NodeHandles<ProxyNode>;
 }
 
-export abstract class VmProvider<Options, F, N extends HostNetwork, M extends HostMachine, D = unknown> implements InfraProvider {
+export abstract class VmProvider<Options, F extends VmFoundation, N extends HostNetwork, M extends HostMachine, D = unknown> implements InfraProvider {
     abstract readonly kind: InfraProvider["kind"];
     readonly options: Options;
     /** Every VM of the deployment (members, then sentinels, then proxies). */
@@ -168,8 +180,12 @@ export abstract class VmProvider<Options, F, N extends HostNetwork, M extends Ho
             stage.machines.set(host.name, { network, machine });
             return { network, machine };
         });
+        // The nodes as the deployment sees them: their addresses (whose failure, e.g. a subnet
+        // that does not fit, comes first), then the computed outputs their hosts were built from.
+        // Configs use `addressed` directly: a VM never waits for another VM.
+        const checks = [...f.checks, ...created.flatMap((c) => c.machine.checks ?? [])];
         return {
-            nodes: this.addressed(stage, nodes) as unknown as pulumi.Output<T[]>,
+            nodes: this.addressed(stage, nodes).apply((addressed) => pulumi.all(checks).apply(() => addressed)) as unknown as pulumi.Output<T[]>,
             resources: [...stage.shared, ...created.flatMap((c) => [...c.network.resources, ...c.machine.resources])],
             generation: pulumi.all(created.map((c) => c.machine.generation)).apply((g) => g.join(",")),
         };
