@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { validatedOrRunError } from "./argChecks";
-import { renderBootScript, type BootScriptInput } from "./bootScript";
+import { renderBootScript } from "./bootScript";
 import { mastersFollowedBy, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost } from "./layout";
 
 /** The Pulumi project and stack: part of the names and ids a deployment's resources get. */
@@ -67,7 +67,7 @@ export interface HostSpec {
 }
 
 /** The cloud's part of a boot script. */
-export type BootParts = Pick<BootScriptInput, "disks" | "secretRefs" | "hooks" | "alsoListenOn">;
+export type BootParts = Pick<Parameters<typeof renderBootScript>[0], "disks" | "secretRefs" | "hooks" | "alsoListenOn">;
 
 /** Everything a deployment shares, created once per context by prepare(). */
 export interface Stage<F extends VmFoundation, N extends HostNetwork, M extends HostMachine> {
@@ -144,7 +144,11 @@ export abstract class VmProvider<Options, F extends VmFoundation, N extends Host
 
     // ---- The skeleton ----
 
-    /** The foundation, every host's network and the shared resources: created once per context, in this order. */
+    /**
+     * The foundation, every host's network and the shared resources, in this order: created by
+     * whichever InfraProvider call comes first for a context (the component passes one context
+     * to all of them; InfraProvider has no setup call), and only then.
+     */
     protected stage(ctx: ProviderContext): Stage<F, N, M> {
         let stage = this.stages.get(ctx);
         if (!stage) {
