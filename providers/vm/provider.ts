@@ -1,10 +1,23 @@
-// What the VM clouds' providers (AWS, GCP, Azure) share around their own resources: arguments
-// validated before any resource exists, the planned VMs, direct bootstrap access, and errors
-// that name the deployment.
+// What the VM clouds' providers (AWS, GCP, Azure) share: arguments validated before any resource
+// exists, the planned VMs, direct bootstrap access, errors that name the deployment, and the
+// skeleton of every deployment (a template method): the base plans the hosts, renders their
+// boot scripts, assembles the node handles and their generation; each cloud supplies only its
+// own resources through the hooks below.
+//
+// The order of a deployment, whatever the order of the InfraProvider calls:
+//   prepare(ctx), once per context: the cloud's foundation (network rules, identity, secret
+//     store), then every host's network (interface or reserved addresses), then what is shared
+//     by the hosts and needs their addresses (GCP's firewall rules);
+//   members / sentinels / proxies: per host of that kind, its disks, its boot script, its VM;
+//     the members its configs name are passed explicitly (the shard's master, or every member
+//     for a proxy);
+//   loadBalancer: in front of the proxies, or of the master in standalone mode.
 import * as pulumi from "@pulumi/pulumi";
-import type { BootstrapAccess, TopologyPlan } from "../../components/types";
+import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
+import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { validatedOrRunError } from "./argChecks";
-import { planHosts, type HostPlan } from "./layout";
+import { renderBootScript } from "./bootScript";
+import { mastersFollowedBy, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost } from "./layout";
 
 /** The Pulumi project and stack: part of the names and ids a deployment's resources get. */
 export interface DeploymentEnv {
@@ -12,11 +25,81 @@ export interface DeploymentEnv {
     stack: string;
 }
 
-export abstract class VmProvider<Options> {
+/** A host's network, created before any VM: where its nodes' addresses come from. */
+export interface HostNetwork {
+    host: HostPlan;
+    /** The host's subnet and the addresses the cloud gave it and its nodes. */
+    placed: pulumi.Output<PlacedHost>;
+    /** The resources the node handles list (ENI, reserved addresses, NIC). */
+    resources: pulumi.Resource[];
+}
+
+/** What every host shares. */
+export interface VmFoundation {
+    /**
+     * The computed outputs the foundation reads back, each failing with requireComputed's error
+     * when missing: the node handles wait for them, so a missing one fails the deployment's
+     * outputs instead of leaving them pending behind a resource that could not be registered.
+     */
+    checks: pulumi.Output<unknown>[];
+}
+
+/** A host's VM and what hangs on it. */
+export interface HostMachine {
+    /** The resources the node handles list after the network's (instance, attachments, disks). */
+    resources: pulumi.Resource[];
+    /** Changes when the VM (or an attachment) is replaced: the bootstrap runs again then. */
+    generation: pulumi.Output<string>;
+    /** The VM's computed outputs the program reads back (see VmFoundation.checks). */
+    checks?: pulumi.Output<unknown>[];
+}
+
+/** What the base decided for one host. */
+export interface HostSpec {
+    /** Instance type, machine type or VM size. */
+    size: string;
+    /** The members this host's configs name, with their addresses. */
+    configMembers: pulumi.Output<AddressedMember[]>;
+    /** What the VM waits for besides the cloud's own foundation (shared rules, the bootstrap). */
+    dependsOn: pulumi.Resource[];
+    /** The load balancer delivers to this host (its proxies, or its master in standalone mode). */
+    loadBalanced: boolean;
+}
+
+/** The cloud's part of a boot script. */
+export type BootParts = Pick<Parameters<typeof renderBootScript>[0], "disks" | "secretRefs" | "hooks" | "alsoListenOn">;
+
+/** Everything a deployment shares, created once per context by prepare(). */
+export interface Stage<F extends VmFoundation, N extends HostNetwork, M extends HostMachine> {
+    ctx: ProviderContext;
+    foundation: F;
+    /** Host name -> its network (every host of the deployment). */
+    networks: Map<string, N>;
+    /** Created after every network, before any VM; every VM waits for them and every handle lists them. */
+    shared: pulumi.Resource[];
+    /** Host name -> its VM, as members(), sentinels() and proxies() create them. */
+    machines: Map<string, { network: N; machine: M }>;
+}
+
+/** What the load balancer fronts. */
+export interface LoadBalancerFront<N extends HostNetwork, M extends HostMachine> {
+    viaProxies: boolean;
+    /** The nodes it forwards to, by name, and their addresses. */
+    targets: pulumi.Output<{ name: string; address: string }[]>;
+    targetNames: string[];
+    /** Their hosts' VMs. */
+    backends: { network: N; machine: M }[];
+    /** The proxies' handles (resources to wait for). */
+    proxies: NodeHandles<ProxyNode>;
+}
+
+export abstract class VmProvider<Options, F extends VmFoundation, N extends HostNetwork, M extends HostMachine, D = unknown> implements InfraProvider {
+    abstract readonly kind: InfraProvider["kind"];
     readonly options: Options;
     /** Every VM of the deployment (members, then sentinels, then proxies). */
     readonly hosts: HostPlan[];
     protected readonly env: DeploymentEnv = { project: pulumi.getProject(), stack: pulumi.getStack() };
+    private readonly stages = new WeakMap<ProviderContext, Stage<F, N, M>>();
 
     /**
      * `validate` checks the cloud's section of the arguments (throwing the deployment's argument
@@ -30,6 +113,121 @@ export abstract class VmProvider<Options> {
     ) {
         this.options = validatedOrRunError(() => validate(this.env));
         this.hosts = planHosts(plan, membersPerVm(this.options));
+    }
+
+    // ---- The cloud's hooks ----
+
+    /** The foundation every host shares: network rules, the VMs' identity, the secret store with the passwords. */
+    protected abstract createFoundation(ctx: ProviderContext): F;
+    /** A host's network: its interface or reserved addresses. */
+    protected abstract createNetwork(ctx: ProviderContext, f: F, host: HostPlan): N;
+    /** Resources every VM waits for that need every host's network (default: none). */
+    protected createShared(_ctx: ProviderContext, _f: F, _networks: N[]): pulumi.Resource[] {
+        return [];
+    }
+    /** Instance type, machine type or VM size of a host of `kind`. */
+    protected abstract sizeOf(kind: HostKind): string;
+    /** A host's members' data disks. */
+    protected abstract createDisks(ctx: ProviderContext, f: F, host: HostPlan): D;
+    /** The cloud's part of a host's boot script: disk paths, secret references, hooks. */
+    protected abstract bootParts(f: F, network: N, disks: D, spec: HostSpec): pulumi.Output<BootParts>;
+    /** A host's VM, booting `script`, and what attaches to it. */
+    protected abstract createMachine(ctx: ProviderContext, f: F, network: N, disks: D, script: pulumi.Output<string>, spec: HostSpec): M;
+    /** The load balancer in front of `front`; its host:port. */
+    protected abstract createLoadBalancer(ctx: ProviderContext, f: F, front: LoadBalancerFront<N, M>): pulumi.Output<string>;
+
+    /** `nodes` with their addresses; by default read from their hosts' networks (only those hosts'). */
+    protected addressed<T extends { name: string }>(stage: Stage<F, N, M>, nodes: T[]): pulumi.Output<(T & { address: string })[]> {
+        const carrying = this.hosts.filter((h) => [...h.members, ...h.sentinels, ...h.proxies].some((n) => nodes.some((x) => x.name === n.name)));
+        return pulumi.all(carrying.map((h) => stage.networks.get(h.name)!.placed)).apply((placed) => withAddresses(placed, nodes));
+    }
+
+    // ---- The skeleton ----
+
+    /**
+     * The foundation, every host's network and the shared resources, in this order: created by
+     * whichever InfraProvider call comes first for a context (the component passes one context
+     * to all of them; InfraProvider has no setup call), and only then.
+     */
+    protected stage(ctx: ProviderContext): Stage<F, N, M> {
+        let stage = this.stages.get(ctx);
+        if (!stage) {
+            const foundation = this.createFoundation(ctx);
+            const networks = new Map(this.hosts.map((h) => [h.name, this.createNetwork(ctx, foundation, h)] as const));
+            const shared = this.createShared(ctx, foundation, [...networks.values()]);
+            stage = { ctx, foundation, networks, shared, machines: new Map() };
+            this.stages.set(ctx, stage);
+        }
+        return stage;
+    }
+
+    private hostsOf(kind: HostKind): HostPlan[] {
+        return this.hosts.filter((h) => h.kind === kind);
+    }
+
+    /** Whether the load balancer delivers to `host`: the proxies, or the master's host when there are none. */
+    private isFront(host: HostPlan): boolean {
+        if (!this.plan.args.loadBalancer) return false;
+        return this.plan.proxies.length > 0 ? host.kind === "proxy" : host.kind === "member" && host.members.some((m) => m.role === "master");
+    }
+
+    private build<T extends AddressedNode>(stage: Stage<F, N, M>, kind: HostKind, nodes: { name: string }[], configMembers: (host: HostPlan) => pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<T> {
+        const { ctx, foundation: f } = stage;
+        const created = this.hostsOf(kind).map((host) => {
+            const network = stage.networks.get(host.name)!;
+            const spec: HostSpec = { size: this.sizeOf(kind), configMembers: configMembers(host), dependsOn: [...stage.shared, ...dependsOn], loadBalanced: this.isFront(host) };
+            const disks = this.createDisks(ctx, f, host);
+            const parts = this.bootParts(f, network, disks, spec);
+            const script = pulumi.all([network.placed, spec.configMembers, parts]).apply(([placed, allMembers, p]) =>
+                renderBootScript({ plan: this.plan, placed, allMembers, ...p }));
+            const machine = this.createMachine(ctx, f, network, disks, script, spec);
+            stage.machines.set(host.name, { network, machine });
+            return { network, machine };
+        });
+        // The nodes as the deployment sees them: their addresses (whose failure, e.g. a subnet
+        // that does not fit, comes first), then the computed outputs their hosts were built from.
+        // Configs use `addressed` directly: a VM never waits for another VM.
+        const checks = [...f.checks, ...created.flatMap((c) => c.machine.checks ?? [])];
+        return {
+            nodes: this.addressed(stage, nodes).apply((addressed) => pulumi.all(checks).apply(() => addressed)) as unknown as pulumi.Output<T[]>,
+            resources: [...stage.shared, ...created.flatMap((c) => [...c.network.resources, ...c.machine.resources])],
+            generation: pulumi.all(created.map((c) => c.machine.generation)).apply((g) => g.join(",")),
+        };
+    }
+
+    members(ctx: ProviderContext): NodeHandles<AddressedMember> {
+        const stage = this.stage(ctx);
+        // A replica's configs name its shard's master (a new replica follows it); none in cluster mode.
+        return this.build<AddressedMember>(stage, "member", ctx.plan.members, (host) => this.addressed(stage, mastersFollowedBy(ctx.plan, host)) as pulumi.Output<AddressedMember[]>, []);
+    }
+
+    sentinels(ctx: ProviderContext): NodeHandles {
+        // sentinel.conf names no member (the bootstrap tells the sentinels the master).
+        return this.build(this.stage(ctx), "sentinel", ctx.plan.sentinels, () => pulumi.output([] as AddressedMember[]), []);
+    }
+
+    proxies(ctx: ProviderContext, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
+        // haproxy.cfg lists every member.
+        return this.build<ProxyNode>(this.stage(ctx), "proxy", ctx.plan.proxies, () => members, dependsOn);
+    }
+
+    loadBalancer(ctx: ProviderContext, proxies: NodeHandles<ProxyNode>): pulumi.Output<string> | undefined {
+        if (!ctx.plan.args.loadBalancer) return undefined;
+        const stage = this.stage(ctx);
+        const viaProxies = ctx.plan.proxies.length > 0;
+        const targets: { name: string }[] = viaProxies ? ctx.plan.proxies : ctx.plan.members.filter((m) => m.role === "master");
+        const backends = this.hosts.filter((h) => this.isFront(h)).map((h) => {
+            const built = stage.machines.get(h.name);
+            if (!built) this.fail(`the load balancer's backend ${h.name} has no VM: create the ${h.kind === "proxy" ? "proxies" : "members"} before the load balancer`);
+            return built;
+        });
+        return this.createLoadBalancer(ctx, stage.foundation, {
+            viaProxies,
+            targets: this.addressed(stage, targets),
+            targetNames: targets.map((t) => t.name),
+            backends,
+            proxies,
+        });
     }
 
     access(): BootstrapAccess {
