@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeployment } from "../../components/redisDeployment";
 import { addressAt, parseCidr } from "../../providers/vm/ipv4";
-import { MOCK_GENERATED, RejectionTrap, programResult, redactSecrets, settle, value } from "./mocks";
+import { MOCK_GENERATED, RejectionTrap, programResult, redactSecrets, settle, unwrap as unwrapSecrets, value } from "./mocks";
 
 export const PROJECT = "proj";
 export const STACK = "dev";
@@ -81,7 +81,12 @@ export class CloudMocks {
     readonly calls: pulumi.runtime.MockCallArgs[] = [];
     readonly registrations: Registration[] = [];
 
-    constructor(private readonly cloud: CloudBehaviour) {}
+    /**
+     * `answersPassword`: answer the component's DeploymentPassword with fixed outputs
+     * (MOCK_GENERATED), so tests can name the generated passwords; false for a generic mock,
+     * which returns the inputs alone (the component needs no more).
+     */
+    constructor(private readonly cloud: CloudBehaviour, private readonly answersPassword = true) {}
 
     async install(): Promise<void> {
         this.seen.length = 0;
@@ -90,7 +95,7 @@ export class CloudMocks {
         this.cloud.reset();
         await pulumi.runtime.setMocks({
             newResource: (args) => {
-                const computed = args.type.endsWith(":DeploymentPassword")
+                const computed = args.type.endsWith(":DeploymentPassword") && this.answersPassword
                     ? { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}) }
                     : this.cloud.computed(args.type, args.name, args.inputs);
                 const state = { ...args.inputs, ...computed };
@@ -136,6 +141,13 @@ export class CloudMocks {
     dependencies(type: string, name: string): string[] {
         const r = this.registration(type, name);
         return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()])];
+    }
+
+    /** The credentials the deployment's password resource was given (the program generates the internal ones). */
+    credentials(): { password: string; adminPassword: string; monitorPassword: string } {
+        const r = this.seen.find((x) => x.type.endsWith(":DeploymentPassword"));
+        if (!r) throw new Error("no DeploymentPassword registered");
+        return unwrapSecrets(r.inputs) as { password: string; adminPassword: string; monitorPassword: string };
     }
 
     /** Fails when one of `passwords` stands in a resource input that is not a secret. */

@@ -6,13 +6,15 @@
 // secret stays out of every plain input. What the clouds' rules allow (a Key Vault's name and
 // URI, a GCP secret's name and a service account's email with `gcp:project` set) is derived.
 import { strict as assert } from "node:assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import * as aws from "../../providers/aws";
 import * as azure from "../../providers/azure";
 import * as gcp from "../../providers/gcp";
 import type { ComputedOutputs, DerivedOutputs } from "../../providers/vm/computed";
-import { CloudMocks, deploy, hex, passwordsWith, type CloudBehaviour } from "../helpers/cloudMocks";
+import { CloudMocks, deploy, hex, type CloudBehaviour } from "../helpers/cloudMocks";
 import { programResult, unwrap } from "../helpers/mocks";
 
 const GIVEN_PASSWORD = "given-generic-password-0123456789";
@@ -259,6 +261,38 @@ describe("VM clouds under generic Pulumi mocks (inputs only, then the documented
             assert.deepEqual(azure.COMPUTED_OUTPUTS["azure-native:managedidentity:UserAssignedIdentity"], ["clientId", "principalId", "tenantId"]);
             assert.ok(azure.DERIVED_OUTPUTS["azure-native:keyvault:Vault"]["properties.vaultUri"]);
         });
+
+        const testingDoc = fs.readFileSync(path.resolve(__dirname, "../../docs/testing.md"), "utf8");
+
+        it("docs/testing.md's table lists exactly each cloud's COMPUTED_OUTPUTS", () => {
+            const rows = [...testingDoc.matchAll(/^\| (aws|gcp|azure) \| `([^`]+)` \| (.+) \|$/gm)];
+            const documented: Record<string, Record<string, string[]>> = { aws: {}, gcp: {}, azure: {} };
+            for (const [, cloud, type, outputs] of rows) {
+                documented[cloud][type] = [...outputs.replace(/\([^)]*\)/g, "").matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+            }
+            for (const c of CLOUDS) assert.deepEqual(documented[c.name], c.computed, `docs/testing.md, ${c.name}`);
+        });
+
+        it("docs/testing.md's AWS mock, run as written, builds a deployment", () => {
+            const snippet = /### What the cloud providers need from a mock[\s\S]*?```ts\n([\s\S]*?)```/.exec(testingDoc)?.[1];
+            assert.ok(snippet, "the AWS mock snippet is in docs/testing.md");
+            const file = path.resolve(__dirname, "../../.test-tmp/awsMockSnippet.ts");
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, snippet.replace('"redis-deployment/providers/aws"', '"../providers/aws"') + `
+                const { RedisDeployment } = require("../components/redisDeployment");
+                const d = new RedisDeployment("cache", { provider: "aws", mode: "replication", maxmemory: "1gb", zones: ["us-east-1a"],
+                    auth: { password: pulumi.secret("${GIVEN_PASSWORD}") }, aws: { subnetIds: ["subnet-0aaa000000000000a"], allowedCidrs: ["10.20.0.0/16"] } });
+                pulumi.all([d.members, d.endpoint]).apply(([members, endpoint]) => { console.log("RESULT " + JSON.stringify({ members, endpoint })); process.exit(0); });
+            `);
+            try {
+                const result = programResult(`require(${JSON.stringify(file)})`);
+                assert.equal(result.members.length, 2);
+                for (const m of result.members) assert.match(m.address, /^10\.20\.1\.\d+$/);
+                assert.match(result.endpoint, /^10\.20\.1\.\d+:6379$/);
+            } finally {
+                fs.rmSync(file, { force: true });
+            }
+        });
     });
 
     for (const cloud of CLOUDS) {
@@ -287,12 +321,11 @@ describe("VM clouds under generic Pulumi mocks (inputs only, then the documented
         });
     });
 
-    // CloudMocks also answers the component's own DeploymentPassword (a dynamic resource, whose
-    // create never runs under mocks) with its outputs: without them the deployment's password
-    // output is undefined (the given password is lost), whichever cloud. Nothing else is added.
+    // Nothing else is added: not even the component's own DeploymentPassword (a dynamic resource,
+    // whose create never runs under mocks) is answered; the program generates its credentials.
     for (const cloud of CLOUDS) {
         describe(`${cloud.name}: newResource returns the inputs and the documented computed outputs`, () => {
-            const rec = new CloudMocks(new DocumentedOutputs(cloud.computed, cloud.lookups));
+            const rec = new CloudMocks(new DocumentedOutputs(cloud.computed, cloud.lookups), false);
             for (const mode of MODES) {
                 it(`builds ${mode} with auth.password a secret, which stays out of every plain input`, async () => {
                     await withConfig(cloud.config, async () => {
@@ -304,7 +337,10 @@ describe("VM clouds under generic Pulumi mocks (inputs only, then the documented
                         assert.equal(d.password, GIVEN_PASSWORD);
                         assert.equal(d.secret.password, true);
                         assert.equal(d.secret.connectionUrl, true);
-                        rec.assertNoPasswordInPlainInputs(passwordsWith(GIVEN_PASSWORD));
+                        const generated = rec.credentials();
+                        assert.equal(generated.password, GIVEN_PASSWORD);
+                        assert.ok(generated.adminPassword.length >= 32 && generated.monitorPassword.length >= 32);
+                        rec.assertNoPasswordInPlainInputs([GIVEN_PASSWORD, generated.adminPassword, generated.monitorPassword]);
                         // Nothing missing was formatted into an input.
                         for (const r of rec.seen.filter((x) => x.type.startsWith(`${cloud.name === "azure" ? "azure-native" : cloud.name}:`))) {
                             assert.ok(!/\bundefined\b|\[object Object\]|\bNaN\b/.test(JSON.stringify(unwrap(r.inputs))), `${r.type} ${r.name}: ${JSON.stringify(unwrap(r.inputs)).slice(0, 300)}`);
