@@ -2,6 +2,7 @@
 // shape: `newResource` echoes its inputs, `call` answers lookups), not under mocks that know the
 // component's internals. What the component generates itself (passwords, their hashes, names)
 // must never need the mock's help; a given password must stay secret everywhere.
+// (The VM clouds, which also need the outputs only a cloud computes: cloudComputedOutputs.test.ts.)
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
