@@ -45,6 +45,12 @@ export interface RedisDeploymentArgs {
     proxy?: { haproxy?: boolean; count?: number };
     /** A cloud load balancer in front of the proxies (clouds and Kubernetes). */
     loadBalancer?: boolean;
+    /**
+     * What `destroy` does to the members' data. Default false: cloud data disks are kept
+     * (retainOnDelete), and on Kubernetes the PVCs and a namespace the deployment created stay;
+     * true deletes them with the deployment. The local provider always removes its data directories.
+     */
+    deleteDataOnDestroy?: boolean;
     /** Redis port of every member (each member has its own address). Default 6379. */
     port?: number;
     /** Sentinel port. Default 26379. */

@@ -57,6 +57,8 @@ export interface ResolvedArgs {
     haproxy: boolean;
     proxyCount: number;
     loadBalancer: boolean;
+    /** Delete data disks / PVCs on destroy (default: keep them). */
+    deleteDataOnDestroy: boolean;
     port: number;
     sentinelPort: number;
     sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };

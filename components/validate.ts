@@ -32,7 +32,7 @@ export class RedisDeploymentArgumentError extends Error {
 const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
-        "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "port",
+        "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
         "sentinelPort", "sentinel", "cluster", "access", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
@@ -242,6 +242,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     }
     const proxyCount = integer("proxy.count", a.proxy?.count, 2, 1, MAX_PROXIES);
     const loadBalancer = boolean("loadBalancer", a.loadBalancer, false);
+    const deleteDataOnDestroy = boolean("deleteDataOnDestroy", a.deleteDataOnDestroy, false);
     if (loadBalancer && provider === "local") {
         problem("loadBalancer", "the local provider has no load balancer; clients use the HAProxy endpoint. Remove loadBalancer or pick a cloud provider");
     }
@@ -318,6 +319,6 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     return {
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, disabledCommands, haproxy, proxyCount, loadBalancer,
-        port, sentinelPort, sentinel, cluster,
+        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster,
     };
 }

@@ -76,7 +76,7 @@ export function createVolumes(s: AwsScope, ctx: ProviderContext, f: AwsFoundatio
         encrypted: true,
         kmsKeyId: o.kmsKeyId,
         tags: s.tags(`${m.name}-data`, { "redis-deployment:member": m.name }),
-    }, { parent: ctx.parent }));
+    }, { parent: ctx.parent, retainOnDelete: !s.plan.args.deleteDataOnDestroy }));
     return { volumes, deviceNames: host.members.map((_, i) => awsDeviceName(i)) };
 }
 

@@ -62,7 +62,7 @@ export function createDisks(s: AzureScope, ctx: ProviderContext, f: AzureFoundat
         diskSizeGB: o.diskSizeGiB,
         creationData: { createOption: "Empty" },
         tags: s.tags({ "redis-deployment-member": m.name }),
-    }, { parent: ctx.parent }));
+    }, { parent: ctx.parent, retainOnDelete: !s.plan.args.deleteDataOnDestroy }));
 }
 
 /** Disks by LUN, secrets by their URL in the vault, read with the identity's token. */

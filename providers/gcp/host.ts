@@ -52,7 +52,7 @@ export function createDisks(s: GcpScope, ctx: ProviderContext, f: GcpFoundation,
         type: o.diskType,
         description: `redis-deployment ${s.name}: data of ${m.name}`,
         labels: s.labels({ "redis-deployment-member": m.name }),
-    }, { parent: ctx.parent }));
+    }, { parent: ctx.parent, retainOnDelete: !s.plan.args.deleteDataOnDestroy }));
 }
 
 /** Disks by device name, secrets by resource name, and the load balancer's address to listen on too. */

@@ -121,8 +121,9 @@ export function statefulSet(s: Shared, name: string, replicas: number, setLabels
             selector: { matchLabels: podSelector },
             template,
             volumeClaimTemplates: [claim],
-            // Data outlives the objects: `pulumi destroy` leaves the PVCs (a created namespace takes them along).
-            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+            // Data outlives the objects unless deleteDataOnDestroy: `destroy` leaves the PVCs (and a
+            // namespace the deployment created, which would take them along).
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: s.deleteData ? "Delete" : "Retain", whenScaled: "Retain" },
         },
     }, { ...s.opts, dependsOn });
 }

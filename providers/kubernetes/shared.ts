@@ -22,6 +22,8 @@ export interface Shared {
     headless: k8s.core.v1.Service;
     /** What every pod-owning object depends on. */
     resources: pulumi.Resource[];
+    /** `deleteDataOnDestroy`: whether `destroy` takes the PVCs along. */
+    deleteData: boolean;
 }
 
 export function createShared(name: string, o: KubernetesOptions, layout: KubernetesLayout, ctx: ProviderContext): Shared {
@@ -36,7 +38,7 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
     if (o.createNamespace) {
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: { name: o.namespace, labels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/managed-by": "redis-deployment" } },
-        }, opts);
+        }, { ...opts, retainOnDelete: !plan.args.deleteDataOnDestroy }); // deleting it would take the PVCs along
         namespace = ns.metadata.name; // every namespaced object waits for it
         resources.push(ns);
     }
@@ -68,5 +70,5 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
         },
     }, opts);
     resources.push(secret, scripts, headless);
-    return { name, options: o, layout, namespace, opts, secret, scripts, headless, resources };
+    return { name, options: o, layout, namespace, opts, secret, scripts, headless, resources, deleteData: plan.args.deleteDataOnDestroy };
 }

@@ -33,6 +33,7 @@ export interface Registration {
     deleteBeforeReplace: boolean;
     ignoreChanges: string[];
     replaceOnChanges: string[];
+    retainOnDelete: boolean;
 }
 
 /** What a cloud decides: a resource's id and computed outputs, a lookup's answer. */
@@ -116,6 +117,7 @@ export class CloudMocks {
                 type: req.getType(), name: req.getName(), parent: req.getParent(),
                 dependencies: req.getDependenciesList(), propertyDependencies,
                 deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
+                retainOnDelete: Boolean(req.getRetainondelete?.()),
             });
             return original(req, callback);
         };

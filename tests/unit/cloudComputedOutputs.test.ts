@@ -379,4 +379,26 @@ describe("VM clouds under generic Pulumi mocks (inputs only, then the documented
             }
         });
     }
+
+    // A mistaken destroy must not take the data: every member's data disk is kept unless the
+    // deployment says deleteDataOnDestroy, and nothing else is kept.
+    const DISK_TYPES: Record<Cloud["name"], string> = { aws: "aws:ebs/volume:Volume", gcp: "gcp:compute/disk:Disk", azure: "azure-native:compute:Disk" };
+    for (const cloud of CLOUDS) {
+        describe(`${cloud.name}: data disks on destroy`, () => {
+            const rec = new CloudMocks(new DocumentedOutputs(cloud.computed, cloud.lookups), false);
+            for (const deleteDataOnDestroy of [undefined, true]) {
+                it(`deleteDataOnDestroy ${deleteDataOnDestroy ?? "unset"}: every data disk ${deleteDataOnDestroy ? "is deleted" : "is kept (retainOnDelete)"}, nothing else is kept`, async () => {
+                    await withConfig(cloud.config, async () => {
+                        await rec.install();
+                        const d = await deploy("cache", { ...argsFor(cloud, "cluster"), ...(deleteDataOnDestroy ? { deleteDataOnDestroy } : {}) });
+                        const disks = rec.registrations.filter((r) => r.type === DISK_TYPES[cloud.name]);
+                        assert.equal(disks.length, d.members.length, "one data disk per member");
+                        for (const disk of disks) assert.equal(disk.retainOnDelete, !deleteDataOnDestroy, disk.name);
+                        const keptOthers = rec.registrations.filter((r) => r.retainOnDelete && r.type !== DISK_TYPES[cloud.name]);
+                        assert.deepEqual(keptOthers.map((r) => `${r.type} ${r.name}`), []);
+                    });
+                });
+            }
+        });
+    }
 });

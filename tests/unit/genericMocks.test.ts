@@ -95,3 +95,21 @@ describe("every provider and mode builds under a generic mock (newResource retur
         }
     }
 });
+
+describe("kubernetes: what destroy does to the data", function () {
+    this.timeout(60000);
+    for (const deleteDataOnDestroy of [undefined, true]) {
+        it(`deleteDataOnDestroy ${deleteDataOnDestroy ?? "unset"}: every StatefulSet's PVCs are ${deleteDataOnDestroy ? "deleted" : "retained"} with it`, async () => {
+            const seen: Registered[] = [];
+            await installGenericMocks(seen);
+            const d = new RedisDeployment("cache", { provider: "kubernetes", mode: "cluster", maxmemory: "256mb", ...(deleteDataOnDestroy ? { deleteDataOnDestroy } : {}) });
+            await value(d.members);
+            await settle();
+            const sets = seen.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet");
+            assert.ok(sets.length >= 3, `one StatefulSet per shard, saw ${sets.length}`);
+            for (const s of sets) {
+                assert.deepEqual(unwrap(s.inputs).spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: deleteDataOnDestroy ? "Delete" : "Retain", whenScaled: "Retain" }, s.name);
+            }
+        });
+    }
+});
