@@ -202,7 +202,7 @@ export function sentinelConfig(plan: TopologyPlan, sentinel: SentinelPod): strin
     return withSecretInclude(text, [`include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.sentinelAuth}`], `sentinel.conf of ${sentinel.name}`);
 }
 
-/** The sentinels' credential lines (Secret): sentinel-pass and the default user; empty with auth off. */
+/** The sentinels' credential lines (Secret): sentinel-user/sentinel-pass (rd-admin, for peers) and the ACL users. */
 export function sentinelAuthConfig(plan: TopologyPlan, credentials: Credentials): string {
     const any = plan.sentinels[0] ?? { name: "sentinel", ordinal: 0, zone: "", port: plan.args.sentinelPort };
     const text = renderSentinelConf({ args: plan.args, sentinel: { ...any, address: PLACEHOLDER.podIp }, credentials, dataDir: PLACEHOLDER.dataDir });

@@ -194,7 +194,6 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             sentinels: d.layout.sentinels.map(({ address, port }) => ({ address, port })),
             masterName: "ksent",
             quorum: 2,
-            sentinelPassword: d.credentials.password,
             downAfterMilliseconds: 2000,
             failoverTimeout: 10000,
             parallelSyncs: 1,
@@ -407,7 +406,7 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             it("no replica is wiped; the restarted member joins the elected master", async () => {
                 await convergeSentinel({
                     ...d.replicationInputs(), sentinels: d.layout.sentinels.map(({ address, port }) => ({ address, port })),
-                    masterName: "ksoff", quorum: 2, sentinelPassword: d.credentials.password,
+                    masterName: "ksoff", quorum: 2,
                     downAfterMilliseconds: 2000, failoverTimeout: 10000, parallelSyncs: 1,
                 });
                 for (const k of keys(50, "s")) await d.admin(d.members[0], ["SET", k, "v"]);
