@@ -199,6 +199,8 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             parallelSyncs: 1,
         });
         const sentinel = async (i: number, args: string[]) => command(d.sentinels[i].ip, 26379, { password: d.credentials.password }, args);
+        /** SENTINEL FAILOVER is an operator's command: rd-admin's, not the applications'. */
+        const sentinelAdmin = async (i: number, args: string[]) => command(d.sentinels[i].ip, 26379, { user: ADMIN_USER, password: d.credentials.adminPassword }, args);
         const masterOf = async (i: number) => {
             const addr = await sentinel(i, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "ksent"]) as string[] | null;
             if (!addr) throw new Error(`sentinel ${i} does not monitor ksent`);
@@ -248,7 +250,7 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
 
         it("after a failover the sentinels name the new master by DNS name; a later run keeps it", async () => {
             const old = `${d.layout.members[0].address}:6379`;
-            await sentinel(0, ["SENTINEL", "FAILOVER", "ksent"]);
+            assert.equal(await sentinelAdmin(0, ["SENTINEL", "FAILOVER", "ksent"]), "OK");
             const elected = await waitFor("a new master", 30000, async () => {
                 const now = await masterOf(0);
                 return now !== old ? now : undefined;
