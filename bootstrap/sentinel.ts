@@ -8,8 +8,6 @@ export interface SentinelInputs extends ReplicationInputs {
     sentinels: NodeAddress[];
     masterName: string;
     quorum: number;
-    /** Password of the sentinels themselves (the application password), when auth is on. */
-    sentinelPassword?: string;
     downAfterMilliseconds: number;
     failoverTimeout: number;
     parallelSyncs: number;
@@ -29,9 +27,17 @@ export function pairs(reply: unknown): Record<string, string> {
     return map;
 }
 
+/**
+ * How the bootstrap logs in to a sentinel: as rd-admin. The sentinels' default user is the
+ * applications' and may only look things up (components/config/users.ts).
+ */
+export function sentinelAdminLogin(inputs: Pick<SentinelInputs, "adminPassword">): { user: string; password: string } {
+    return { user: ADMIN_USER, password: inputs.adminPassword };
+}
+
 /** The master address most sentinels agree on, if any sentinel monitors `masterName`. */
 async function sentinelsMaster(inputs: SentinelInputs): Promise<string | undefined> {
-    const login = { password: inputs.sentinelPassword };
+    const login = sentinelAdminLogin(inputs);
     const votes = new Map<string, number>();
     for (const sentinel of inputs.sentinels) {
         const reply = await withClient(inputs.access, sentinel, login, (c) => c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", inputs.masterName)) as string[] | null;
@@ -47,7 +53,7 @@ async function sentinelsMaster(inputs: SentinelInputs): Promise<string | undefin
  * every replica and every other sentinel: before that a failover aborts with no good replica.
  */
 export async function convergeSentinel(inputs: SentinelInputs): Promise<SentinelResult> {
-    const login = { password: inputs.sentinelPassword };
+    const login = sentinelAdminLogin(inputs);
     await waitReachable(inputs.access, inputs.sentinels, login, inputs.timeoutMs);
     const replication = await convergeReplication(inputs, await sentinelsMaster(inputs));
     const actions = [...replication.actions];
@@ -114,6 +120,6 @@ export type SentinelBootstrapArgs = { [K in keyof SentinelInputs]: pulumi.Input<
 export class SentinelBootstrap extends pulumi.dynamic.Resource {
     declare readonly result: pulumi.Output<SentinelResult>;
     constructor(name: string, args: SentinelBootstrapArgs, opts?: pulumi.CustomResourceOptions) {
-        super(sentinelProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword", "sentinelPassword", "access"] }, "redis-deployment", "SentinelBootstrap");
+        super(sentinelProvider, name, { ...args, result: undefined }, { ...opts, additionalSecretOutputs: ["adminPassword", "access"] }, "redis-deployment", "SentinelBootstrap");
     }
 }

@@ -38,7 +38,20 @@ export interface RedisDeploymentArgs {
         enabled?: boolean;
         /** The application password; generated when absent. At least 16 characters. */
         password?: pulumi.Input<string>;
-        /** Commands the application user may not run. Default FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG. */
+        /**
+         * The application user's commands, widened (`allow`) or narrowed (`deny`). By default it
+         * may run every data command (`+@all -@admin -@dangerous`, plus INFO and ROLE) and none
+         * that administers the server (ACL, CONFIG, REPLICAOF, FAILOVER, CLUSTER RESET/FORGET/
+         * SETSLOT, MIGRATE, MODULE, SAVE, KEYS, SORT, ...). Entries are Redis 7.0 command names
+         * (`keys`), subcommands (`client|list`) or ACL categories (`@dangerous`); `deny` wins
+         * over `allow`. See docs/security.md.
+         */
+        applicationCommands?: { allow?: string[]; deny?: string[] };
+        /**
+         * Commands the application user may not run, whatever `applicationCommands` says.
+         * Default FLUSHALL, FLUSHDB, SHUTDOWN, DEBUG (already outside the default set; kept so
+         * that an `allow` of `@dangerous` or `@admin` still leaves them out).
+         */
         disabledCommands?: string[];
     };
     /** HAProxy with master detection in front of replication and sentinel modes (default on there). */

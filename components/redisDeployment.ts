@@ -122,7 +122,6 @@ export class RedisDeployment extends pulumi.ComponentResource {
                 sentinels: sentinels.nodes.apply((ns) => ns.map(({ address, port }) => ({ address, port }))),
                 masterName: topology.masterName,
                 quorum: topology.quorum,
-                sentinelPassword: topology.args.authEnabled ? credentials.apply((c) => c.password) : undefined,
                 ...topology.args.sentinel,
             }, bootstrapOpts([members, sentinels]))];
         } else if (mode === "cluster") {

@@ -38,6 +38,16 @@ export type BootstrapAccess =
     | { kind: "ssh"; host: string; port: number; user: string; privateKey: string; hostKey?: string }
     | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string };
 
+/**
+ * Entries are lowercase command names (`get`), subcommands (`client|list`) or ACL categories
+ * (`@keyspace`), as Redis 7.0 knows them. `allow` is added to the application user's commands,
+ * then `deny` is taken away.
+ */
+export interface ApplicationCommands {
+    allow: string[];
+    deny: string[];
+}
+
 /** Arguments after validation, with every default filled in. */
 export interface ResolvedArgs {
     name: string;
@@ -52,7 +62,9 @@ export interface ResolvedArgs {
     maxmemoryPolicy: MaxmemoryPolicy;
     persistence: { aof: boolean; rdb: boolean };
     authEnabled: boolean;
-    /** Commands taken away from the default (application) user. */
+    /** Widening and narrowing of the application (default) user's commands; see components/config/users.ts. */
+    applicationCommands: ApplicationCommands;
+    /** Commands taken away from the application user after everything else (they always stay denied). */
     disabledCommands: string[];
     haproxy: boolean;
     proxyCount: number;

@@ -1,4 +1,5 @@
 import type { RedisDeploymentArgs } from "./args";
+import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
     MAXMEMORY_POLICIES,
@@ -8,6 +9,7 @@ import {
     type MaxmemoryPolicy,
     type Mode,
     type Placement,
+    type ApplicationCommands,
     type ProviderKind,
     type ResolvedArgs,
 } from "./types";
@@ -36,7 +38,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
         "sentinelPort", "sentinel", "cluster", "access", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
-    auth: ["enabled", "password", "disabledCommands"],
+    auth: ["enabled", "password", "applicationCommands", "disabledCommands"],
     proxy: ["haproxy", "count"],
     sentinel: ["downAfterMilliseconds", "failoverTimeout", "parallelSyncs"],
     cluster: ["nodeTimeoutMs"],
@@ -71,7 +73,28 @@ const MIN_PASSWORD_LENGTH = 16;
 /** Deployment names become member names, directories, DNS labels and cloud resource names. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 const ZONE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const COMMAND_PATTERN = /^[a-z][a-z-|]*$/;
+
+/**
+ * Why `entry` is not a command, `command|subcommand` or `@category` of Redis 7.0 (undefined if it
+ * is). Checked here because redis-server refuses to start on an ACL rule naming anything else.
+ */
+export function commandEntryProblem(entry: unknown, categories: boolean): string | undefined {
+    if (typeof entry !== "string" || entry === "") return `${JSON.stringify(entry)} is not a command name`;
+    const name = entry.toLowerCase();
+    if (/^[+-]/.test(name)) return `"${entry}" starts with "${name[0]}"; give the bare name, the list says whether it is allowed or denied`;
+    if (name.startsWith("@")) {
+        if (!categories) return `"${entry}" is a category; list command names here`;
+        return (ACL_CATEGORIES as readonly string[]).includes(name.slice(1)) ? undefined
+            : `"${entry}" is not an ACL category of Redis 7.0; known: ${ACL_CATEGORIES.map((c) => `@${c}`).join(", ")}`;
+    }
+    const [command, sub, ...rest] = name.split("|");
+    const subcommands = REDIS_COMMANDS.get(command);
+    if (subcommands === undefined) return `"${entry}" is not a Redis 7.0 command`;
+    if (rest.length > 0) return `"${entry}" names more than a command and one subcommand`;
+    if (sub === undefined) return undefined;
+    if (subcommands.length === 0) return `"${entry}": ${command} has no subcommands; give "${command}"`;
+    return subcommands.includes(sub) ? undefined : `"${entry}": ${command} has no subcommand "${sub}"; it has ${subcommands.join(", ")}`;
+}
 
 function closest(word: string, candidates: string[]): string | undefined {
     const lower = word.toLowerCase();
@@ -225,9 +248,36 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         if (!Array.isArray(a.auth.disabledCommands)) problem("auth.disabledCommands", "must be a list of command names");
         else {
             a.auth.disabledCommands.forEach((c, i) => {
-                if (typeof c !== "string" || !COMMAND_PATTERN.test(c.toLowerCase())) problem(`auth.disabledCommands[${i}]`, `${JSON.stringify(c)} is not a Redis command name`);
+                const why = commandEntryProblem(c, false);
+                if (why) problem(`auth.disabledCommands[${i}]`, why);
             });
             disabledCommands = a.auth.disabledCommands.map((c) => String(c).toLowerCase());
+        }
+    }
+    const applicationCommands: ApplicationCommands = { allow: [], deny: [] };
+    const commandsArg = a.auth?.applicationCommands as unknown;
+    if (commandsArg !== undefined) {
+        if (!isPlainObject(commandsArg)) problem("auth.applicationCommands", "must be an object: { allow?: [...], deny?: [...] }");
+        else {
+            for (const key of Object.keys(commandsArg)) {
+                if (commandsArg[key] !== undefined && key !== "allow" && key !== "deny") problem(`auth.applicationCommands.${key}`, "unknown field; known fields: allow, deny");
+            }
+            for (const list of ["allow", "deny"] as const) {
+                const value = commandsArg[list];
+                if (value === undefined) continue;
+                const field = `auth.applicationCommands.${list}`;
+                if (!Array.isArray(value)) {
+                    problem(field, `must be a list of command names, "command|subcommand" or "@category", e.g. ["keys", "client|list", "@dangerous"]`);
+                    continue;
+                }
+                value.forEach((c: unknown, i) => {
+                    const why = commandEntryProblem(c, true);
+                    if (why) problem(`${field}[${i}]`, why);
+                    else applicationCommands[list].push(String(c).toLowerCase());
+                });
+            }
+            const both = applicationCommands.allow.find((c) => applicationCommands.deny.includes(c));
+            if (both !== undefined) problem("auth.applicationCommands", `"${both}" is both allowed and denied; remove it from one list`);
         }
     }
 
@@ -318,7 +368,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
 
     return {
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
-        maxmemoryPolicy, persistence, authEnabled, disabledCommands, haproxy, proxyCount, loadBalancer,
+        maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, haproxy, proxyCount, loadBalancer,
         deleteDataOnDestroy, port, sentinelPort, sentinel, cluster,
     };
 }

@@ -1,5 +1,5 @@
-import type { AddressedNode, Credentials, ResolvedArgs } from "../types";
-import { aclUsers } from "./users";
+import { ADMIN_USER, type AddressedNode, type Credentials, type ResolvedArgs } from "../types";
+import { sentinelAclUsers } from "./users";
 
 export interface SentinelConfInput {
     args: ResolvedArgs;
@@ -40,11 +40,15 @@ export function renderSentinelConf(input: SentinelConfInput): string {
         `sentinel announce-ip ${input.announceHostname ?? sentinel.address}`,
         `sentinel announce-port ${sentinel.port}`,
     );
-    if (args.authEnabled) {
-        // Clients and peer sentinels authenticate to sentinels with the application password.
-        lines.push(`sentinel sentinel-pass ${credentials.password}`);
-        lines.push(...aclUsers(credentials, true, []).slice(0, 1));
-    }
+    // Users, also with auth off (then only the clients' user has no password): applications
+    // log in as default, which may look up the master and replicas and subscribe to events;
+    // the bootstrap and the other sentinels log in as rd-admin (sentinel-user/sentinel-pass is
+    // what this sentinel presents to its peers).
+    lines.push(
+        `sentinel sentinel-user ${ADMIN_USER}`,
+        `sentinel sentinel-pass ${credentials.adminPassword}`,
+        ...sentinelAclUsers(credentials, args.authEnabled),
+    );
     lines.push("");
     return lines.join("\n");
 }

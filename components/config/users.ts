@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { ADMIN_USER, MONITOR_USER, type Credentials } from "../types";
+import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials } from "../types";
 
 /** SHA-256 hex of a password: ACL rules store this, so configs carry no plaintext for users. */
 export function passwordHash(password: string): string {
@@ -7,18 +7,92 @@ export function passwordHash(password: string): string {
 }
 
 /**
+ * The application user's commands on a member, before `auth.applicationCommands` and
+ * `auth.disabledCommands`: every data command, nothing that administers the server.
+ *
+ * - `-@admin -@dangerous` take away ACL, CONFIG, REPLICAOF/SLAVEOF, FAILOVER, the CLUSTER
+ *   subcommands that change the cluster (RESET, FORGET, SETSLOT, MEET, ADDSLOTS, FAILOVER, ...),
+ *   MIGRATE, RESTORE, MODULE, SAVE/BGSAVE/BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, FLUSHALL,
+ *   FLUSHDB, SWAPDB, CLIENT LIST/KILL/PAUSE/NO-EVICT, SLOWLOG, LATENCY, LASTSAVE, and the
+ *   whole-keyspace KEYS and SORT/SORT_RO (Redis 7.0's `ACL CAT admin` and `ACL CAT dangerous`).
+ * - What cluster and sentinel clients need is in neither category and stays allowed: CLUSTER
+ *   SLOTS/SHARDS/NODES/INFO/MYID/KEYSLOT/COUNTKEYSINSLOT/GETKEYSINSLOT/LINKS, READONLY,
+ *   READWRITE, ASKING, HELLO, AUTH, CLIENT SETNAME/GETNAME/ID/INFO/TRACKING/REPLY, COMMAND.
+ * - Given back from @dangerous: INFO (ioredis' ready check, and its role check after a
+ *   sentinel names the master, read INFO; redis-benchmark and monitoring read it) and ROLE
+ *   (Redis' guidelines for Sentinel clients: confirm with ROLE that the address a sentinel gave
+ *   is the master; Lettuce does). Both only read what INFO replication shows anyway.
+ * CONFIG GET stays denied: it would show masterauth, the admin password, in plain text
+ * (redis-benchmark then prints "Could not fetch server CONFIG" and runs all the same).
+ */
+export const APPLICATION_RULES = ["+@all", "-@admin", "-@dangerous", "+info", "+role"] as const;
+
+/**
+ * The client user of a sentinel: what Sentinel-aware clients (ioredis, redis-py, go-redis,
+ * Jedis, Lettuce) use to find the master, its replicas and the other sentinels, and to hear of
+ * a failover (`+switch-master`, and every other event, by SUBSCRIBE or PSUBSCRIBE). Nothing that
+ * changes a sentinel (SENTINEL MONITOR/REMOVE/SET/RESET/FAILOVER/CONFIG, ACL, SHUTDOWN), asks it
+ * to vote (IS-MASTER-DOWN-BY-ADDR) or publishes hello messages: that is rd-admin's.
+ */
+export const SENTINEL_CLIENT_RULES = [
+    "resetkeys", "resetchannels", "&*", "-@all",
+    "+auth", "+hello", "+ping", "+client|setname", "+client|getname", "+client|id", "+role", "+info",
+    "+subscribe", "+psubscribe", "+unsubscribe", "+punsubscribe",
+    "+sentinel|get-master-addr-by-name", "+sentinel|masters", "+sentinel|master",
+    "+sentinel|replicas", "+sentinel|slaves", "+sentinel|sentinels",
+] as const;
+
+/** One allow or deny entry as an ACL rule: `@category` -> `+@category`, `cmd|sub` -> `+cmd|sub`. */
+function rule(sign: "+" | "-", entry: string): string {
+    return `${sign}${entry.toLowerCase()}`;
+}
+
+/**
+ * The application user's command rules: APPLICATION_RULES, then `allow`, then `deny`, then the
+ * disabled commands. ACL rules apply left to right, so a deny always wins over an allow.
+ */
+export function applicationCommandRules(commands: ApplicationCommands, disabledCommands: string[]): string[] {
+    return [
+        ...APPLICATION_RULES,
+        ...commands.allow.map((c) => rule("+", c)),
+        ...commands.deny.map((c) => rule("-", c)),
+        ...disabledCommands.map((c) => rule("-", c)),
+    ];
+}
+
+/**
  * ACL users of a member.
- * - default: the application's user, with the dangerous commands taken away.
+ * - default: the application's user: data commands only (see APPLICATION_RULES), widened or
+ *   narrowed by auth.applicationCommands and narrowed by auth.disabledCommands.
  * - rd-admin: the bootstrap's, the replicas' (masteruser) and the sentinels' user.
  * - rd-monitor: HAProxy's health check, which may only PING and read INFO. Its password is
  *   the one secret that haproxy.cfg must hold in plain text, so it can do nothing else.
  */
-export function aclUsers(credentials: Credentials, authEnabled: boolean, disabledCommands: string[]): string[] {
+export function aclUsers(credentials: Credentials, authEnabled: boolean, commands: ApplicationCommands, disabledCommands: string[]): string[] {
     const appPassword = authEnabled ? `#${passwordHash(credentials.password)}` : "nopass";
-    const denied = disabledCommands.map((c) => ` -${c}`).join("");
     return [
-        `user default on ${appPassword} ~* &* +@all${denied}`,
-        `user ${ADMIN_USER} on #${passwordHash(credentials.adminPassword)} ~* &* +@all`,
+        `user default on ${appPassword} ~* &* ${applicationCommandRules(commands, disabledCommands).join(" ")}`,
+        adminUser(credentials),
         `user ${MONITOR_USER} on #${passwordHash(credentials.monitorPassword)} -@all +ping +info`,
     ];
+}
+
+/**
+ * ACL users of a sentinel.
+ * - default: the applications' (Sentinel clients'), with the application password (none when
+ *   auth is off): look-ups and events only, see SENTINEL_CLIENT_RULES.
+ * - rd-admin: the bootstrap's (SENTINEL MONITOR/SET/REMOVE) and the other sentinels' (peers
+ *   log in with `sentinel sentinel-user`/`sentinel-pass`, to PING, PUBLISH hello messages and
+ *   ask for votes).
+ */
+export function sentinelAclUsers(credentials: Credentials, authEnabled: boolean): string[] {
+    const appPassword = authEnabled ? `#${passwordHash(credentials.password)}` : "nopass";
+    return [
+        `user default on ${appPassword} ${SENTINEL_CLIENT_RULES.join(" ")}`,
+        adminUser(credentials),
+    ];
+}
+
+function adminUser(credentials: Credentials): string {
+    return `user ${ADMIN_USER} on #${passwordHash(credentials.adminPassword)} ~* &* +@all`;
 }

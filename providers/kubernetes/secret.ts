@@ -22,7 +22,7 @@ export function redisAuthConfig(plan: TopologyPlan, credentials: Credentials): s
     return credentialLines(text);
 }
 
-/** The sentinels' credential lines (Secret): sentinel-pass and the default user; empty with auth off. */
+/** The sentinels' credential lines (Secret): sentinel-user/sentinel-pass (rd-admin, for peers) and the ACL users. */
 export function sentinelAuthConfig(plan: TopologyPlan, credentials: Credentials): string {
     const any = plan.sentinels[0] ?? { name: "sentinel", ordinal: 0, zone: "", port: plan.args.sentinelPort };
     const text = renderSentinelConf({ args: plan.args, sentinel: { ...any, address: PLACEHOLDER.podIp }, credentials, dataDir: PLACEHOLDER.dataDir });

@@ -43,7 +43,6 @@ export function sentinelInputs(fleet: Fleet): SentinelInputs {
         sentinels: fleet.sentinels.map(({ address, port }) => ({ address, port })),
         masterName: fleet.plan.masterName,
         quorum: fleet.plan.quorum,
-        sentinelPassword: fleet.credentials.password,
         downAfterMilliseconds: sentinel.downAfterMilliseconds,
         failoverTimeout: sentinel.failoverTimeout,
         parallelSyncs: sentinel.parallelSyncs,

@@ -268,7 +268,7 @@ describe("VM boot script, run into a temporary root", function () {
         assert.equal(fs.readFileSync(path.join(m0.root, VM_PATHS.self), "utf8"), m0.script, "the boot script installed itself");
         const sentinelVm = vmOf(vms, "itest-sentinel0");
         assert.match(fs.readFileSync(path.join(sentinelVm.root, "etc/systemd/system/redis-deployment-itest-sentinel0.service"), "utf8"), /^ExecStart=\/usr\/bin\/redis-sentinel \/var\/lib\/redis-deployment\/itest-sentinel0\/sentinel.conf$/m);
-        assert.deepEqual(cloud.secretsRead(results.get("itest-sentinel0")!.log), [cloud.refs.password], "a sentinel reads only the application password");
+        assert.deepEqual([...cloud.secretsRead(results.get("itest-sentinel0")!.log)].sort(), [cloud.refs.password, cloud.refs.adminPassword].sort(), "a sentinel reads the application password (its clients' user) and the admin password (rd-admin: bootstrap, peers), not the monitor password");
         assert.ok(log.every((l) => !l.includes(IMDS_TOKEN)), "the Key Vault token never on a command line");
 
         // Every unit file is one systemd accepts (systemd-analyze verify reports unknown or bad settings).

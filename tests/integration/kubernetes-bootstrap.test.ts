@@ -194,12 +194,13 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             sentinels: d.layout.sentinels.map(({ address, port }) => ({ address, port })),
             masterName: "ksent",
             quorum: 2,
-            sentinelPassword: d.credentials.password,
             downAfterMilliseconds: 2000,
             failoverTimeout: 10000,
             parallelSyncs: 1,
         });
         const sentinel = async (i: number, args: string[]) => command(d.sentinels[i].ip, 26379, { password: d.credentials.password }, args);
+        /** SENTINEL FAILOVER is an operator's command: rd-admin's, not the applications'. */
+        const sentinelAdmin = async (i: number, args: string[]) => command(d.sentinels[i].ip, 26379, { user: ADMIN_USER, password: d.credentials.adminPassword }, args);
         const masterOf = async (i: number) => {
             const addr = await sentinel(i, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "ksent"]) as string[] | null;
             if (!addr) throw new Error(`sentinel ${i} does not monitor ksent`);
@@ -249,7 +250,7 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
 
         it("after a failover the sentinels name the new master by DNS name; a later run keeps it", async () => {
             const old = `${d.layout.members[0].address}:6379`;
-            await sentinel(0, ["SENTINEL", "FAILOVER", "ksent"]);
+            assert.equal(await sentinelAdmin(0, ["SENTINEL", "FAILOVER", "ksent"]), "OK");
             const elected = await waitFor("a new master", 30000, async () => {
                 const now = await masterOf(0);
                 return now !== old ? now : undefined;
@@ -407,7 +408,7 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             it("no replica is wiped; the restarted member joins the elected master", async () => {
                 await convergeSentinel({
                     ...d.replicationInputs(), sentinels: d.layout.sentinels.map(({ address, port }) => ({ address, port })),
-                    masterName: "ksoff", quorum: 2, sentinelPassword: d.credentials.password,
+                    masterName: "ksoff", quorum: 2,
                     downAfterMilliseconds: 2000, failoverTimeout: 10000, parallelSyncs: 1,
                 });
                 for (const k of keys(50, "s")) await d.admin(d.members[0], ["SET", k, "v"]);

@@ -18,12 +18,13 @@ describe("sentinel bootstrap against real redis-server, redis-sentinel and hapro
         sentinels: fleet.sentinels.map(({ address, port }) => ({ address, port })),
         masterName: "sen",
         quorum: 2,
-        sentinelPassword: fleet.credentials.password,
         downAfterMilliseconds: 2000,
         failoverTimeout: 10000,
         parallelSyncs: 1,
     });
     const sentinelClient = (i: number) => new Redis({ host: fleet.sentinels[i].address, port: 26379, password: fleet.credentials.password });
+    /** SENTINEL FAILOVER is an operator's command: rd-admin's, not the applications'. */
+    const sentinelAdmin = (i: number) => new Redis({ host: fleet.sentinels[i].address, port: 26379, username: fleet.adminLogin.user, password: fleet.adminLogin.password });
     const viaProxy = () => new Redis({ host: fleet.proxies[0].address, port: 6379, password: fleet.credentials.password, maxRetriesPerRequest: 1 });
 
     before(async () => {
@@ -72,7 +73,7 @@ describe("sentinel bootstrap against real redis-server, redis-sentinel and hapro
 
     it("SENTINEL FAILOVER moves the master and HAProxy follows it", async () => {
         const oldMaster = `${fleet.members[0].address}:6379`;
-        const s = sentinelClient(0);
+        const s = sentinelAdmin(0);
         let newMaster: string;
         try {
             await s.call("SENTINEL", "FAILOVER", "sen");

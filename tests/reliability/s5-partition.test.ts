@@ -74,7 +74,7 @@ describe("5. sentinel mode: a partition cuts the master off from the sentinel ma
         }
         const { downAfterMilliseconds, failoverTimeout, parallelSyncs } = fleet.plan.args.sentinel;
         for (const s of sentinels) {
-            const login = { password: fleet.credentials.password };
+            const login = admin; // SENTINEL MONITOR and SET are rd-admin's; the sentinels' default user only looks up
             await respCall({ path: s.socket }, login, ["SENTINEL", "MONITOR", fleet.plan.masterName, master.address, 6379, fleet.plan.quorum]);
             await respCall({ path: s.socket }, login, ["SENTINEL", "SET", fleet.plan.masterName, "auth-user", ADMIN_USER, "auth-pass", admin.password,
                 "down-after-milliseconds", downAfterMilliseconds, "failover-timeout", failoverTimeout, "parallel-syncs", parallelSyncs]);

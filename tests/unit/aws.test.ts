@@ -460,7 +460,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
         it("renders each kind's boot script with only the secrets it needs, none inline", () => {
             const secretsOf = (n: string) => /\n {4}rd_secrets ([^\n]*)\n/.exec(userDataOf(rec.byName(T.instance, n)))![1];
             assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword");
-            assert.equal(secretsOf("sent-sentinel0"), "password");
+            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
             assert.equal(secretsOf("sent-proxy0"), "monitorPassword");
             const proxy = userDataOf(rec.byName(T.instance, "sent-proxy1"));
             for (const m of d.members) assert.ok(proxy.includes(`server ${m.name} ${m.address}:6379`), `proxy config lists ${m.name}`);

@@ -429,7 +429,7 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
         it("renders each kind's boot script with only the secrets it needs; proxies after the bootstrap", () => {
             const secretsOf = (n: string) => /\n {4}rd_secrets ([^\n]*)\n/.exec(bootScriptOf(rec.byName(T.vm, n)))![1];
             assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword");
-            assert.equal(secretsOf("sent-sentinel0"), "password");
+            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
             assert.equal(secretsOf("sent-proxy0"), "monitorPassword");
             const master = d.members.find((m) => m.role === "master")!;
             for (const m of d.members.filter((x) => x.role === "replica")) {

@@ -237,7 +237,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                 const secretInputs: Record<string, string[]> = {
                     DeploymentPassword: ["given", "password", "adminPassword", "monitorPassword"],
                     ReplicationBootstrap: ["adminPassword"],
-                    SentinelBootstrap: ["adminPassword", "sentinelPassword"],
+                    SentinelBootstrap: ["adminPassword"],
                     ClusterBootstrap: ["adminPassword"],
                 };
                 for (const r of rec.seen.filter((x) => x.custom && !x.type.endsWith(":LocalProcess"))) {
@@ -325,7 +325,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                         assert.equal(b.inputs.quorum, 2);
                         assert.deepEqual([...b.inputs.sentinels].map((s: { address: string; port: number }) => `${s.address}:${s.port}`).sort(),
                             [...d.outputs.sentinelAddresses].sort());
-                        assert.equal(unwrap(b.inputs.sentinelPassword), GIVEN_PASSWORD);
+                        assert.ok(!("sentinelPassword" in b.inputs), "the bootstrap logs in to sentinels as rd-admin, not with the application password");
                     }
                     if (mode.bootstrap === "ClusterBootstrap") assertSlotCoverage(b.inputs.shards, mode.shards);
                 });

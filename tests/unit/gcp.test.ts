@@ -361,7 +361,7 @@ describe("GCP provider: component graph under Pulumi mocks", function () {
         it("reads only the secrets each kind needs and leaks none", () => {
             const secretsOf = (n: string) => /\n {4}rd_secrets ([^\n]*)\n/.exec(scriptOf(rec.byName(T.instance, n)))![1];
             assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword");
-            assert.equal(secretsOf("sent-sentinel0"), "password");
+            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
             assert.equal(secretsOf("sent-proxy0"), "monitorPassword");
             for (const i of rec.ofType(T.instance)) for (const s of SECRETS) assert.ok(!scriptOf(i).includes(s), `${i.name} leaks a password`);
             const master = d.members.find((m) => m.role === "master")!;

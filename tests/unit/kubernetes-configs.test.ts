@@ -190,7 +190,7 @@ describe("Kubernetes provider configs run by the real programs (start scripts, p
             for (const [i, s] of d.layout.sentinels.entries()) {
                 const ip = d.sentinels[i].ip;
                 assert.ok(isError(await command(ip, s.port, undefined, ["PING"]), "NOAUTH"), "sentinels require the password");
-                const login = { password: d.credentials.password };
+                const login = { user: ADMIN_USER, password: d.credentials.adminPassword }; // SENTINEL CONFIG is rd-admin's
                 const get = async (param: string) => {
                     const r = await command(ip, s.port, login, ["SENTINEL", "CONFIG", "GET", param]) as Reply[];
                     return String(r[1]);
@@ -207,7 +207,7 @@ describe("Kubernetes provider configs run by the real programs (start scripts, p
         it("a sentinel monitors the master by its DNS name and reports it by name", async () => {
             const d = holder.d!;
             const s = d.layout.sentinels[0];
-            const login = { password: d.credentials.password };
+            const login = { user: ADMIN_USER, password: d.credentials.adminPassword }; // SENTINEL MONITOR/SET/REMOVE are rd-admin's
             const ip = d.sentinels[0].ip;
             const master = d.layout.members[0];
             assert.equal(await command(ip, s.port, login, ["SENTINEL", "MONITOR", "probe", master.address, String(master.port), "2"]), "OK");

@@ -368,7 +368,13 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                 assert.equal(data[SECRET_KEYS.monitorPassword], MOCK_GENERATED.monitorPassword);
                 assert.ok(data[SECRET_KEYS.redisAuth].split("\n").includes(`masterauth ${MOCK_GENERATED.adminPassword}`));
                 assert.ok(data[SECRET_KEYS.redisAuth].includes(`user ${ADMIN_USER} on #${passwordHash(MOCK_GENERATED.adminPassword)}`));
-                if (c.args.mode === "sentinel") assert.ok(data[SECRET_KEYS.sentinelAuth].split("\n").includes(`sentinel sentinel-pass ${GIVEN_PASSWORD}`));
+                if (c.args.mode === "sentinel") {
+                    // Peer sentinels log in as rd-admin; the applications' default user has the application password's hash.
+                    const lines = data[SECRET_KEYS.sentinelAuth].split("\n");
+                    assert.ok(lines.includes(`sentinel sentinel-user ${ADMIN_USER}`));
+                    assert.ok(lines.includes(`sentinel sentinel-pass ${MOCK_GENERATED.adminPassword}`));
+                    assert.ok(lines.some((l: string) => l.startsWith(`user default on #${passwordHash(GIVEN_PASSWORD)} `)));
+                }
                 const bootstrap = b.seen.find((r) => r.type.endsWith(`:${c.bootstrap}`))!;
                 assert.ok(isWrappedSecret(bootstrap.inputs.adminPassword), "the bootstrap's admin password is a secret input");
             });

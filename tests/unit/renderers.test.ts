@@ -30,6 +30,7 @@ import {
     type Program,
     type Reply,
 } from "../helpers/realPrograms";
+import { MEMBER_ALLOWED, MEMBER_REFUSED, assertNotRefused, assertRefused, sentinelAllowed, sentinelRefused } from "../helpers/leastPrivilege";
 
 const MODES: Mode[] = ["standalone", "replication", "sentinel", "cluster"];
 const MEMORY: [string, number][] = [["64mb", 64 * 1024 ** 2], ["100m", 100 * 1000 ** 2], ["1gb", 1024 ** 3], ["300mb", 300 * 1024 ** 2]];
@@ -229,33 +230,30 @@ describe("renderers, proven by the real programs", function () {
                 });
             }
 
-            it("the default (application) user reads and writes but may not FLUSHALL, FLUSHDB, DEBUG or SHUTDOWN (NOPERM)", async () => {
+            it("the default (application) user may run data commands but no administration (NOPERM): ACL, CONFIG, REPLICAOF, CLUSTER RESET, MIGRATE, SAVE, ...", async () => {
                 for (const m of members) {
+                    const roleBefore = infoField(await command(m.address, m.port, admin, ["INFO", "replication"]), "role");
                     const replies = await session(m.address, m.port, [
                         ...(app ? [["AUTH", app.password]] : []),
                         ["PING"],
-                        ["FLUSHALL"],
-                        ["FLUSHDB"],
-                        ["DEBUG", "SLEEP", "0"],
-                        ["SHUTDOWN", "NOSAVE"],
-                        ["PING"],
+                        ...MEMBER_REFUSED.map((c) => c.args),
                     ]);
                     if (app) assert.equal(replies[0], "OK", "AUTH with the application password");
                     const r = app ? replies.slice(1) : replies;
                     assert.equal(r[0], "PONG");
-                    assertError(r[1], "NOPERM", `${m.name} FLUSHALL`);
-                    assertError(r[2], "NOPERM", `${m.name} FLUSHDB`);
-                    // Redis 7 refuses DEBUG before the ACL check (enable-debug-command no); the ACL is checked below.
-                    assert.ok(r[3] instanceof ReplyError, `${m.name} DEBUG must be refused, got ${String(r[3])}`);
-                    assertError(r[4], "NOPERM", `${m.name} SHUTDOWN`);
-                    assert.equal(r[5], "PONG", `${m.name} still up after SHUTDOWN was refused`);
+                    assertRefused(r.slice(1), MEMBER_REFUSED, m.name);
+                    assert.equal(await command(m.address, m.port, admin, ["PING"]), "PONG", `${m.name} still up after SHUTDOWN was refused`);
+                    assert.equal(infoField(await command(m.address, m.port, admin, ["INFO", "replication"]), "role"), roleBefore, `${m.name} kept its role`);
+                    assert.deepEqual(await command(m.address, m.port, admin, ["ACL", "USERS"]), ["default", ADMIN_USER, MONITOR_USER], `${m.name}: no user was added or removed`);
+                    assert.equal(await configGet(m.address, m.port, admin, "maxmemory-policy"), maxmemoryPolicy, `${m.name}: CONFIG SET was refused`);
 
-                    // The ACL itself, as Redis evaluates it: the disabled commands are denied, the rest allowed.
+                    // The ACL itself, as Redis evaluates it: every refused command is denied by the ACL
+                    // (DEBUG and MODULE too, which Redis refuses even before), what clients need is allowed.
                     const dryrun = (...cmd: string[]) => command(m.address, m.port, admin, ["ACL", "DRYRUN", "default", ...cmd]);
-                    for (const cmd of [["FLUSHALL"], ["FLUSHDB"], ["DEBUG", "SLEEP", "0"], ["SHUTDOWN"]]) {
+                    for (const { args: cmd } of MEMBER_REFUSED) {
                         assert.match(String(await dryrun(...cmd)), /no permissions/, `ACL DRYRUN default ${cmd.join(" ")}`);
                     }
-                    for (const cmd of [["GET", "k"], ["SET", "k", "v"], ["INFO"], ["KEYS", "*"]]) {
+                    for (const cmd of MEMBER_ALLOWED) {
                         assert.equal(await dryrun(...cmd), "OK", `ACL DRYRUN default ${cmd.join(" ")}`);
                     }
                 }
@@ -437,7 +435,7 @@ describe("renderers, proven by the real programs", function () {
                         const info = await command(s.address, s.port, app, ["INFO", "server"]);
                         assert.equal(infoField(info, "redis_mode"), "sentinel");
                         assert.equal(infoField(info, "tcp_port"), String(s.port));
-                        const announce = await command(s.address, s.port, app, ["SENTINEL", "CONFIG", "GET", "announce-ip"]);
+                        const announce = await command(s.address, s.port, admin, ["SENTINEL", "CONFIG", "GET", "announce-ip"]);
                         assert.deepEqual(announce, ["announce-ip", s.address]);
                     }
                 });
@@ -452,6 +450,40 @@ describe("renderers, proven by the real programs", function () {
                         } else {
                             assert.equal(ping, "PONG");
                         }
+                    }
+                });
+
+                it("a sentinel's default user (the applications') may look up and subscribe but not change, vote or administer (NOPERM)", async () => {
+                    const refused = sentinelRefused(topology.masterName);
+                    const allowed = sentinelAllowed(topology.masterName);
+                    for (const s of sentinels) {
+                        const login = app ? [["AUTH", app.password]] : [];
+                        const no = await session(s.address, s.port, [...login, ...refused.map((c) => c.args)]);
+                        if (app) assert.equal(no[0], "OK", "AUTH with the application password");
+                        assertRefused(no.slice(login.length), refused, s.name);
+                        const yes = await session(s.address, s.port, [...login, ...allowed]);
+                        assertNotRefused(yes.slice(login.length), allowed, s.name);
+                        assert.ok(!programs.get(s.name)!.exited(), `${s.name} still runs after SHUTDOWN was refused`);
+                        assert.deepEqual(await command(s.address, s.port, admin, ["ACL", "USERS"]), ["default", ADMIN_USER], `${s.name}: no user was added`);
+                        assert.deepEqual(await command(s.address, s.port, admin, ["SENTINEL", "MASTERS"]), [], `${s.name}: SENTINEL MONITOR was refused`);
+                    }
+                });
+
+                it("sentinels present rd-admin to their peers (sentinel-user/sentinel-pass), and rd-admin may administer them", async () => {
+                    for (const s of sentinels) {
+                        const conf = sentinelConf.get(s.name)!;
+                        assert.equal(directive(conf, "sentinel sentinel-user"), ADMIN_USER);
+                        assert.equal(directive(conf, "sentinel sentinel-pass"), credentials.adminPassword);
+                        assert.ok(!conf.includes(credentials.password), "the application password itself is not in sentinel.conf");
+                        // A peer's login, as another sentinel sends it, then what a peer sends: PING, hello PUBLISH, a vote request.
+                        const [authReply, ping, hello, vote] = await session(s.address, s.port, [
+                            ["AUTH", ADMIN_USER, credentials.adminPassword], ["PING"],
+                            ["PUBLISH", "__sentinel__:hello", "not,a,hello"], ["SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "1", "0", "*"],
+                        ]);
+                        assert.equal(authReply, "OK");
+                        assert.equal(ping, "PONG");
+                        assert.ok(!(hello instanceof ReplyError), `PUBLISH hello as rd-admin: ${String(hello)}`);
+                        assert.ok(!(vote instanceof ReplyError && vote.message.startsWith("NOPERM")), `IS-MASTER-DOWN-BY-ADDR as rd-admin: ${String(vote)}`);
                     }
                 });
 
@@ -482,15 +514,44 @@ describe("renderers, proven by the real programs", function () {
             return { member, credentials, admin, conf };
         }
 
-        it("custom auth.disabledCommands are the ones taken from the application user", async () => {
-            const args = validateArgs("rdv", { mode: "standalone", auth: { disabledCommands: ["keys", "config"] } });
+        it("auth.applicationCommands widens (allow) and narrows (deny) the application user; auth.disabledCommands wins over both", async () => {
+            const args = validateArgs("rdv", {
+                mode: "standalone",
+                auth: {
+                    applicationCommands: { allow: ["keys", "client|list", "sort", "config|get"], deny: ["@pubsub", "hgetall"] },
+                    disabledCommands: ["sort", "flushall"],
+                },
+            });
             const { member, credentials } = await startMember(nextGroup++, args);
-            const [authReply, set, keys, config] = await session(member.address, member.port, [
-                ["AUTH", credentials.password], ["SET", "a", "1"], ["KEYS", "*"], ["CONFIG", "GET", "maxmemory"],
+            const [authReply, set, keys, clientList, clientKill, sort, publish, hgetall, hset, config, flushall, get] = await session(member.address, member.port, [
+                ["AUTH", credentials.password], ["SET", "a", "1"], ["KEYS", "*"], ["CLIENT", "LIST"], ["CLIENT", "KILL", "ID", "999999999"],
+                ["SORT", "l"], ["PUBLISH", "ch", "x"], ["HGETALL", "h"], ["HSET", "h", "f", "v"], ["CONFIG", "GET", "maxmemory"], ["FLUSHALL"], ["GET", "a"],
             ]);
             assert.equal(authReply, "OK");
             assert.equal(set, "OK");
-            assertError(keys, "NOPERM", "KEYS");
+            assert.deepEqual(keys, ["a"], "KEYS allowed");
+            assert.match(String(clientList), /^id=/, "CLIENT LIST allowed");
+            assertError(clientKill, "NOPERM", "CLIENT KILL: only CLIENT LIST was allowed");
+            assertError(sort, "NOPERM", "SORT: allowed, but disabledCommands wins");
+            assertError(publish, "NOPERM", "PUBLISH: @pubsub denied");
+            assertError(hgetall, "NOPERM", "HGETALL denied");
+            assert.equal(hset, 1, "HSET still allowed");
+            assert.ok(Array.isArray(config), `CONFIG GET allowed: ${String(config)}`);
+            assertError(flushall, "NOPERM", "FLUSHALL");
+            assert.equal(get, "1");
+        });
+
+        it("custom auth.disabledCommands are the ones taken from the application user, on top of the default rules", async () => {
+            const args = validateArgs("rdv", { mode: "standalone", auth: { disabledCommands: ["hgetall", "scan"] } });
+            const { member, credentials } = await startMember(nextGroup++, args);
+            const [authReply, set, hgetall, scan, flushall, config] = await session(member.address, member.port, [
+                ["AUTH", credentials.password], ["SET", "a", "1"], ["HGETALL", "h"], ["SCAN", "0"], ["FLUSHALL"], ["CONFIG", "GET", "maxmemory"],
+            ]);
+            assert.equal(authReply, "OK");
+            assert.equal(set, "OK");
+            assertError(hgetall, "NOPERM", "HGETALL");
+            assertError(scan, "NOPERM", "SCAN");
+            assertError(flushall, "NOPERM", "FLUSHALL: no longer in disabledCommands, still outside the default rules");
             assertError(config, "NOPERM", "CONFIG");
         });
 

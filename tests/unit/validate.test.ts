@@ -72,6 +72,34 @@ describe("validateArgs", () => {
         it("a password with a quote -> auth.password", () => rejects({ auth: { password: 'abcdefgh"ijklmnopq' } }, "auth.password"));
         it("a password while auth.enabled is false -> auth.password", () => rejects({ auth: { enabled: false, password: "0123456789abcdef0123" } }, "auth.password", /enabled/));
         it("a disabled command that is not a command name -> auth.disabledCommands[i]", () => rejects({ auth: { disabledCommands: ["flushall", "flush all"] } }, "auth.disabledCommands[1]"));
+        it("a disabled command Redis 7.0 does not have -> auth.disabledCommands[i]", () => rejects({ auth: { disabledCommands: ["flushal"] } }, "auth.disabledCommands[0]", /not a Redis 7\.0 command/));
+        it("a category in auth.disabledCommands -> auth.disabledCommands[i]", () => rejects({ auth: { disabledCommands: ["@admin"] } }, "auth.disabledCommands[0]", /category/));
+    });
+
+    describe("auth.applicationCommands", () => {
+        const commands = (applicationCommands: unknown) => ({ auth: { applicationCommands } });
+        it("not an object -> auth.applicationCommands", () => rejects(commands(["keys"]), "auth.applicationCommands", /allow/));
+        it("an unknown field -> auth.applicationCommands.<field>", () => rejects(commands({ allowed: ["keys"] }), "auth.applicationCommands.allowed", /allow, deny/));
+        it("allow that is not a list -> auth.applicationCommands.allow", () => rejects(commands({ allow: "keys" }), "auth.applicationCommands.allow", /list/));
+        it("deny that is not a list -> auth.applicationCommands.deny", () => rejects(commands({ deny: { keys: true } }), "auth.applicationCommands.deny", /list/));
+        it("an unknown command -> auth.applicationCommands.allow[i]", () => rejects(commands({ allow: ["keys", "kyes"] }), "auth.applicationCommands.allow[1]", /"kyes" is not a Redis 7\.0 command/));
+        it("an unknown category -> auth.applicationCommands.deny[i]", () => rejects(commands({ deny: ["@strings"] }), "auth.applicationCommands.deny[0]", /not an ACL category.*@string/));
+        it("an unknown subcommand -> auth.applicationCommands.allow[i], listing the known ones", () => rejects(commands({ allow: ["client|lst"] }), "auth.applicationCommands.allow[0]", /client has no subcommand "lst"; it has .*list/));
+        it("a subcommand of a command without subcommands -> auth.applicationCommands.allow[i]", () => rejects(commands({ allow: ["get|x"] }), "auth.applicationCommands.allow[0]", /get has no subcommands/));
+        it("a rule with its sign -> auth.applicationCommands.deny[i]", () => rejects(commands({ deny: ["-keys"] }), "auth.applicationCommands.deny[0]", /bare name/));
+        it("an empty name or a non-string -> auth.applicationCommands.allow[i]", () => rejects(commands({ allow: ["", 7] }), ["auth.applicationCommands.allow[0]", "auth.applicationCommands.allow[1]"]));
+        it("the same entry allowed and denied -> auth.applicationCommands", () => rejects(commands({ allow: ["KEYS"], deny: ["keys"] }), "auth.applicationCommands", /both allowed and denied/));
+        it("one problem per bad entry, each naming its field", () => {
+            const problems = rejects(commands({ allow: ["keys", "nope", "@nope"], deny: ["config|nope"] }),
+                ["auth.applicationCommands.allow[1]", "auth.applicationCommands.allow[2]", "auth.applicationCommands.deny[0]"]);
+            assert.equal(problems.length, 3);
+        });
+        it("accepts commands, subcommands and categories in any case, lowercased; absent means nothing added", () => {
+            const r = validateArgs("cache", commands({ allow: ["KEYS", "Client|List", "@Dangerous"], deny: ["@pubsub", "hgetall", "config|get"] }) as RedisDeploymentArgs);
+            assert.deepEqual(r.applicationCommands, { allow: ["keys", "client|list", "@dangerous"], deny: ["@pubsub", "hgetall", "config|get"] });
+            assert.deepEqual(validateArgs("cache", { auth: { applicationCommands: { deny: ["keys"] } } }).applicationCommands, { allow: [], deny: ["keys"] });
+            assert.deepEqual(validateArgs("cache", {}).applicationCommands, { allow: [], deny: [] });
+        });
         it("proxy.haproxy in cluster mode -> proxy.haproxy", () => rejects({ mode: "cluster", proxy: { haproxy: true } }, "proxy.haproxy", /cluster/));
         it("proxy.haproxy in standalone mode -> proxy.haproxy", () => rejects({ mode: "standalone", proxy: { haproxy: true } }, "proxy.haproxy"));
         it("proxy.count of 0 -> proxy.count", () => rejects({ proxy: { count: 0 } }, "proxy.count"));

@@ -158,7 +158,7 @@ describe("VM boot script (rendered text)", function () {
         const { placed, scripts } = scriptsFor({ mode: "sentinel" });
         const secretsOf = (kind: string) => /\n {4}rd_secrets ([^\n]+)\n/.exec(scripts[placed.findIndex((h) => h.host.kind === kind)])![1];
         assert.equal(secretsOf("member"), "password adminPassword monitorPassword");
-        assert.equal(secretsOf("sentinel"), "password");
+        assert.equal(secretsOf("sentinel"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
         assert.equal(secretsOf("proxy"), "monitorPassword");
         assert.match(scripts[0], /aws ssm get-parameter --region eu-west-1 --name "\$1" --with-decryption/);
         assert.ok(scripts[0].includes("[adminPassword]=/rd/t/admin-password"));
