@@ -185,7 +185,7 @@ describe("VM boot script sections", function () {
 
     describe("secrets", () => {
         it("reads exactly the secrets the host's configs use, and refuses one without a store entry", () => {
-            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "sentinel")), ["rd_secrets password"]);
+            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "sentinel")), ["rd_secrets password adminPassword"]);
             assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "proxy")), ["rd_secrets monitorPassword"]);
             assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "standalone", auth: { enabled: false } })), ["rd_secrets adminPassword monitorPassword"]);
             const { monitorPassword: _m, ...refs } = REFS;
