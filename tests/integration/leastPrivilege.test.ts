@@ -43,6 +43,7 @@ describe("least privilege with the application password, on real deployments", f
             fleet = new Fleet("lps", { mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
             await Promise.all([fleet.startMembers(), fleet.startSentinels()]);
             await convergeSentinel(sentinelInputs(fleet));
+            await fleet.startProxies();
         });
         after(async () => {
             await fleet?.cleanup();
@@ -103,9 +104,9 @@ describe("least privilege with the application password, on real deployments", f
             }
         });
 
-        it("redis-benchmark -q -n 1000 -t set,get with the application password runs against the master", async () => {
-            const master = fleet.members[0];
-            const result = await run("redis-benchmark", ["-h", master.address, "-p", String(master.port), "-a", fleet.credentials.password, "-q", "-n", "1000", "-t", "set,get"]);
+        it("redis-benchmark -q -n 1000 -t set,get with the application password runs through HAProxy", async () => {
+            const proxy = fleet.proxies[0];
+            const result = await run("redis-benchmark", ["-h", proxy.address, "-p", String(proxy.port), "-a", fleet.credentials.password, "-q", "-n", "1000", "-t", "set,get"]);
             const output = result.stdout + result.stderr;
             assert.equal(result.code, 0, output);
             assert.match(result.stdout, /SET: [\d.]+ requests per second/, output);
@@ -150,6 +151,41 @@ describe("least privilege with the application password, on real deployments", f
                 const denied = (await aclLog(fleet, s)).filter((e) => e.reason === "auth" || e.username === ADMIN_USER);
                 assert.deepEqual(denied, [], `${s.name}: no failed login and nothing refused to rd-admin (the peers)`);
             }
+        });
+    });
+
+    describe("sentinel: a redis-py Sentinel client (Debian's python3-redis)", () => {
+        let fleet: Fleet;
+        before(async () => {
+            fleet = new Fleet("lpy", { mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
+            await Promise.all([fleet.startMembers(), fleet.startSentinels()]);
+            await convergeSentinel(sentinelInputs(fleet));
+        });
+        after(async () => {
+            await fleet?.cleanup();
+            if (fleet) assert.deepEqual(processesUnder(fleet.root), []);
+        });
+
+        it("with only the application password, discovers the master and a replica, writes to one and reads the key back from the other", async () => {
+            // As docs/security.md shows it: the password for the sentinels and for the members.
+            const script = [
+                "import json, sys, time",
+                "from redis.sentinel import Sentinel",
+                "sentinels, name, password = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]",
+                "s = Sentinel([tuple(x) for x in sentinels], sentinel_kwargs={'password': password}, password=password, socket_timeout=2)",
+                "master, replica = s.master_for(name, socket_timeout=2), s.slave_for(name, socket_timeout=2)",
+                "master.set('via-redis-py', 'ok')",
+                "deadline = time.time() + 10",
+                "while replica.get('via-redis-py') != b'ok' and time.time() < deadline: time.sleep(0.1)",
+                "print(json.dumps({'master': list(s.discover_master(name)), 'replicas': [list(r) for r in s.discover_slaves(name)], 'read': replica.get('via-redis-py').decode()}))",
+            ].join("\n");
+            const sentinels = JSON.stringify(fleet.sentinels.map((s) => [s.address, s.port]));
+            const result = await run("/usr/bin/python3", ["-c", script, sentinels, fleet.plan.masterName, fleet.credentials.password]);
+            assert.equal(result.code, 0, result.stdout + result.stderr);
+            const seen = JSON.parse(result.stdout);
+            assert.deepEqual(seen.master, [fleet.members[0].address, fleet.members[0].port]);
+            assert.deepEqual(seen.replicas, [[fleet.members[1].address, fleet.members[1].port]]);
+            assert.equal(seen.read, "ok");
         });
     });
 

@@ -54,13 +54,21 @@ function spawnedPrograms(dirs: string[]): Map<string, string> {
     return found;
 }
 
-/** The Debian package that owns `program` on this machine, or undefined. */
+/** The Debian package that owns `program` (or a python3:<module> row's module) on this machine, or undefined. */
 function owningPackage(program: string): string | undefined {
+    if (program.startsWith("python3:")) {
+        const r = spawnSync("/usr/bin/python3", ["-c", `import ${program.slice("python3:".length)} as m; print(m.__file__)`], { encoding: "utf8" });
+        return r.status === 0 ? dpkgOwner([r.stdout.trim()]) : undefined;
+    }
     const which = spawnSync("bash", ["-c", `command -v ${program} || { [ -x /usr/sbin/${program} ] && echo /usr/sbin/${program}; }`], { encoding: "utf8" }).stdout.trim();
     if (!which) return undefined;
     // Merged /usr: dpkg may know the file under /bin or /usr/bin, whichever the package ships.
-    const candidates = [which, fs.realpathSync(which), which.replace(/^\/usr\//, "/"), `/usr${which}`];
-    for (const file of candidates) {
+    return dpkgOwner([which, fs.realpathSync(which), which.replace(/^\/usr\//, "/"), `/usr${which}`]);
+}
+
+/** The package dpkg says owns the first of `files` it knows. */
+function dpkgOwner(files: string[]): string | undefined {
+    for (const file of files) {
         const r = spawnSync("dpkg", ["-S", file], { encoding: "utf8" });
         // "pkg: /path" lines ("diversion by ..." lines name no package).
         const owner = r.status === 0 ? r.stdout.split("\n").find((l) => !l.startsWith("diversion") && l.includes(": ")) : undefined;
@@ -71,7 +79,8 @@ function owningPackage(program: string): string | undefined {
 
 describe("bin/setup installs every program the suites start", () => {
     const table = setupTable();
-    const listed = (groups: string[]) => new Set(table.filter((r) => groups.includes(r.group)).map((r) => r.program));
+    // `python3:<module>` rows cover the programs that run /usr/bin/python3 with that module.
+    const listed = (groups: string[]) => new Set(table.filter((r) => groups.includes(r.group)).map((r) => r.program.replace(/^python3:.*/, "python3")));
     const NODE_TOOLS = new Set(["node", "npm", "npx", "mocha", "tsc"]);
 
     it("the scan finds the programs this suite is known to start (a scan that finds nothing can not fail)", () => {
