@@ -3,7 +3,8 @@ import type { RedisDeploymentArgs } from "./args";
 import { renderDiagram } from "./diagram";
 import { plan } from "./plan";
 import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
-import { RedisDeploymentArgumentError, validateArgs } from "./validate";
+import { argumentErrorsAsRunError } from "./runError";
+import { validateArgs } from "./validate";
 import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
 import { ClusterBootstrap } from "../bootstrap/cluster";
 import { DeploymentPassword } from "../bootstrap/password";
@@ -28,9 +29,9 @@ const PROVIDERS: Record<ProviderKind, (name: string, args: RedisDeploymentArgs, 
         const { LocalProvider } = require("../providers/local") as typeof import("../providers/local");
         return new LocalProvider(name, args.local);
     },
-    kubernetes: (name, args) => {
+    kubernetes: (name, args, topology) => {
         const { KubernetesProvider } = require("../providers/kubernetes") as typeof import("../providers/kubernetes");
-        return new KubernetesProvider(name, args);
+        return new KubernetesProvider(name, args, topology);
     },
     aws: (name, args, topology) => {
         const { AwsProvider } = require("../providers/aws") as typeof import("../providers/aws");
@@ -50,13 +51,7 @@ const PROVIDERS: Record<ProviderKind, (name: string, args: RedisDeploymentArgs, 
 export const AVAILABLE_PROVIDERS = Object.keys(PROVIDERS) as ProviderKind[];
 
 function planFrom(name: string, args: RedisDeploymentArgs): TopologyPlan {
-    try {
-        return plan(validateArgs(name, args));
-    } catch (err) {
-        // RunError: the engine prints the message alone, without a stack trace.
-        if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
-        throw err;
-    }
+    return argumentErrorsAsRunError(() => plan(validateArgs(name, args)));
 }
 
 function toBootstrapMembers(members: AddressedMember[]): BootstrapMember[] {

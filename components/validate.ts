@@ -1,5 +1,6 @@
 import type { RedisDeploymentArgs } from "./args";
 import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
+import { isPlainObject, unknownFieldProblems, type ArgumentProblem } from "./fieldChecks";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
     MAXMEMORY_POLICIES,
@@ -14,11 +15,7 @@ import {
     type ResolvedArgs,
 } from "./types";
 
-/** One problem with the arguments: the field (a dotted path) and what to do about it. */
-export interface ArgumentProblem {
-    field: string;
-    message: string;
-}
+export type { ArgumentProblem } from "./fieldChecks";
 
 /** Every problem found in a RedisDeployment's arguments, in one error. */
 export class RedisDeploymentArgumentError extends Error {
@@ -96,16 +93,6 @@ export function commandEntryProblem(entry: unknown, categories: boolean): string
     return subcommands.includes(sub) ? undefined : `"${entry}": ${command} has no subcommand "${sub}"; it has ${subcommands.join(", ")}`;
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
-    const lower = word.toLowerCase();
-    return candidates.find((c) => c.toLowerCase() === lower)
-        ?? candidates.find((c) => c.toLowerCase().startsWith(lower.slice(0, 4)) && lower.length >= 4);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * Checks the arguments and fills in defaults. Throws one RedisDeploymentArgumentError listing
  * every problem, each naming its field and the fix. Pure: Outputs are left alone (a password
@@ -125,13 +112,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
 
     for (const [section, known] of Object.entries(KNOWN_FIELDS)) {
         const value = section === "" ? a : (a as Record<string, unknown>)[section];
-        if (!isPlainObject(value)) continue;
-        for (const key of Object.keys(value)) {
-            if (value[key] === undefined || known.includes(key)) continue;
-            const field = section === "" ? key : `${section}.${key}`;
-            const guess = closest(key, known);
-            problem(field, `unknown field${guess ? `; did you mean "${guess}"?` : `; known fields: ${known.join(", ")}`}`);
-        }
+        if (isPlainObject(value)) problems.push(...unknownFieldProblems(value, known, section));
     }
     for (const section of ["persistence", "auth", "proxy", "sentinel", "cluster", "access", "local"]) {
         const value = (a as Record<string, unknown>)[section];

@@ -3,6 +3,7 @@
 // turns the problems into one RunError naming every field.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolvedArgs } from "../../components/types";
+import { isPlainObject, unknownFieldProblems } from "../../components/fieldChecks";
 
 /** Clouds whose internal load balancer annotations the provider knows. */
 export const LOAD_BALANCER_CLOUDS = ["aws", "gcp", "azure"] as const;
@@ -160,15 +161,6 @@ const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
 /** Longest StatefulSet name: its pods carry a `controller-revision-hash` label `<name>-<10 chars>` (63 at most). */
 export const MAX_STATEFULSET_NAME = 52;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-    const lower = word.toLowerCase();
-    return candidates.find((c) => c.toLowerCase() === lower)
-        ?? candidates.find((c) => lower.length >= 4 && c.toLowerCase().startsWith(lower.slice(0, 4)));
-}
 
 /**
  * Checks the `kubernetes` section against the validated deployment arguments and fills in the
@@ -187,11 +179,7 @@ export function resolveKubernetesOptions(
     const k: KubernetesProviderArgs = raw ?? {};
 
     const unknown = (section: string, value: Record<string, unknown>, known: string[]) => {
-        for (const key of Object.keys(value)) {
-            if (value[key] === undefined || known.includes(key)) continue;
-            const guess = closest(key, known);
-            problem(section ? `${section}.${key}` : key, `unknown field${guess ? `; did you mean "${guess}"?` : `; known fields: ${known.join(", ")}`}`);
-        }
+        problems.push(...unknownFieldProblems(value, known, section ? `kubernetes.${section}` : "kubernetes"));
     };
     unknown("", k as Record<string, unknown>, KUBERNETES_FIELDS);
 

@@ -8,7 +8,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, BootstrapAccess, TopologyPlan } from "../../components/types";
-import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { resolveKubernetesOptions, type KubernetesOptions } from "./args";
 import { kubernetesLayout, type KubernetesLayout } from "./layout";
@@ -30,16 +29,10 @@ export class KubernetesProvider implements InfraProvider {
     private layoutCache?: KubernetesLayout;
 
     /** Checks the `kubernetes` arguments; throws one RunError naming every bad field, before any resource exists. */
-    constructor(name: string, args: RedisDeploymentArgs) {
+    constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
         this.name = name;
-        let problems: { field: string; message: string }[];
-        let options: KubernetesOptions | undefined;
-        try {
-            ({ options, problems } = resolveKubernetesOptions(validateArgs(name, args), args.kubernetes, args.zones !== undefined));
-        } catch (err) {
-            if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
-            throw err;
-        }
+        // The deployment's own arguments were validated into the plan already.
+        const { options, problems } = resolveKubernetesOptions(plan.args, args.kubernetes, args.zones !== undefined);
         if (!options) {
             throw new pulumi.RunError(`RedisDeployment "${name}" has invalid Kubernetes arguments:\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n")}`);
         }

@@ -1,6 +1,7 @@
 // Checks shared by the VM clouds' argument validation (`aws.*`, `gcp.*`, `azure.*`): every problem
 // is collected with its field under the cloud's section, so one error can list them all.
 import * as pulumi from "@pulumi/pulumi";
+import { isPlainObject, unknownFieldProblems } from "../../components/fieldChecks";
 import { RedisDeploymentArgumentError, type ArgumentProblem } from "../../components/validate";
 import type { TopologyPlan } from "../../components/types";
 import { parseCidr } from "./ipv4";
@@ -8,9 +9,7 @@ import { MEMORY_FACTOR, dataDiskGiB, pickMachine, type MachineType } from "./siz
 
 const GIB = 1024 ** 3;
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && !pulumi.Output.isInstance(value);
-}
+export { isPlainObject } from "../../components/fieldChecks";
 
 export function formatGiB(bytes: number): string {
     return `${Math.round((bytes / GIB) * 100) / 100} GiB`;
@@ -51,16 +50,7 @@ export class SectionChecks {
     }
 
     unknownFields(section: Record<string, unknown>): void {
-        for (const key of Object.keys(section)) {
-            if (section[key] !== undefined && !this.known.includes(key)) this.problem(key, `unknown field${this.suggestion(key)}`);
-        }
-    }
-
-    private suggestion(key: string): string {
-        const lower = key.toLowerCase();
-        const guess = this.known.find((k) => k.toLowerCase() === lower)
-            ?? this.known.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower.slice(0, 4)));
-        return guess ? `; did you mean "${guess}"?` : `; known fields: ${this.known.join(", ")}`;
+        this.problems.push(...unknownFieldProblems(section, this.known, this.section));
     }
 
     text(field: string, value: unknown, pattern?: RegExp, hint = ""): string | undefined {
@@ -195,15 +185,5 @@ export class SectionChecks {
         if (args.loadBalancer && (args.mode === "replication" || args.mode === "sentinel") && plan.proxies.length === 0) {
             this.deploymentProblem("loadBalancer", `${balancer} in front of ${args.mode} members without HAProxy would send writes to replicas; keep proxy.haproxy on (the ${balancer.replace(/^an? /, "")} then balances over the proxies) or remove loadBalancer`);
         }
-    }
-}
-
-/** Runs a provider's validation; its argument error becomes a RunError (the engine prints the message alone). */
-export function validatedOrRunError<T>(validate: () => T): T {
-    try {
-        return validate();
-    } catch (err) {
-        if (err instanceof RedisDeploymentArgumentError) throw new pulumi.RunError(err.message);
-        throw err;
     }
 }

@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { validatedOrRunError } from "./argChecks";
+import { argumentErrorsAsRunError } from "../../components/runError";
 import { renderBootScript } from "./bootScript";
 import { mastersFollowedBy, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost } from "./layout";
 
@@ -111,7 +111,7 @@ export abstract class VmProvider<Options, F extends VmFoundation, N extends Host
         validate: (env: DeploymentEnv) => Options,
         membersPerVm: (options: Options) => number,
     ) {
-        this.options = validatedOrRunError(() => validate(this.env));
+        this.options = argumentErrorsAsRunError(() => validate(this.env));
         this.hosts = planHosts(plan, membersPerVm(this.options));
     }
 
