@@ -1,4 +1,4 @@
-export { RedisDeployment, type MemberInfo } from "./redisDeployment";
+export { OUTPUT_NAMES, RedisDeployment, type MemberInfo, type OutputName } from "./redisDeployment";
 export type { RedisDeploymentArgs, LocalProviderArgs } from "./args";
 export type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 export type { AwsProviderArgs } from "../providers/aws/args";

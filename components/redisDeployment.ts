@@ -20,6 +20,13 @@ export interface MemberInfo {
     port: number;
 }
 
+/** Every output of the component, in the order the CLI prints them: registered from this one list. */
+export const OUTPUT_NAMES = [
+    "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
+    "proxyAddresses", "password", "connectionUrl", "diagram",
+] as const;
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
 /** How long the bootstrap waits for members, links and agreement before it fails. */
 const BOOTSTRAP_TIMEOUT_MS = 120000;
 
@@ -156,18 +163,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
                 renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
         });
-        this.registerOutputs({
-            endpoint: this.endpoint,
-            readEndpoint: this.readEndpoint,
-            sentinelAddresses: this.sentinelAddresses,
-            masterName: this.masterName,
-            clusterNodes: this.clusterNodes,
-            members: this.members,
-            proxyAddresses: this.proxyAddresses,
-            password: this.password,
-            connectionUrl: this.connectionUrl,
-            diagram: this.diagram,
-        });
+        this.registerOutputs(Object.fromEntries(OUTPUT_NAMES.map((key) => [key, this[key]])));
     }
 }
 

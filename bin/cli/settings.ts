@@ -13,10 +13,8 @@ export const PROJECT = "redis-deployment";
 export const DEPLOYMENT_NAME = "redis";
 
 /** Outputs of the inline program (the component's outputs under the same names). */
-export const OUTPUT_NAMES = [
-    "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "diagram",
-] as const;
+import { OUTPUT_NAMES } from "../../components/redisDeployment";
+export { OUTPUT_NAMES };
 
 /**
  * The component arguments this CLI sets, as they are stored in stack config (all strings).
