@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { BootstrapAccess } from "../components/types";
 import { openClient, type Login, type NodeAddress } from "./access";
 
-export { connectDirect, openClient, type Login, type NodeAddress } from "./access";
+export { openClient, type Login, type NodeAddress } from "./access";
 
 /** Runs `fn` with a client for `node`, always closing it. */
 export async function withClient<T>(access: BootstrapAccess, node: NodeAddress, login: Login, fn: (client: Redis) => Promise<T>): Promise<T> {

@@ -10,7 +10,6 @@ import { sshRoute } from "./ssh";
 import type { Login, NodeAddress, Route } from "./types";
 
 export type { Login, NodeAddress, Route } from "./types";
-export { connectDirect } from "./direct";
 export { withAccessSession } from "./ssh";
 
 /** The route to `node` for an access that needs one; undefined when the node is reached directly. */

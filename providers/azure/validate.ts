@@ -4,7 +4,8 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { TopologyPlan } from "../../components/types";
-import { SectionChecks, isPlainObject, requireSection } from "../vm/argChecks";
+import { isPlainObject } from "../../components/fieldChecks";
+import { SectionChecks, requireSection } from "../vm/argChecks";
 import { parseCidr, type Cidr } from "../vm/ipv4";
 import { hostMemoryBytes } from "../vm/sizing";
 import { AZURE_DISK_SKUS, type AzureDiskSku, type AzureImage, type AzureProviderArgs } from "./args";

@@ -9,7 +9,6 @@ import { MEMORY_FACTOR, dataDiskGiB, pickMachine, type MachineType } from "./siz
 
 const GIB = 1024 ** 3;
 
-export { isPlainObject } from "../../components/fieldChecks";
 
 export function formatGiB(bytes: number): string {
     return `${Math.round((bytes / GIB) * 100) / 100} GiB`;
