@@ -1,9 +1,12 @@
 import {
     CLUSTER_SLOTS,
+    type NodeKind,
     type PlannedMember,
+    type PlannedPort,
     type PlannedProxy,
     type PlannedSentinel,
     type PlannedShard,
+    type PortPurpose,
     type ResolvedArgs,
     type TopologyPlan,
 } from "./types";
@@ -58,8 +61,44 @@ export function memberName(deployment: string, shard: number, index: number): st
     return `${deployment}-s${shard}-m${index}`;
 }
 
+/** The cluster bus listens at the client port + 10000 (fixed by Redis unless cluster-port is set). */
+export const CLUSTER_BUS_OFFSET = 10000;
+
+/**
+ * The ports of a deployment: Redis on members (and HAProxy's write frontend on the same port),
+ * the cluster bus between members only, Sentinel, and HAProxy's read frontend one above.
+ */
+export function plannedPorts(args: ResolvedArgs): PlannedPort[] {
+    const balanced = (purpose: PortPurpose) => args.loadBalancer && (purpose === "redis" || purpose === "proxy-read");
+    const port = (purpose: PortPurpose, number: number, listeners: NodeKind[], description: string, clients: boolean): PlannedPort =>
+        ({ purpose, port: number, listeners, description, clients, loadBalanced: balanced(purpose) });
+    const proxied = args.haproxy && args.proxyCount > 0;
+    const ports = [port("redis", args.port, proxied ? ["member", "proxy"] : ["member"], "Redis (members, and the HAProxy write frontend)", true)];
+    // Node-to-node only: clients never speak the cluster bus protocol.
+    if (args.mode === "cluster") ports.push(port("cluster-bus", args.port + CLUSTER_BUS_OFFSET, ["member"], "Redis cluster bus (nodes only)", false));
+    if (args.mode === "sentinel") ports.push(port("sentinel", args.sentinelPort, ["sentinel"], "Redis Sentinel", true));
+    if (proxied) ports.push(port("proxy-read", args.port + 1, ["proxy"], "HAProxy read frontend (replicas)", true));
+    return ports;
+}
+
+/** The port planned for `purpose`, or undefined when the deployment has none. */
+export function portFor(plan: Pick<TopologyPlan, "ports">, purpose: PortPurpose): number | undefined {
+    return plan.ports.find((p) => p.purpose === purpose)?.port;
+}
+
+/** The ports a kind of node listens on. */
+export function portsOf(plan: Pick<TopologyPlan, "ports">, kind: NodeKind): PlannedPort[] {
+    return plan.ports.filter((p) => p.listeners.includes(kind));
+}
+
+/** The ports the load balancer forwards (none without one). */
+export function loadBalancedPorts(plan: Pick<TopologyPlan, "ports">): number[] {
+    return plan.ports.filter((p) => p.loadBalanced).map((p) => p.port);
+}
+
 /** Pure: resolved arguments -> the topology every provider builds. */
 export function plan(args: ResolvedArgs): TopologyPlan {
+    const ports = plannedPorts(args);
     const shardCount = args.mode === "cluster" ? args.shards : 1;
     const replicas = args.mode === "standalone" ? 0 : args.replicasPerShard;
     const ranges = args.mode === "cluster" ? slotRanges(shardCount) : undefined;
@@ -92,12 +131,13 @@ export function plan(args: ResolvedArgs): TopologyPlan {
     const proxies: PlannedProxy[] = [];
     if (args.haproxy) {
         for (let i = 0; i < args.proxyCount; i++) {
-            proxies.push({ name: `${args.name}-proxy${i}`, ordinal: i, zone: args.zones[i % args.zones.length], port: args.port, readPort: args.port + 1 });
+            proxies.push({ name: `${args.name}-proxy${i}`, ordinal: i, zone: args.zones[i % args.zones.length], port: args.port, readPort: portFor({ ports }, "proxy-read")! });
         }
     }
 
     return {
         args,
+        ports,
         shards,
         members,
         sentinels,

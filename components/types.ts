@@ -113,8 +113,31 @@ export interface PlannedProxy {
     readPort: number;
 }
 
+/** The kinds of node a deployment runs. */
+export type NodeKind = "member" | "sentinel" | "proxy";
+
+export type PortPurpose = "redis" | "cluster-bus" | "sentinel" | "proxy-read";
+
+/**
+ * A port the deployment listens on. Firewalls, load balancers, Kubernetes Services and
+ * containers all read these, so a capability that adds a listener adds it here once.
+ */
+export interface PlannedPort {
+    purpose: PortPurpose;
+    port: number;
+    /** The nodes that listen on it. */
+    listeners: NodeKind[];
+    description: string;
+    /** Reachable by clients (the networks the user allows); else only between the deployment's nodes. */
+    clients: boolean;
+    /** Forwarded by the load balancer, when there is one. */
+    loadBalanced: boolean;
+}
+
 export interface TopologyPlan {
     args: ResolvedArgs;
+    /** Every port any node listens on, in a stable order. */
+    ports: PlannedPort[];
     shards: PlannedShard[];
     members: PlannedMember[];
     sentinels: PlannedSentinel[];

@@ -7,7 +7,6 @@ import type * as awsSdk from "@pulumi/aws";
 import type { TopologyPlan } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
-import { firewallPlan } from "../vm/firewall";
 import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
 import { AWS_TYPES } from "./computed";
@@ -101,7 +100,7 @@ function securityGroup(s: AwsScope, aws: Aws, parent: pulumi.Resource, vpcId: pu
     const cidrSlug = (cidr: string) => cidr.replace(/[./]/g, "-");
     const ingress = (resource: string, args: Omit<awsSdk.vpc.SecurityGroupIngressRuleArgs, "tags">) =>
         rules.push(new aws.vpc.SecurityGroupIngressRule(resource, { ...args, tags: s.tags(resource) }, { parent }));
-    for (const rule of firewallPlan(s.plan)) {
+    for (const rule of s.plan.ports) {
         const common = { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port };
         ingress(`${name}-${rule.purpose}-from-self`, { ...common, referencedSecurityGroupId: group.id, description: `${rule.description}, between the deployment's hosts` });
         if (!rule.clients) continue;

@@ -3,6 +3,7 @@
 // type ip), so a replaced instance needs no re-registration. The NLB carries the deployment's
 // security group, whose self rule lets it reach the targets.
 import * as pulumi from "@pulumi/pulumi";
+import { loadBalancedPorts } from "../../components/plan";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
 import type { LoadBalancerFront } from "../vm/provider";
@@ -30,8 +31,7 @@ export function createNlb(s: AwsScope, ctx: ProviderContext, f: AwsFoundation, f
     const nlbArn = arnOf(AWS_TYPES.loadBalancer, `${name}-nlb`, nlb.arn);
 
     const arns = [nlbArn];
-    const listeners = [{ purpose: "write", port: args.port }];
-    if (front.viaProxies) listeners.push({ purpose: "read", port: ctx.plan.proxies[0].readPort });
+    const listeners = loadBalancedPorts(ctx.plan).map((port) => ({ purpose: port === args.port ? "write" : "read", port }));
     for (const { purpose, port } of listeners) {
         const resource = `${name}-nlb-${purpose}`;
         const targetGroup = new aws.lb.TargetGroup(resource, {

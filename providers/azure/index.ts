@@ -37,7 +37,7 @@ export { validateAzureArgs, type ResolvedAzureArgs } from "./validate";
 export { AZURE_VM_CATALOG, azureArchitectureOf } from "./vmSizes";
 export { decodeAzureUserData } from "./boot";
 export { AZURE_RESERVED_ADDRESSES, KEY_VAULT_SECRETS_USER_ROLE } from "./foundation";
-export { loadBalancedPorts, loadBalancerChildId, nsgRules, stableGuid, type NsgRule } from "./rules";
+export { loadBalancerChildId, nsgRules, stableGuid, type NsgRule } from "./rules";
 export { AZURE_TYPES, COMPUTED_OUTPUTS, DERIVED_OUTPUTS } from "./computed";
 
 /** VMs boot, install packages and wait for Key Vault access before Redis answers: the bootstrap waits this long. */

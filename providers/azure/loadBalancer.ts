@@ -7,7 +7,8 @@ import type { ProviderContext } from "../types";
 import type { LoadBalancerFront } from "../vm/provider";
 import { placement, type AzureFoundation, type AzureScope } from "./foundation";
 import type { AzureMachine, AzureNetwork } from "./host";
-import { loadBalancedPorts, loadBalancerChildId } from "./rules";
+import { loadBalancedPorts } from "../../components/plan";
+import { loadBalancerChildId } from "./rules";
 import { loadBalancerName } from "./validate";
 
 export function createInternalLoadBalancer(s: AzureScope, ctx: ProviderContext, f: AzureFoundation, front: LoadBalancerFront<AzureNetwork, AzureMachine>): pulumi.Output<string> {

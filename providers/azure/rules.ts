@@ -1,8 +1,8 @@
-// Pure rules of the Azure provider: the network security group's inbound rules, the load
-// balanced ports, ids of the load balancer's children before it exists, stable GUIDs.
+// Pure rules of the Azure provider: the network security group's inbound rules (from the
+// plan's ports), ids of the load balancer's children before it exists, stable GUIDs.
 import { createHash } from "crypto";
 import type { TopologyPlan } from "../../components/types";
-import { firewallPlan } from "../vm/firewall";
+import { loadBalancedPorts } from "../../components/plan";
 
 /** First priority of the deployment's allow rules; the deny rule after them shuts the default AllowVnetInBound out of its ports. */
 const ALLOW_PRIORITY = 100;
@@ -41,7 +41,7 @@ export function nsgRules(plan: TopologyPlan, allowedCidrs: string[]): NsgRule[] 
     const rules: NsgRule[] = [];
     let priority = ALLOW_PRIORITY;
     const balanced = loadBalancedPorts(plan);
-    for (const r of firewallPlan(plan)) {
+    for (const r of plan.ports) {
         rules.push({ name: `${r.purpose}-from-deployment`, priority: priority++, access: "Allow", ports: [r.port], source: { deploymentGroup: true }, description: `${r.description}, between the deployment's hosts` });
         if (r.clients && allowedCidrs.length > 0) {
             rules.push({ name: `${r.purpose}-from-allowed`, priority: priority++, access: "Allow", ports: [r.port], source: { cidrs: allowedCidrs }, description: `${r.description}, from azure.allowedCidrs` });
@@ -50,12 +50,6 @@ export function nsgRules(plan: TopologyPlan, allowedCidrs: string[]): NsgRule[] 
             rules.push({ name: `${r.purpose}-from-probe`, priority: priority++, access: "Allow", ports: [r.port], source: { tag: PROBE_SOURCE }, description: `${r.description}, health probes of the load balancer` });
         }
     }
-    rules.push({ name: "deny-other-sources", priority: DENY_PRIORITY, access: "Deny", ports: firewallPlan(plan).map((r) => r.port), source: { tag: "*" }, description: "the deployment's ports from anywhere else (overrides AllowVnetInBound)" });
+    rules.push({ name: "deny-other-sources", priority: DENY_PRIORITY, access: "Deny", ports: plan.ports.map((r) => r.port), source: { tag: "*" }, description: "the deployment's ports from anywhere else (overrides AllowVnetInBound)" });
     return rules;
-}
-
-/** The ports the internal load balancer forwards: Redis (write), and HAProxy's read port when there are proxies. */
-export function loadBalancedPorts(plan: TopologyPlan): number[] {
-    if (!plan.args.loadBalancer) return [];
-    return plan.proxies.length > 0 ? [plan.args.port, plan.proxies[0].readPort] : [plan.args.port];
 }

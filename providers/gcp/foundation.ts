@@ -10,7 +10,6 @@ import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
 import type { TopologyPlan } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
-import { firewallPlan } from "../vm/firewall";
 import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
 import type { DeploymentEnv, VmFoundation } from "../vm/provider";
 import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
@@ -186,7 +185,7 @@ export function createGcpFoundation(s: GcpScope, ctx: ProviderContext): GcpFound
 export function createFirewall(s: GcpScope, f: GcpFoundation, nodeAddresses: pulumi.Output<string[]>): computeSdk.Firewall[] {
     const o = s.options;
     const project = f.network.apply((n) => projectOfNetwork(n));
-    return firewallPlan(s.plan).map((rule) => new f.gcp.compute.Firewall(`${s.name}-${rule.purpose}`, {
+    return s.plan.ports.map((rule) => new f.gcp.compute.Firewall(`${s.name}-${rule.purpose}`, {
         network: f.network,
         project,
         direction: "INGRESS",

@@ -4,6 +4,7 @@
 // the Redis port (and the proxies' read port). Packets keep the load balancer's address as
 // destination, so its backends listen on it too (alsoListenOn).
 import * as pulumi from "@pulumi/pulumi";
+import { loadBalancedPorts } from "../../components/plan";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
 import type { LoadBalancerFront } from "../vm/provider";
@@ -22,7 +23,7 @@ export function createInternalLoadBalancer(s: GcpScope, ctx: ProviderContext, f:
     const name = s.name;
     const lb = f.lb!;
     const region = regionOfZone(args.zones[0])!;
-    const ports = front.viaProxies ? [args.port, ctx.plan.proxies[0].readPort] : [args.port];
+    const ports = loadBalancedPorts(ctx.plan);
     const backends = front.backends.map((b) => ({
         zone: b.network.host.zone,
         selfLink: b.machine.instance.selfLink.apply((l) => requireComputed(name, GCP_TYPES.instance, b.network.host.name, "selfLink", l)),

@@ -45,7 +45,8 @@ export function sentinelConfig(plan: TopologyPlan, sentinel: SentinelPod): strin
  * not resolve yet does not stop HAProxy from starting (init-addr none).
  */
 export function haproxyConfig(plan: TopologyPlan, members: MemberPod[], listenAddress = "0.0.0.0"): string {
-    const proxy = plan.proxies[0] ?? { name: `${plan.args.name}-haproxy`, zone: ANY_ZONE, port: plan.args.port, readPort: plan.args.port + 1 };
+    const proxy = plan.proxies[0];
+    if (!proxy) throw new Error(`redis-deployment (kubernetes): ${plan.args.name} plans no HAProxy; haproxy.cfg is rendered only for proxies`);
     const text = renderHaproxyCfg({
         proxy: { name: `${plan.args.name}-haproxy`, zone: ANY_ZONE, address: listenAddress, port: proxy.port, readPort: proxy.readPort },
         members,

@@ -51,7 +51,7 @@ export function memberObjects(s: Shared, plan: TopologyPlan): NodeHandles<Addres
         });
         const checksum = digest(...Object.values(texts), startRedisScript(plan, layout.members), probeScript(plan), o.images.redis);
         configs.push(checksum);
-        const containers = [redisContainer(o, "redis", plan.args.port, { requests: { memory, cpu: o.cpu }, limits: { memory } }, plan.args.mode === "cluster")];
+        const containers = [redisContainer(o, plan, "redis", { requests: { memory, cpu: o.cpu }, limits: { memory } })];
         if (o.metrics) containers.push(exporter(s, plan));
         const template: PodTemplate = {
             metadata: {

@@ -3,6 +3,8 @@
 // PodDisruptionBudget, shared by members, sentinels and proxies.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { portsOf } from "../../components/plan";
+import type { NodeKind, PortPurpose, TopologyPlan } from "../../components/types";
 import type { KubernetesOptions } from "./args";
 import { PATHS } from "./layout";
 import type { Shared } from "./shared";
@@ -13,6 +15,20 @@ const REDIS_UID = 999;
 export type Labels = Record<string, string>;
 export type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 export type Component = "redis" | "sentinel" | "haproxy";
+
+/** Kubernetes names of the plan's ports (at most 15 characters; kept as first published). */
+const PORT_NAMES: Record<PortPurpose, string> = { "redis": "redis", "cluster-bus": "cluster-bus", "sentinel": "sentinel", "proxy-read": "redis-read" };
+
+/** The container ports of a kind of node, from the plan. */
+export function containerPorts(plan: TopologyPlan, kind: NodeKind): k8s.types.input.core.v1.ContainerPort[] {
+    return portsOf(plan, kind).map((p) => ({ name: PORT_NAMES[p.purpose], containerPort: p.port }));
+}
+
+/** The Service ports of the nodes of these kinds, from the plan, each targeting its container port by name. */
+export function servicePorts(plan: TopologyPlan, kinds: NodeKind[]): k8s.types.input.core.v1.ServicePort[] {
+    return plan.ports.filter((p) => kinds.some((k) => p.listeners.includes(k)))
+        .map((p) => ({ name: PORT_NAMES[p.purpose], port: p.port, targetPort: PORT_NAMES[p.purpose] }));
+}
 
 export function labels(name: string, component: Component, extra: Labels = {}): Labels {
     return {
@@ -53,11 +69,9 @@ export function podIpEnv(): k8s.types.input.core.v1.EnvVar {
     return { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } };
 }
 
-export function redisContainer(o: KubernetesOptions, kind: "redis" | "sentinel", port: number, resources: k8s.types.input.core.v1.ResourceRequirements, clusterBus = false): k8s.types.input.core.v1.Container {
+export function redisContainer(o: KubernetesOptions, plan: TopologyPlan, kind: "redis" | "sentinel", resources: k8s.types.input.core.v1.ResourceRequirements): k8s.types.input.core.v1.Container {
     const probe = (check: "ready" | "alive") => ({ exec: { command: ["sh", `${PATHS.scripts}/probe.sh`, check, kind] } });
-    const ports: k8s.types.input.core.v1.ContainerPort[] = kind === "sentinel"
-        ? [{ name: "sentinel", containerPort: port }]
-        : [{ name: "redis", containerPort: port }, ...(clusterBus ? [{ name: "cluster-bus", containerPort: port + 10000 }] : [])];
+    const ports = containerPorts(plan, kind === "redis" ? "member" : "sentinel");
     return {
         name: kind,
         image: o.images.redis,

@@ -8,14 +8,9 @@ import type { NodeHandles, ProxyNode } from "../types";
 import { HAPROXY_PASSWORD_ENV, digest, haproxyConfig } from "./configs";
 import { ANY_ZONE, PATHS, serviceHost } from "./layout";
 import { spreadPlacement } from "./placement";
-import { configMap, containerSecurity, disruptionBudget, labels, podBasics, selector } from "./pods";
+import { configMap, containerPorts, containerSecurity, disruptionBudget, labels, podBasics, selector, servicePorts } from "./pods";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
-
-function proxyPorts(plan: TopologyPlan): k8s.types.input.core.v1.ServicePort[] {
-    const proxy = plan.proxies[0];
-    return [{ name: "redis", port: proxy.port, targetPort: "redis" }, { name: "redis-read", port: proxy.readPort, targetPort: "redis-read" }];
-}
 
 export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
     const { name, options: o, layout } = s;
@@ -41,7 +36,7 @@ export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Outp
                         command: ["haproxy", "-W", "-db", "-f", `${PATHS.haproxyConfig}/haproxy.cfg`],
                         // The health check's password: a reference to the Secret, expanded by HAProxy.
                         env: [{ name: HAPROXY_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: s.secret.metadata.name, key: SECRET_KEYS.monitorPassword } } }],
-                        ports: [{ name: "redis", containerPort: proxy.port }, { name: "redis-read", containerPort: proxy.readPort }],
+                        ports: containerPorts(plan, "proxy"),
                         readinessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 5 },
                         livenessProbe: { tcpSocket: { port: "redis" }, initialDelaySeconds: 10, periodSeconds: 10 },
                         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
@@ -55,7 +50,7 @@ export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Outp
     }, { ...s.opts, dependsOn: [config, ...dependsOn] });
     const service = new k8s.core.v1.Service(layout.haproxy, {
         metadata: { name: layout.haproxy, namespace: s.namespace, labels: labels(name, "haproxy") },
-        spec: { selector: selector(name, "haproxy"), ports: proxyPorts(plan) },
+        spec: { selector: selector(name, "haproxy"), ports: servicePorts(plan, ["proxy"]) },
     }, s.opts);
     const budget = disruptionBudget(s, layout.haproxy, labels(name, "haproxy"), selector(name, "haproxy"), s.resources);
     // One node: the Service in front of the HAProxy pods (they have no names of their own).
@@ -78,7 +73,7 @@ export function loadBalancerObjects(s: Shared, plan: TopologyPlan, proxies: Node
         spec: {
             type: "LoadBalancer",
             selector: selector(name, "haproxy"),
-            ports: proxyPorts(plan),
+            ports: servicePorts(plan, ["proxy"]),
             ...(lb.sourceRanges ? { loadBalancerSourceRanges: lb.sourceRanges } : {}),
         },
     }, { ...s.opts, dependsOn: proxies.resources });

@@ -7,7 +7,7 @@ import type { NodeHandles } from "../types";
 import { digest, sentinelConfig } from "./configs";
 import { spreadPlacement } from "./placement";
 import {
-    configMap, disruptionBudget, labels, podBasics, podSecurity, redisContainer, redisVolumes, selector, statefulSet, volumeClaim, type PodTemplate,
+    configMap, disruptionBudget, labels, podBasics, podSecurity, redisContainer, redisVolumes, servicePorts, selector, statefulSet, volumeClaim, type PodTemplate,
 } from "./pods";
 import { probeScript, startSentinelScript } from "./scripts";
 import { SECRET_KEYS } from "./secret";
@@ -27,7 +27,7 @@ export function sentinelObjects(s: Shared, plan: TopologyPlan): NodeHandles {
             ...podBasics(o),
             ...spreadPlacement(name, o, "sentinel", plan.sentinels.map((x) => x.zone)),
             securityContext: podSecurity(),
-            containers: [redisContainer(o, "sentinel", plan.args.sentinelPort, { requests: { memory: "64Mi", cpu: "50m" }, limits: { memory: "128Mi" } })],
+            containers: [redisContainer(o, plan, "sentinel", { requests: { memory: "64Mi", cpu: "50m" }, limits: { memory: "128Mi" } })],
             volumes: redisVolumes(s, config, [SECRET_KEYS.sentinelAuth, SECRET_KEYS.password]),
         },
     };
@@ -36,7 +36,7 @@ export function sentinelObjects(s: Shared, plan: TopologyPlan): NodeHandles {
     // For clients that take one sentinel address; the pods' own names are in sentinelAddresses.
     const service = new k8s.core.v1.Service(layout.sentinelSet, {
         metadata: { name: layout.sentinelSet, namespace: s.namespace, labels: labels(name, "sentinel") },
-        spec: { selector: selector(name, "sentinel"), ports: [{ name: "sentinel", port: plan.args.sentinelPort, targetPort: "sentinel" }] },
+        spec: { selector: selector(name, "sentinel"), ports: servicePorts(plan, ["sentinel"]) },
     }, s.opts);
     const budget = disruptionBudget(s, layout.sentinelSet, labels(name, "sentinel"), selector(name, "sentinel"), s.resources);
     const nodes: AddressedNode[] = layout.sentinels.map(({ pod: _p, ...x }) => x);

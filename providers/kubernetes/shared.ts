@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProviderContext } from "../types";
 import type { KubernetesOptions } from "./args";
 import type { KubernetesLayout } from "./layout";
-import { labels, type Labels } from "./pods";
+import { labels, servicePorts, type Labels } from "./pods";
 import { probeScript, startRedisScript, startSentinelScript } from "./scripts";
 import { secretData } from "./secret";
 
@@ -55,9 +55,6 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
         metadata: meta(layout.scripts, labels(name, "redis")),
         data: { "start-redis.sh": startRedisScript(plan, layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(plan) },
     }, opts);
-    const ports: k8s.types.input.core.v1.ServicePort[] = [{ name: "redis", port: plan.args.port, targetPort: "redis" }];
-    if (plan.args.mode === "cluster") ports.push({ name: "cluster-bus", port: plan.args.port + 10000, targetPort: "cluster-bus" });
-    if (plan.args.mode === "sentinel") ports.push({ name: "sentinel", port: plan.args.sentinelPort, targetPort: "sentinel" });
     // Stable DNS names <pod>.<name>-headless.<ns>.svc.<domain> for members and sentinels,
     // published before the pods are ready: a member must be reachable by name to join.
     const headless = new k8s.core.v1.Service(layout.headless, {
@@ -66,7 +63,7 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
             clusterIP: "None",
             publishNotReadyAddresses: true,
             selector: { "app.kubernetes.io/instance": name, "redis-deployment/stable-name": "true" },
-            ports,
+            ports: servicePorts(plan, ["member", "sentinel"]),
         },
     }, opts);
     resources.push(secret, scripts, headless);

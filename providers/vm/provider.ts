@@ -83,7 +83,6 @@ export interface Stage<F extends VmFoundation, N extends HostNetwork, M extends 
 
 /** What the load balancer fronts. */
 export interface LoadBalancerFront<N extends HostNetwork, M extends HostMachine> {
-    viaProxies: boolean;
     /** The nodes it forwards to, by name, and their addresses. */
     targets: pulumi.Output<{ name: string; address: string }[]>;
     targetNames: string[];
@@ -214,15 +213,13 @@ export abstract class VmProvider<Options, F extends VmFoundation, N extends Host
     loadBalancer(ctx: ProviderContext, proxies: NodeHandles<ProxyNode>): pulumi.Output<string> | undefined {
         if (!ctx.plan.args.loadBalancer) return undefined;
         const stage = this.stage(ctx);
-        const viaProxies = ctx.plan.proxies.length > 0;
-        const targets: { name: string }[] = viaProxies ? ctx.plan.proxies : ctx.plan.members.filter((m) => m.role === "master");
+        const targets: { name: string }[] = ctx.plan.proxies.length > 0 ? ctx.plan.proxies : ctx.plan.members.filter((m) => m.role === "master");
         const backends = this.hosts.filter((h) => this.isFront(h)).map((h) => {
             const built = stage.machines.get(h.name);
             if (!built) this.fail(`the load balancer's backend ${h.name} has no VM: create the ${h.kind === "proxy" ? "proxies" : "members"} before the load balancer`);
             return built;
         });
         return this.createLoadBalancer(ctx, stage.foundation, {
-            viaProxies,
             targets: this.addressed(stage, targets),
             targetNames: targets.map((t) => t.name),
             backends,

@@ -296,6 +296,38 @@ describe("plan", () => {
         });
     });
 
+    describe("ports", () => {
+        const ports = (args: RedisDeploymentArgs) => planFor(args).ports
+            .map((p) => `${p.purpose} ${p.port} on ${p.listeners.join("+")}${p.clients ? " clients" : " nodes-only"}${p.loadBalanced ? " balanced" : ""}`);
+
+        it("standalone listens on the Redis port only; the load balancer forwards it", () => {
+            assert.deepEqual(ports({ mode: "standalone" }), ["redis 6379 on member clients"]);
+            assert.deepEqual(ports({ mode: "standalone", provider: "aws", zones: ["a", "b"], maxmemory: "1gb", loadBalancer: true }), ["redis 6379 on member clients balanced"]);
+        });
+
+        it("replication: HAProxy's write frontend shares the Redis port, its read frontend is the next one", () => {
+            assert.deepEqual(ports({ mode: "replication", provider: "aws", zones: ["a", "b"], maxmemory: "1gb", port: 7000, loadBalancer: true }), [
+                "redis 7000 on member+proxy clients balanced",
+                "proxy-read 7001 on proxy clients balanced",
+            ]);
+            assert.deepEqual(ports({ mode: "replication", proxy: { haproxy: false } }), ["redis 6379 on member clients"]);
+        });
+
+        it("sentinel adds Sentinel's port for clients; cluster adds the bus at port + 10000 between nodes only", () => {
+            assert.deepEqual(ports({ mode: "sentinel", sentinelPort: 26000 }), [
+                "redis 6379 on member+proxy clients",
+                "sentinel 26000 on sentinel clients",
+                "proxy-read 6380 on proxy clients",
+            ]);
+            assert.deepEqual(ports({ mode: "cluster", port: 7000 }), ["redis 7000 on member clients", "cluster-bus 17000 on member nodes-only"]);
+        });
+
+        it("proxies listen where the plan's ports say", () => {
+            const p = planFor({ mode: "replication", port: 7000 });
+            assert.deepEqual(p.proxies.map((x) => [x.port, x.readPort]), [[7000, 7001], [7000, 7001]]);
+        });
+    });
+
     describe("purity", () => {
         it("returns the same plan for the same arguments and does not modify them", () => {
             const resolved = validateArgs("cache", { mode: "cluster", shards: 4, replicasPerShard: 2, zones: ["a", "b", "c"] });

@@ -7,7 +7,6 @@ import { passwordHash } from "../../components/config/users";
 import { plan } from "../../components/plan";
 import type { TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
-import { firewallPlan } from "../../providers/vm/firewall";
 import { addressAt, contains, formatIpv4, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { LayoutError, assignSubnets, nodeNames, placeHost, planHosts, type HostPlan, type SubnetInfo } from "../../providers/vm/layout";
 import { PLACEHOLDER_CREDENTIALS, ROOT_TOKEN, placeholderHashes, secretsUsed, substituteSecrets } from "../../providers/vm/secrets";
@@ -148,7 +147,7 @@ describe("VM layer: sizing", () => {
 });
 
 describe("VM layer: ports", () => {
-    const rules = (args: RedisDeploymentArgs) => firewallPlan(planOf(args)).map((r) => `${r.port}:${r.purpose}:${r.clients ? "clients" : "hosts"}`);
+    const rules = (args: RedisDeploymentArgs) => planOf(args).ports.map((r) => `${r.port}:${r.purpose}:${r.clients ? "clients" : "hosts"}`);
     it("opens per mode only what the mode uses; the cluster bus only between hosts", () => {
         assert.deepEqual(rules({ mode: "standalone" }), ["6379:redis:clients"]);
         assert.deepEqual(rules({ mode: "replication" }), ["6379:redis:clients", "6380:proxy-read:clients"]);
