@@ -1,5 +1,6 @@
 import {
     CLUSTER_SLOTS,
+    CREDENTIAL_KEYS,
     type NodeKind,
     type PlannedMember,
     type PlannedPort,
@@ -138,6 +139,7 @@ export function plan(args: ResolvedArgs): TopologyPlan {
     return {
         args,
         ports,
+        secrets: CREDENTIAL_KEYS.filter((k) => k !== "password" || args.authEnabled),
         shards,
         members,
         sentinels,

@@ -138,6 +138,11 @@ export interface TopologyPlan {
     args: ResolvedArgs;
     /** Every port any node listens on, in a stable order. */
     ports: PlannedPort[];
+    /**
+     * The credentials the nodes read from the provider's secret store (SSM, Secret Manager, Key
+     * Vault, the Kubernetes Secret): the application password only with AUTH on.
+     */
+    secrets: CredentialKey[];
     shards: PlannedShard[];
     members: PlannedMember[];
     sentinels: PlannedSentinel[];
@@ -158,6 +163,9 @@ export interface AddressedNode {
     address: string;
     port: number;
 }
+
+export const CREDENTIAL_KEYS = ["password", "adminPassword", "monitorPassword"] as const;
+export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
 /** Credentials of the deployment. `password` is the application's; the others are internal. */
 export interface Credentials {

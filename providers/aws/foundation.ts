@@ -4,11 +4,11 @@
 // architecture in use.
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsSdk from "@pulumi/aws";
-import type { TopologyPlan } from "../../components/types";
+import type { CredentialKey, TopologyPlan } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
 import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
-import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
+import { SECRET_NAMES } from "../vm/secrets";
 import { AWS_TYPES } from "./computed";
 import { architectureOf } from "./instanceTypes";
 import type { VmFoundation } from "../vm/provider";
@@ -19,7 +19,7 @@ export type Aws = typeof awsSdk;
 /** The official Debian account that publishes Debian's AMIs. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 /** SSM parameter name suffix of each secret. */
-export const PARAMETER_NAMES: Record<SecretKey, string> = SECRET_NAMES;
+export const PARAMETER_NAMES: Record<CredentialKey, string> = SECRET_NAMES;
 
 /** What the foundation needs of the provider. */
 export interface AwsScope {
@@ -60,7 +60,7 @@ export interface AwsFoundation extends VmFoundation {
     instanceProfileName: pulumi.Output<string>;
     rolePolicy: awsSdk.iam.RolePolicy;
     /** Secret key -> its SSM parameter name (only the secrets the deployment stores). */
-    secretRefs: Record<SecretKey, string>;
+    secretRefs: Record<CredentialKey, string>;
     /** Architecture -> the AMI every instance of that architecture boots. */
     amis: Record<string, pulumi.Output<string>>;
 }
@@ -153,7 +153,7 @@ export function createAwsFoundation(s: AwsScope, ctx: ProviderContext): AwsFound
     const { group, rules } = securityGroup(s, aws, parent, vpcId);
 
     // The passwords, as SecureString parameters the instances read at boot.
-    const keys: SecretKey[] = SECRET_KEYS.filter((k) => k !== "password" || s.plan.args.authEnabled);
+    const keys = s.plan.secrets;
     const parameterArns = keys.map((key) => {
         const resource = `${name}-ssm-${PARAMETER_NAMES[key]}`;
         const parameter = new aws.ssm.Parameter(resource, {
@@ -166,7 +166,7 @@ export function createAwsFoundation(s: AwsScope, ctx: ProviderContext): AwsFound
         }, { parent, deleteBeforeReplace: true });
         return parameter.arn.apply((arn) => requireComputed(name, AWS_TYPES.parameter, resource, "arn", arn));
     });
-    const secretRefs = Object.fromEntries(keys.map((k) => [k, `${o.parameterPrefix}/${PARAMETER_NAMES[k]}`])) as Record<SecretKey, string>;
+    const secretRefs = Object.fromEntries(keys.map((k) => [k, `${o.parameterPrefix}/${PARAMETER_NAMES[k]}`])) as Record<CredentialKey, string>;
 
     // The instances' role: read those parameters, nothing else.
     const role = new aws.iam.Role(`${name}-role`, {

@@ -8,13 +8,13 @@ import type * as computeSdk from "@pulumi/azure-native/compute";
 import type * as keyvaultSdk from "@pulumi/azure-native/keyvault";
 import type * as managedidentitySdk from "@pulumi/azure-native/managedidentity";
 import type * as networkSdk from "@pulumi/azure-native/network";
-import type { TopologyPlan } from "../../components/types";
+import type { CredentialKey, TopologyPlan } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { parseCidr } from "../vm/ipv4";
 import { LayoutError } from "../vm/layout";
 import type { DeploymentEnv, VmFoundation } from "../vm/provider";
-import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
+import { SECRET_NAMES } from "../vm/secrets";
 import { staticLayout, usableRange, type StaticLayout } from "../vm/staticAddresses";
 import { keyVaultSecretUrl } from "./boot";
 import { AZURE_TYPES } from "./computed";
@@ -71,7 +71,7 @@ export interface AzureFoundation extends VmFoundation {
     clientId: pulumi.Output<string>;
     /** The vault's URI, and secret key -> its URL in the vault (only the secrets the deployment stores). */
     vaultUri: pulumi.Output<string>;
-    secretRefs: pulumi.Output<Record<SecretKey, string>>;
+    secretRefs: pulumi.Output<Record<CredentialKey, string>>;
     /** What a VM must wait for: the secrets and the identity's grant. */
     secretAccess: pulumi.Resource[];
 }
@@ -155,7 +155,7 @@ export function createAzureFoundation(s: AzureScope, ctx: ProviderContext): Azur
     // Key Vault's rules: the name is the one asked for; the URI is https://<name>.vault.azure.net/ in Azure's public cloud.
     const vaultName = vault.name.apply((n) => computedOr(n, () => o.keyVaultName));
     const vaultUri = vault.properties.apply((p) => computedOr(p?.vaultUri, () => `https://${o.keyVaultName}.vault.azure.net/`));
-    const keys: SecretKey[] = SECRET_KEYS.filter((k) => k !== "password" || s.plan.args.authEnabled);
+    const keys = s.plan.secrets;
     const secrets = keys.map((key) => new az.keyvault.Secret(`${name}-kv-${SECRET_NAMES[key]}`, {
         resourceGroupName,
         vaultName,
@@ -175,7 +175,7 @@ export function createAzureFoundation(s: AzureScope, ctx: ProviderContext): Azur
     const clientId = identityOutput("clientId");
     return {
         az, parent, subnet, resourceGroupName, layout, applicationSecurityGroup, securityGroup, identity, clientId, vaultUri,
-        secretRefs: vaultUri.apply((uri) => Object.fromEntries(keys.map((k) => [k, keyVaultSecretUrl(uri, SECRET_NAMES[k])])) as Record<SecretKey, string>),
+        secretRefs: vaultUri.apply((uri) => Object.fromEntries(keys.map((k) => [k, keyVaultSecretUrl(uri, SECRET_NAMES[k])])) as Record<CredentialKey, string>),
         secretAccess: [roleAssignment, ...secrets],
         checks: [clientId, identityOutput("principalId"), identityOutput("tenantId"), vaultName, vaultUri],
     };

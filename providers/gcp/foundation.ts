@@ -7,12 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as computeSdk from "@pulumi/gcp/compute";
 import type * as secretmanagerSdk from "@pulumi/gcp/secretmanager";
 import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
-import type { TopologyPlan } from "../../components/types";
+import type { CredentialKey, TopologyPlan } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
 import type { DeploymentEnv, VmFoundation } from "../vm/provider";
-import { SECRET_KEYS, SECRET_NAMES, type SecretKey } from "../vm/secrets";
+import { SECRET_NAMES } from "../vm/secrets";
 import { GCP_TYPES, configuredGcpProject } from "./computed";
 import { networkTag, projectOfNetwork, regionOfZone, serviceAccountId } from "./naming";
 import type { ResolvedGcpArgs } from "./validate";
@@ -67,7 +67,7 @@ export interface GcpFoundation extends VmFoundation {
     /** The VMs' service account's email. */
     serviceAccountEmail: pulumi.Output<string>;
     /** Secret key -> the secret's resource name (only the secrets the deployment stores). */
-    secretRefs: pulumi.Output<Record<SecretKey, string>>;
+    secretRefs: pulumi.Output<Record<CredentialKey, string>>;
     /** What a VM must wait for: its boot reads the secrets, which needs the versions and the grants. */
     secretAccess: pulumi.Resource[];
     image: pulumi.Output<string>;
@@ -90,7 +90,7 @@ function subnetworks(s: GcpScope, compute: Gcp["compute"], parent: pulumi.Resour
 /** The passwords as Secret Manager secrets, each readable by the VMs' service account only. */
 function secrets(s: GcpScope, gcp: Gcp, ctx: ProviderContext, project: string | undefined, email: pulumi.Output<string>): Pick<GcpFoundation, "secretRefs" | "secretAccess"> {
     const parent = ctx.parent;
-    const keys: SecretKey[] = SECRET_KEYS.filter((k) => k !== "password" || s.plan.args.authEnabled);
+    const keys = s.plan.secrets;
     const secretAccess: pulumi.Resource[] = [];
     const names = keys.map((key) => {
         const resource = `${s.name}-secret-${SECRET_NAMES[key]}`;
@@ -114,7 +114,7 @@ function secrets(s: GcpScope, gcp: Gcp, ctx: ProviderContext, project: string | 
         return secret.name.apply((n) => computedOr(n, () =>
             `projects/${requireComputed(s.name, GCP_TYPES.secret, resource, "name", project)}/secrets/${secretId}`));
     });
-    const secretRefs = pulumi.all(names).apply((ns) => Object.fromEntries(keys.map((k, i) => [k, ns[i]])) as Record<SecretKey, string>);
+    const secretRefs = pulumi.all(names).apply((ns) => Object.fromEntries(keys.map((k, i) => [k, ns[i]])) as Record<CredentialKey, string>);
     return { secretRefs, secretAccess };
 }
 

@@ -3,13 +3,11 @@
 // Redis ACL lines carry SHA-256 hashes of the passwords, so each placeholder's hash is
 // replaced by the hash of the real password too. User data therefore never holds a password.
 import { passwordHash } from "../../components/config/users";
-import type { Credentials } from "../../components/types";
+import { CREDENTIAL_KEYS, type CredentialKey, type Credentials } from "../../components/types";
 
-export const SECRET_KEYS = ["password", "adminPassword", "monitorPassword"] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Name (suffix) of each secret in a cloud's secret store: SSM parameter, Secret Manager secret id, Key Vault secret. */
-export const SECRET_NAMES: Record<SecretKey, string> = {
+export const SECRET_NAMES: Record<CredentialKey, string> = {
     password: "password",
     adminPassword: "admin-password",
     monitorPassword: "monitor-password",
@@ -26,14 +24,14 @@ export const PLACEHOLDER_CREDENTIALS: Credentials = {
 };
 
 /** Hex SHA-256 of each placeholder: how the placeholder appears in ACL `user` lines. */
-export function placeholderHashes(): Record<SecretKey, string> {
-    return Object.fromEntries(SECRET_KEYS.map((k) => [k, passwordHash(PLACEHOLDER_CREDENTIALS[k])])) as Record<SecretKey, string>;
+export function placeholderHashes(): Record<CredentialKey, string> {
+    return Object.fromEntries(CREDENTIAL_KEYS.map((k) => [k, passwordHash(PLACEHOLDER_CREDENTIALS[k])])) as Record<CredentialKey, string>;
 }
 
 /** The secrets a set of templates needs: those whose placeholder or placeholder hash they contain. */
-export function secretsUsed(templates: string[]): SecretKey[] {
+export function secretsUsed(templates: string[]): CredentialKey[] {
     const hashes = placeholderHashes();
-    return SECRET_KEYS.filter((k) => templates.some((t) => t.includes(PLACEHOLDER_CREDENTIALS[k]) || t.includes(hashes[k])));
+    return CREDENTIAL_KEYS.filter((k) => templates.some((t) => t.includes(PLACEHOLDER_CREDENTIALS[k]) || t.includes(hashes[k])));
 }
 
 /**
@@ -43,7 +41,7 @@ export function secretsUsed(templates: string[]): SecretKey[] {
 export function substituteSecrets(template: string, credentials: Credentials, root = ""): string {
     const hashes = placeholderHashes();
     let text = template.split(ROOT_TOKEN).join(root);
-    for (const k of SECRET_KEYS) {
+    for (const k of CREDENTIAL_KEYS) {
         text = text.split(hashes[k]).join(passwordHash(credentials[k]));
         text = text.split(PLACEHOLDER_CREDENTIALS[k]).join(credentials[k]);
     }

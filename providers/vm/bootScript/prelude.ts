@@ -1,12 +1,13 @@
 // The head of the boot script: what it is, the shell options, its settings (tunables that tests
 // override from the environment, then constants) and the helpers every section uses.
-import { PLACEHOLDER_CREDENTIALS, ROOT_TOKEN, SECRET_KEYS, placeholderHashes, type SecretKey } from "../secrets";
+import { CREDENTIAL_KEYS, type CredentialKey } from "../../../components/types";
+import { PLACEHOLDER_CREDENTIALS, ROOT_TOKEN, placeholderHashes } from "../secrets";
 import { shellQuote as q } from "./shell";
 import { VM_PATHS, type BootContext, type BootSection } from "./types";
 
-/** `declare -A NAME=([key]=value ...)` of the secret keys that have a value, in SECRET_KEYS order. */
-function assoc(name: string, values: Partial<Record<SecretKey, string>>): string {
-    return `declare -A ${name}=(${SECRET_KEYS.filter((k) => values[k] !== undefined).map((k) => `[${k}]=${q(values[k]!)}`).join(" ")})`;
+/** `declare -A NAME=([key]=value ...)` of the secret keys that have a value, in CREDENTIAL_KEYS order. */
+function assoc(name: string, values: Partial<Record<CredentialKey, string>>): string {
+    return `declare -A ${name}=(${CREDENTIAL_KEYS.filter((k) => values[k] !== undefined).map((k) => `[${k}]=${q(values[k]!)}`).join(" ")})`;
 }
 
 /**
