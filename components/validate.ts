@@ -1,6 +1,6 @@
 import type { RedisDeploymentArgs } from "./args";
 import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
-import { isPlainObject, unknownFieldProblems, type ArgumentProblem } from "./fieldChecks";
+import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fieldChecks";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
     MAXMEMORY_POLICIES,
@@ -15,18 +15,7 @@ import {
     type ResolvedArgs,
 } from "./types";
 
-export type { ArgumentProblem } from "./fieldChecks";
-
-/** Every problem found in a RedisDeployment's arguments, in one error. */
-export class RedisDeploymentArgumentError extends Error {
-    readonly problems: ArgumentProblem[];
-    constructor(name: string, problems: ArgumentProblem[]) {
-        const lines = problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n");
-        super(`RedisDeployment "${name}" has invalid arguments:\n${lines}`);
-        this.name = "RedisDeploymentArgumentError";
-        this.problems = problems;
-    }
-}
+export { RedisDeploymentArgumentError, type ArgumentProblem } from "./fieldChecks";
 
 const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
@@ -99,8 +88,9 @@ export function commandEntryProblem(entry: unknown, categories: boolean): string
  * given as an Output is checked by the password resource when its value is known).
  */
 export function validateArgs(name: string, args: RedisDeploymentArgs | undefined): ResolvedArgs {
-    const problems: ArgumentProblem[] = [];
-    const problem = (field: string, message: string) => problems.push({ field, message });
+    const check = new FieldChecks("");
+    const problems = check.problems;
+    const problem = (field: string, message: string) => check.problem(field, message);
     const a: RedisDeploymentArgs = args ?? {};
 
     if (!NAME_PATTERN.test(name)) {
@@ -112,37 +102,17 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
 
     for (const [section, known] of Object.entries(KNOWN_FIELDS)) {
         const value = section === "" ? a : (a as Record<string, unknown>)[section];
-        if (isPlainObject(value)) problems.push(...unknownFieldProblems(value, known, section));
+        if (isPlainObject(value)) check.unknownFields(value, known, section);
     }
     for (const section of ["persistence", "auth", "proxy", "sentinel", "cluster", "access", "local"]) {
         const value = (a as Record<string, unknown>)[section];
         if (value !== undefined && !isPlainObject(value)) problem(section, "must be an object");
     }
 
-    const oneOf = <T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T => {
-        if (value === undefined) return fallback;
-        if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-        problem(field, `"${String(value)}" is not one of: ${allowed.join(", ")}`);
-        return fallback;
-    };
-    const integer = (field: string, value: unknown, fallback: number, min: number, max: number, hint = ""): number => {
-        if (value === undefined) return fallback;
-        if (typeof value !== "number" || !Number.isInteger(value)) {
-            problem(field, `must be a whole number, got ${JSON.stringify(value)}`);
-            return fallback;
-        }
-        if (value < min || value > max) {
-            problem(field, `must be between ${min} and ${max}, got ${value}${hint}`);
-            return fallback;
-        }
-        return value;
-    };
-    const boolean = (field: string, value: unknown, fallback: boolean): boolean => {
-        if (value === undefined) return fallback;
-        if (typeof value === "boolean") return value;
-        problem(field, `must be true or false, got ${JSON.stringify(value)}`);
-        return fallback;
-    };
+    const oneOf = check.oneOf.bind(check);
+    const boolean = check.flag.bind(check);
+    const integer = (field: string, value: unknown, fallback: number, min: number, max: number, hint = ""): number =>
+        check.integer(field, value, min, max, hint) ?? fallback;
 
     const provider: ProviderKind = oneOf("provider", a.provider, PROVIDER_KINDS, "local");
     const mode: Mode = oneOf("mode", a.mode, MODES, "replication");

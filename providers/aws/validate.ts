@@ -55,9 +55,9 @@ export function defaultParameterPrefix(project: string, stack: string, name: str
 export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, env: { project: string; stack: string }): ResolvedAwsArgs {
     const { args } = plan;
     const a = requireSection(name, "aws", raw, "at least aws.subnetIds (existing subnets, one or more per zone) and aws.allowedCidrs (who may connect)") as Partial<AwsProviderArgs> & Record<string, unknown>;
-    const checks = new SectionChecks("aws", KNOWN);
+    const checks = new SectionChecks("aws");
     const problem = (field: string, message: string) => checks.problem(field, message);
-    checks.unknownFields(a);
+    checks.unknownFields(a, KNOWN);
     const text = checks.text.bind(checks);
     const integer = checks.integer.bind(checks);
     const idList = checks.idList.bind(checks);
@@ -90,9 +90,9 @@ export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, 
     const { name: instanceType, given: instanceTypeGiven } = checks.machineType("instanceType", a.instanceType, {
         catalog: AWS_INSTANCE_CATALOG, needed, membersPerHost: membersPerInstance, pattern: typePattern, hint: typeHint, kind: "instance type", fallback: DEFAULT_SMALL_INSTANCE_TYPE,
     });
-    const sentinelInstanceType = text("sentinelInstanceType", a.sentinelInstanceType, typePattern, typeHint) ?? DEFAULT_SMALL_INSTANCE_TYPE;
-    const proxyInstanceType = text("proxyInstanceType", a.proxyInstanceType, typePattern, typeHint) ?? DEFAULT_SMALL_INSTANCE_TYPE;
-    const ami = text("ami", a.ami, AMI_ID, ' (an AMI id like "ami-0123456789abcdef0")');
+    const sentinelInstanceType = text("sentinelInstanceType", a.sentinelInstanceType, typePattern, `is not valid${typeHint}`) ?? DEFAULT_SMALL_INSTANCE_TYPE;
+    const proxyInstanceType = text("proxyInstanceType", a.proxyInstanceType, typePattern, `is not valid${typeHint}`) ?? DEFAULT_SMALL_INSTANCE_TYPE;
+    const ami = text("ami", a.ami, AMI_ID, 'is not valid (an AMI id like "ami-0123456789abcdef0")');
     if (ami) {
         const used = [instanceType, ...(plan.sentinels.length ? [sentinelInstanceType] : []), ...(plan.proxies.length ? [proxyInstanceType] : [])];
         const archs = new Set(used.map(architectureOf));
@@ -110,7 +110,7 @@ export function validateAwsArgs(name: string, raw: unknown, plan: TopologyPlan, 
     const kmsKeyId = text("kmsKeyId", a.kmsKeyId);
 
     // Secrets, the rest.
-    const parameterPrefix = text("parameterPrefix", a.parameterPrefix, PARAMETER_PREFIX, ' (an SSM path like "/redis/prod/cache": "/"-separated letters, digits, "_", "." and "-", no trailing "/")')
+    const parameterPrefix = text("parameterPrefix", a.parameterPrefix, PARAMETER_PREFIX, 'is not valid (an SSM path like "/redis/prod/cache": "/"-separated letters, digits, "_", "." and "-", no trailing "/")')
         ?? defaultParameterPrefix(env.project, env.stack, name);
     const keyName = text("keyName", a.keyName);
     const tags = checks.stringMap("tags", a.tags, (k) => (k.toLowerCase().startsWith("aws:") ? 'the "aws:" prefix is reserved by AWS' : undefined));

@@ -93,8 +93,8 @@ export function loadBalancerName(project: string, stack: string, name: string): 
 export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan, env: { project: string; stack: string }): ResolvedAzureArgs {
     const { args } = plan;
     const a = requireSection(name, "azure", raw, "at least azure.subnetId (an existing subnet), azure.allowedCidrs (who may connect) and azure.sshPublicKey") as Partial<AzureProviderArgs> & Record<string, unknown>;
-    const check = new SectionChecks("azure", KNOWN);
-    check.unknownFields(a);
+    const check = new SectionChecks("azure");
+    check.unknownFields(a, KNOWN);
 
     // Network.
     let subnetId: pulumi.Input<string> = "";
@@ -108,9 +108,9 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
     } else {
         subnetId = a.subnetId;
     }
-    const resourceGroupName = check.text("resourceGroupName", a.resourceGroupName, RESOURCE_GROUP, " (a resource group name: letters, digits, -, _, ., ( and ), not ending in .)")
+    const resourceGroupName = check.text("resourceGroupName", a.resourceGroupName, RESOURCE_GROUP, "is not valid (a resource group name: letters, digits, -, _, ., ( and ), not ending in .)")
         ?? subnet?.resourceGroupName;
-    const location = check.text("location", a.location, LOCATION, ' (an Azure region name like "westeurope")');
+    const location = check.text("location", a.location, LOCATION, 'is not valid (an Azure region name like "westeurope")');
 
     const allowedCidrs = check.cidrs("allowedCidrs", a.allowedCidrs);
     if (allowedCidrs.length === 0 && !check.has("allowedCidrs")) {
@@ -126,9 +126,9 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
     });
 
     // Machines.
-    const sshPublicKey = check.text("sshPublicKey", a.sshPublicKey, SSH_PUBLIC_KEY, " (an OpenSSH public key line: ssh-rsa, ssh-ed25519 or ecdsa-sha2-*)") ?? "";
+    const sshPublicKey = check.text("sshPublicKey", a.sshPublicKey, SSH_PUBLIC_KEY, "is not valid (an OpenSSH public key line: ssh-rsa, ssh-ed25519 or ecdsa-sha2-*)") ?? "";
     if (a.sshPublicKey === undefined) check.problem("sshPublicKey", "is required: Azure Linux VMs need an SSH key for their admin user (password login stays off; Redis needs no login)");
-    const adminUsername = check.text("adminUsername", a.adminUsername, ADMIN_USERNAME, " (a Linux user name: lowercase letters, digits, _ and -)") ?? "rdadmin";
+    const adminUsername = check.text("adminUsername", a.adminUsername, ADMIN_USERNAME, "is not valid (a Linux user name: lowercase letters, digits, _ and -)") ?? "rdadmin";
     if (RESERVED_USERNAMES.includes(adminUsername)) check.problem("adminUsername", `"${adminUsername}" is reserved by Azure; pick another name`);
 
     const membersPerVm = check.integer("membersPerVm", a.membersPerVm, 1, 16) ?? 1;
@@ -137,8 +137,8 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
         catalog: AZURE_VM_CATALOG, needed: hostMemoryBytes(args.maxmemoryBytes, membersPerVm), membersPerHost: membersPerVm,
         pattern: VM_SIZE_PATTERN, hint: sizeHint, kind: "VM type", host: "VM", perHostField: "members per VM", fallback: DEFAULT_SMALL_VM_SIZE,
     });
-    const sentinelVmSize = check.text("sentinelVmSize", a.sentinelVmSize, VM_SIZE_PATTERN, sizeHint) ?? DEFAULT_SMALL_VM_SIZE;
-    const proxyVmSize = check.text("proxyVmSize", a.proxyVmSize, VM_SIZE_PATTERN, sizeHint) ?? DEFAULT_SMALL_VM_SIZE;
+    const sentinelVmSize = check.text("sentinelVmSize", a.sentinelVmSize, VM_SIZE_PATTERN, `is not valid${sizeHint}`) ?? DEFAULT_SMALL_VM_SIZE;
+    const proxyVmSize = check.text("proxyVmSize", a.proxyVmSize, VM_SIZE_PATTERN, `is not valid${sizeHint}`) ?? DEFAULT_SMALL_VM_SIZE;
     let image: AzureImage | undefined;
     if (a.image !== undefined) {
         const parts = isPlainObject(a.image) ? (["publisher", "offer", "sku", "version"] as const).map((k) => check.text(`image.${k}`, (a.image as unknown as Record<string, unknown>)[k] ?? "")) : [];
@@ -151,7 +151,7 @@ export function validateAzureArgs(name: string, raw: unknown, plan: TopologyPlan
     const diskSizeGiB = check.diskSize("diskSizeGiB", a.diskSizeGiB, plan);
 
     // Secrets, the rest.
-    const keyVaultName = check.text("keyVaultName", a.keyVaultName, KEY_VAULT_NAME, " (3-24 letters, digits and single hyphens, starting with a letter; globally unique)")
+    const keyVaultName = check.text("keyVaultName", a.keyVaultName, KEY_VAULT_NAME, "is not valid (3-24 letters, digits and single hyphens, starting with a letter; globally unique)")
         ?? defaultKeyVaultName(env.project, env.stack, name);
     const tags = check.stringMap("tags", a.tags, (k) => (TAG_NAME_FORBIDDEN.test(k) ? "Azure tag names may not contain < > % & \\ ? /" : undefined));
 

@@ -45,8 +45,8 @@ const IMAGE = /^(projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*|h
 export function validateGcpArgs(name: string, raw: unknown, plan: TopologyPlan, env: { project: string; stack: string }): ResolvedGcpArgs {
     const { args } = plan;
     const a = requireSection(name, "gcp", raw, "at least gcp.subnetworks (existing subnetworks, one or more in each zone's region) and gcp.allowedCidrs (who may connect)") as Partial<GcpProviderArgs> & Record<string, unknown>;
-    const checks = new SectionChecks("gcp", KNOWN);
-    checks.unknownFields(a);
+    const checks = new SectionChecks("gcp");
+    checks.unknownFields(a, KNOWN);
 
     // Zones must be GCP zones: their region decides which subnetwork serves them.
     const regions = new Map<string, string[]>();
@@ -106,16 +106,16 @@ export function validateGcpArgs(name: string, raw: unknown, plan: TopologyPlan, 
         catalog: GCP_MACHINE_CATALOG, needed: hostMemoryBytes(args.maxmemoryBytes, membersPerInstance), membersPerHost: membersPerInstance,
         pattern: MACHINE_TYPE_PATTERN, hint: typeHint, kind: "machine type", fallback: DEFAULT_SMALL_MACHINE_TYPE,
     });
-    const sentinelMachineType = checks.text("sentinelMachineType", a.sentinelMachineType, MACHINE_TYPE_PATTERN, typeHint) ?? DEFAULT_SMALL_MACHINE_TYPE;
-    const proxyMachineType = checks.text("proxyMachineType", a.proxyMachineType, MACHINE_TYPE_PATTERN, typeHint) ?? DEFAULT_SMALL_MACHINE_TYPE;
-    const image = checks.text("image", a.image, IMAGE, ' (an image like "projects/debian-cloud/global/images/family/debian-12" or "debian-cloud/debian-12")');
+    const sentinelMachineType = checks.text("sentinelMachineType", a.sentinelMachineType, MACHINE_TYPE_PATTERN, `is not valid${typeHint}`) ?? DEFAULT_SMALL_MACHINE_TYPE;
+    const proxyMachineType = checks.text("proxyMachineType", a.proxyMachineType, MACHINE_TYPE_PATTERN, `is not valid${typeHint}`) ?? DEFAULT_SMALL_MACHINE_TYPE;
+    const image = checks.text("image", a.image, IMAGE, 'is not valid (an image like "projects/debian-cloud/global/images/family/debian-12" or "debian-cloud/debian-12")');
 
     // Disks.
     const diskType = checks.oneOf("diskType", a.diskType, GCP_DISK_TYPES, "pd-balanced");
     const diskSizeGb = checks.diskSize("diskSizeGb", a.diskSizeGb, plan, "GB");
 
     // Secrets, the rest.
-    const secretPrefix = checks.text("secretPrefix", a.secretPrefix, SECRET_PREFIX, ' (letters, digits, "_" and "-", at most 200 characters)')
+    const secretPrefix = checks.text("secretPrefix", a.secretPrefix, SECRET_PREFIX, 'is not valid (letters, digits, "_" and "-", at most 200 characters)')
         ?? defaultSecretPrefix(env.project, env.stack, name);
     const labels = checks.stringMap("labels", a.labels, (k, v) => {
         if (!LABEL_KEY.test(k)) return "label keys are lowercase letters, digits, \"_\" and \"-\", starting with a letter";

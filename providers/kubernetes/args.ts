@@ -1,9 +1,9 @@
 // Arguments of the Kubernetes provider and their validation. Pure (no Pulumi at run time): the
-// provider runs `resolveKubernetesOptions` at construction, before any resource exists, and
-// turns the problems into one RunError naming every field.
+// provider runs `validateKubernetesArgs` at construction, before any resource exists; its
+// argument error becomes one RunError naming every field, like the other providers'.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolvedArgs } from "../../components/types";
-import { isPlainObject, unknownFieldProblems } from "../../components/fieldChecks";
+import { FieldChecks, isPlainObject } from "../../components/fieldChecks";
 
 /** Clouds whose internal load balancer annotations the provider knows. */
 export const LOAD_BALANCER_CLOUDS = ["aws", "gcp", "azure"] as const;
@@ -126,11 +126,6 @@ export interface KubernetesOptions {
     zonesGiven: boolean;
 }
 
-export interface KubernetesProblem {
-    field: string;
-    message: string;
-}
-
 const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const QUANTITY_UNITS: Record<string, number> = {
     "": 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6,
@@ -164,51 +159,24 @@ export const MAX_STATEFULSET_NAME = 52;
 
 /**
  * Checks the `kubernetes` section against the validated deployment arguments and fills in the
- * defaults. Returns every problem (field + what to do), or the options.
+ * defaults; throws one RedisDeploymentArgumentError listing every problem (field + what to do).
  */
-export function resolveKubernetesOptions(
+export function validateKubernetesArgs(
     args: ResolvedArgs,
     raw: KubernetesProviderArgs | undefined,
     zonesGiven: boolean,
-): { options?: KubernetesOptions; problems: KubernetesProblem[] } {
-    const problems: KubernetesProblem[] = [];
-    const problem = (field: string, message: string) => problems.push({ field: `kubernetes.${field}`, message });
+): KubernetesOptions {
+    const check = new FieldChecks("kubernetes");
+    const problem = (field: string, message: string) => check.problem(field, message);
     if (raw !== undefined && !isPlainObject(raw)) {
-        return { problems: [{ field: "kubernetes", message: "must be an object" }] };
+        check.deploymentProblem("kubernetes", "must be an object");
+        check.throwIfAny(args.name);
     }
     const k: KubernetesProviderArgs = raw ?? {};
-
-    const unknown = (section: string, value: Record<string, unknown>, known: string[]) => {
-        problems.push(...unknownFieldProblems(value, known, section ? `kubernetes.${section}` : "kubernetes"));
-    };
-    unknown("", k as Record<string, unknown>, KUBERNETES_FIELDS);
-
-    const text = (field: string, value: unknown, pattern?: RegExp, hint = ""): string | undefined => {
-        if (value === undefined) return undefined;
-        if (typeof value !== "string" || value === "") {
-            problem(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
-            return undefined;
-        }
-        if (pattern && !pattern.test(value)) {
-            problem(field, `${JSON.stringify(value)} ${hint}`);
-            return undefined;
-        }
-        return value;
-    };
-    const flag = (field: string, value: unknown, fallback: boolean): boolean => {
-        if (value === undefined) return fallback;
-        if (typeof value === "boolean") return value;
-        problem(field, `must be true or false, got ${JSON.stringify(value)}`);
-        return fallback;
-    };
-    const stringMap = (field: string, value: unknown): Record<string, string> | undefined => {
-        if (value === undefined) return undefined;
-        if (!isPlainObject(value) || Object.values(value).some((v) => typeof v !== "string")) {
-            problem(field, "must be an object of string values");
-            return undefined;
-        }
-        return value as Record<string, string>;
-    };
+    check.unknownFields(k as Record<string, unknown>, KUBERNETES_FIELDS);
+    const unknown = (field: string, value: Record<string, unknown>, known: string[]) => check.unknownFields(value, known, field);
+    const text = check.text.bind(check);
+    const flag = check.flag.bind(check);
 
     // Namespace.
     const namespace = text("namespace", k.namespace, DNS_LABEL, "is not a valid namespace name (lowercase letters, digits and \"-\", at most 63 characters)");
@@ -276,13 +244,11 @@ export function resolveKubernetesOptions(
         else {
             unknown("loadBalancer", k.loadBalancer as Record<string, unknown>, LOAD_BALANCER_FIELDS);
             internal = flag("loadBalancer.internal", k.loadBalancer.internal, true);
-            const c = k.loadBalancer.cloud;
-            if (c !== undefined) {
-                if ((LOAD_BALANCER_CLOUDS as readonly unknown[]).includes(c)) cloud = c;
-                else problem("loadBalancer.cloud", `${JSON.stringify(c)} is not one of: ${LOAD_BALANCER_CLOUDS.join(", ")}`);
+            if (k.loadBalancer.cloud !== undefined) {
+                const given = check.oneOf("loadBalancer.cloud", k.loadBalancer.cloud, LOAD_BALANCER_CLOUDS, LOAD_BALANCER_CLOUDS[0]);
+                if (!check.has("loadBalancer.cloud")) cloud = given;
             }
-            const extra = stringMap("loadBalancer.annotations", k.loadBalancer.annotations);
-            if (extra) lb.annotations = extra;
+            lb.annotations = check.stringMap("loadBalancer.annotations", k.loadBalancer.annotations);
             const ranges = k.loadBalancer.sourceRanges;
             if (ranges !== undefined) {
                 if (!Array.isArray(ranges)) problem("loadBalancer.sourceRanges", "must be a list of CIDRs");
@@ -301,7 +267,7 @@ export function resolveKubernetesOptions(
     }
 
     // Scheduling.
-    const nodeSelector = stringMap("nodeSelector", k.nodeSelector);
+    const nodeSelector = k.nodeSelector === undefined ? undefined : check.stringMap("nodeSelector", k.nodeSelector);
     let tolerations: KubernetesToleration[] | undefined;
     if (k.tolerations !== undefined) {
         if (!Array.isArray(k.tolerations)) problem("tolerations", "must be a list of tolerations");
@@ -328,34 +294,31 @@ export function resolveKubernetesOptions(
 
     // Topology the objects can express.
     if (args.mode === "cluster" && args.placement === "colocate-masters") {
-        problems.push({ field: "placement", message: `"colocate-masters" can not be expressed on Kubernetes in cluster mode: a shard is one StatefulSet whose pods share one node affinity, so its master can not be pinned apart from its replicas. Use placement: "spread" (a shard's members in distinct zones)` });
+        check.deploymentProblem("placement", `"colocate-masters" can not be expressed on Kubernetes in cluster mode: a shard is one StatefulSet whose pods share one node affinity, so its master can not be pinned apart from its replicas. Use placement: "spread" (a shard's members in distinct zones)`);
     }
     const longest = args.mode === "cluster" ? `${args.name}-s${args.shards - 1}` : args.mode === "sentinel" ? `${args.name}-sentinel` : `${args.name}-replica`;
     if (longest.length > MAX_STATEFULSET_NAME) {
-        problems.push({ field: "name", message: `"${args.name}" is too long for Kubernetes: StatefulSet "${longest}" would exceed ${MAX_STATEFULSET_NAME} characters` });
+        check.deploymentProblem("name", `"${args.name}" is too long for Kubernetes: StatefulSet "${longest}" would exceed ${MAX_STATEFULSET_NAME} characters`);
     }
 
-    if (problems.length > 0) return { problems };
+    check.throwIfAny(args.name);
     return {
-        problems,
-        options: {
-            namespace: namespace ?? args.name,
-            createNamespace,
-            storageClass,
-            storageSize,
-            sentinelStorageSize,
-            memory,
-            cpu,
-            clusterDomain,
-            images,
-            metrics,
-            loadBalancer: lb,
-            nodeSelector,
-            tolerations,
-            kubeconfig,
-            context,
-            provider: k.provider,
-            zonesGiven,
-        },
+        namespace: namespace ?? args.name,
+        createNamespace,
+        storageClass,
+        storageSize,
+        sentinelStorageSize,
+        memory,
+        cpu,
+        clusterDomain,
+        images,
+        metrics,
+        loadBalancer: lb,
+        nodeSelector,
+        tolerations,
+        kubeconfig,
+        context,
+        provider: k.provider,
+        zonesGiven,
     };
 }

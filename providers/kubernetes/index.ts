@@ -9,14 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
-import { resolveKubernetesOptions, type KubernetesOptions } from "./args";
+import { argumentErrorsAsRunError } from "../../components/runError";
+import { validateKubernetesArgs, type KubernetesOptions } from "./args";
 import { kubernetesLayout, type KubernetesLayout } from "./layout";
 import { memberObjects } from "./members";
 import { loadBalancerObjects, proxyObjects } from "./proxies";
 import { sentinelObjects } from "./sentinels";
 import { createShared, type Shared } from "./shared";
 
-export { resolveKubernetesOptions, type KubernetesOptions, type KubernetesProviderArgs } from "./args";
+export { validateKubernetesArgs, type KubernetesOptions, type KubernetesProviderArgs } from "./args";
 export * from "./config";
 export { HOSTNAME_LABEL, POD_INDEX_LABEL, ZONE_LABEL } from "./placement";
 
@@ -32,11 +33,7 @@ export class KubernetesProvider implements InfraProvider {
     constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
         this.name = name;
         // The deployment's own arguments were validated into the plan already.
-        const { options, problems } = resolveKubernetesOptions(plan.args, args.kubernetes, args.zones !== undefined);
-        if (!options) {
-            throw new pulumi.RunError(`RedisDeployment "${name}" has invalid Kubernetes arguments:\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n")}`);
-        }
-        this.options = options;
+        this.options = argumentErrorsAsRunError(() => validateKubernetesArgs(plan.args, args.kubernetes, args.zones !== undefined));
     }
 
     layout(plan: TopologyPlan): KubernetesLayout {

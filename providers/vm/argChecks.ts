@@ -1,8 +1,7 @@
 // Checks shared by the VM clouds' argument validation (`aws.*`, `gcp.*`, `azure.*`): every problem
 // is collected with its field under the cloud's section, so one error can list them all.
 import * as pulumi from "@pulumi/pulumi";
-import { isPlainObject, unknownFieldProblems } from "../../components/fieldChecks";
-import { RedisDeploymentArgumentError, type ArgumentProblem } from "../../components/validate";
+import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "../../components/fieldChecks";
 import type { TopologyPlan } from "../../components/types";
 import { parseCidr } from "./ipv4";
 import { MEMORY_FACTOR, dataDiskGiB, pickMachine, type MachineType } from "./sizing";
@@ -24,60 +23,8 @@ export function requireSection(name: string, section: string, raw: unknown, requ
     return raw;
 }
 
-/** Collects the problems of one section (`aws`, `gcp`, `azure`); each check returns the value or undefined. */
-export class SectionChecks {
-    readonly problems: ArgumentProblem[] = [];
-
-    constructor(readonly section: string, private readonly known: readonly string[]) {}
-
-    problem(field: string, message: string): void {
-        this.problems.push({ field: `${this.section}.${field}`, message });
-    }
-
-    /** A problem of the deployment's own arguments (outside the section). */
-    deploymentProblem(field: string, message: string): void {
-        this.problems.push({ field, message });
-    }
-
-    has(fieldPrefix: string): boolean {
-        return this.problems.some((p) => p.field.startsWith(`${this.section}.${fieldPrefix}`));
-    }
-
-    /** Throws every problem found, if any. */
-    throwIfAny(name: string): void {
-        if (this.problems.length > 0) throw new RedisDeploymentArgumentError(name, this.problems);
-    }
-
-    unknownFields(section: Record<string, unknown>): void {
-        this.problems.push(...unknownFieldProblems(section, this.known, this.section));
-    }
-
-    text(field: string, value: unknown, pattern?: RegExp, hint = ""): string | undefined {
-        if (value === undefined) return undefined;
-        if (typeof value !== "string" || value === "") {
-            this.problem(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
-            return undefined;
-        }
-        if (pattern && !pattern.test(value)) {
-            this.problem(field, `${JSON.stringify(value)} is not valid${hint}`);
-            return undefined;
-        }
-        return value;
-    }
-
-    integer(field: string, value: unknown, min: number, max: number, hint = ""): number | undefined {
-        if (value === undefined) return undefined;
-        if (typeof value !== "number" || !Number.isInteger(value)) {
-            this.problem(field, `must be a whole number, got ${JSON.stringify(value)}`);
-            return undefined;
-        }
-        if (value < min || value > max) {
-            this.problem(field, `must be between ${min} and ${max}, got ${value}${hint}`);
-            return undefined;
-        }
-        return value;
-    }
-
+/** The VM clouds' checks on top of the shared ones: ids, CIDR blocks, machine types, disk sizes. */
+export class SectionChecks extends FieldChecks {
     /** A list whose plain-string entries must match `pattern`; Outputs are checked by the cloud later. */
     idList(field: string, value: unknown, pattern: RegExp, example: string): pulumi.Input<string>[] {
         if (value === undefined) return [];
@@ -96,13 +43,6 @@ export class SectionChecks {
         const duplicate = plain.find((v, i) => plain.indexOf(v) !== i);
         if (duplicate) this.problem(field, `"${duplicate}" is listed twice`);
         return value as pulumi.Input<string>[];
-    }
-
-    oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
-        if (value === undefined) return fallback;
-        if ((allowed as readonly unknown[]).includes(value)) return value as T;
-        this.problem(field, `${JSON.stringify(value)} is not one of: ${allowed.join(", ")}`);
-        return fallback;
     }
 
     /** IPv4 CIDR blocks, normalised; never the whole internet (Redis must not be open to it). */
@@ -130,22 +70,6 @@ export class SectionChecks {
         return result;
     }
 
-    /** A map of string values (tags, labels); `checkEntry` returns a problem with an entry, if any. */
-    stringMap(field: string, value: unknown, checkEntry: (key: string, value: string) => string | undefined = () => undefined): Record<string, string> {
-        const result: Record<string, string> = {};
-        if (value === undefined) return result;
-        if (!isPlainObject(value)) {
-            this.problem(field, "must be an object of string values");
-            return result;
-        }
-        for (const [k, v] of Object.entries(value)) {
-            const trouble = typeof v !== "string" ? `must be a string, got ${JSON.stringify(v)}` : checkEntry(k, v);
-            if (trouble) this.problem(`${field}.${k}`, trouble);
-            else result[k] = v as string;
-        }
-        return result;
-    }
-
     /**
      * The member machine type: the given one (checked against the catalog when listed) or the
      * smallest in the catalog with `needed` bytes. `kind` names it ("instance type", "machine type",
@@ -155,7 +79,7 @@ export class SectionChecks {
     machineType(field: string, value: unknown, options: { catalog: readonly MachineType[]; needed: number; membersPerHost: number; pattern: RegExp; hint: string; kind: string; host?: string; perHostField?: string; fallback: string }): { name: string; given: boolean } {
         const { catalog, needed, membersPerHost: n } = options;
         const host = options.host ?? "instance";
-        const given = this.text(field, value, options.pattern, options.hint);
+        const given = this.text(field, value, options.pattern, `is not valid${options.hint}`);
         const picked = pickMachine(catalog, needed)?.name;
         if (given) {
             const known = catalog.find((t) => t.name === given);
