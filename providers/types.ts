@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type {
     AddressedMember, AddressedNode, BootstrapAccess, Credentials, ProviderKind, TopologyPlan,
 } from "../components/types";
@@ -22,11 +22,50 @@ export interface ProxyNode extends AddressedNode {
     readPort: number;
 }
 
+/** A job a capability runs on a schedule next to one member of each shard (e.g. a backup). */
+export interface ScheduledJob {
+    /** Short name, unique in the deployment: names the unit, CronJob or local process. */
+    name: string;
+    /** Cron syntax, UTC. */
+    schedule: string;
+    /** The script (rendered by core code) and the arguments it is run with. */
+    script: string;
+    args: string[];
+}
+
+/** An object-store location the nodes' identity must reach (e.g. `s3://bucket/prefix`). */
+export interface StorageGrant {
+    target: string;
+    access: "read" | "read-write";
+}
+
+/**
+ * Where a capability that spans providers (backups, TLS, exporters) hooks in: core code
+ * validates, plans and renders; a provider only places what was rendered. Each hook is optional
+ * until the first capability that needs it; a capability checks for the hook at construction and
+ * refuses a provider without it with one clear error (see requireCapability).
+ */
+export interface ProviderCapabilities {
+    /** Files with secret contents on each node (`node name -> file name -> contents`), e.g. TLS keys: the VM clouds' secret stores, a Kubernetes Secret, mode-0600 files locally. */
+    secretFiles?(ctx: ProviderContext, files: pulumi.Output<Record<string, Record<string, string>>>): pulumi.Resource[];
+    /** A job on a schedule: a systemd timer on one member VM per shard, a CronJob, a process on this machine. */
+    scheduledJob?(ctx: ProviderContext, job: ScheduledJob): pulumi.Resource[];
+    /** Lets the nodes' identity use an object-store location: the instance role, the service account, the managed identity; on Kubernetes a Secret the user names. */
+    grantStorage?(ctx: ProviderContext, grant: StorageGrant): pulumi.Resource[];
+}
+
+/** The hook `capability` needs, or one error saying which provider lacks it. */
+export function requireCapability<K extends keyof ProviderCapabilities>(provider: InfraProvider, hook: K, capability: string): NonNullable<ProviderCapabilities[K]> {
+    const found = provider[hook];
+    if (!found) throw new pulumi.RunError(`${capability} is not available on the ${provider.kind} provider yet (it has no ${hook} hook)`);
+    return found.bind(provider) as NonNullable<ProviderCapabilities[K]>;
+}
+
 /**
  * One infrastructure provider. Planning, rendering and bootstrap are shared; a provider only
  * turns planned nodes into running processes at static addresses.
  */
-export interface InfraProvider {
+export interface InfraProvider extends ProviderCapabilities {
     readonly kind: ProviderKind;
     /** Redis members (every shard, every role). */
     members(ctx: ProviderContext): NodeHandles<AddressedMember>;

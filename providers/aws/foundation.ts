@@ -4,14 +4,14 @@
 // architecture in use.
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsSdk from "@pulumi/aws";
-import type { CredentialKey, TopologyPlan } from "../../components/types";
+import type { CredentialKey } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
-import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
+import { LayoutError, assignSubnets, type SubnetInfo } from "../vm/layout";
 import { SECRET_NAMES } from "../vm/secrets";
 import { AWS_TYPES } from "./computed";
 import { architectureOf } from "./instanceTypes";
-import type { VmFoundation } from "../vm/provider";
+import type { CloudScope, VmFoundation } from "../vm/provider";
 import type { ResolvedAwsArgs } from "./validate";
 
 export type Aws = typeof awsSdk;
@@ -22,15 +22,10 @@ export const DEBIAN_AMI_OWNER = "136693071363";
 export const PARAMETER_NAMES: Record<CredentialKey, string> = SECRET_NAMES;
 
 /** What the foundation needs of the provider. */
-export interface AwsScope {
-    name: string;
-    options: ResolvedAwsArgs;
-    plan: TopologyPlan;
-    hosts: HostPlan[];
+export interface AwsScope extends CloudScope<ResolvedAwsArgs> {
     /** Instance types in use (their architectures pick the AMIs). */
     sizes: string[];
     tags(resource: string, extra?: Record<string, string>): Record<string, string>;
-    fail(message: string): never;
 }
 
 export function loadAws(): Aws {

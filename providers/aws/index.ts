@@ -21,12 +21,10 @@
 // volumes, instance, attachments), loadBalancer.ts (NLB), computed.ts (what AWS computes).
 //
 // @pulumi/aws is loaded only when this provider is used (an optional peer dependency).
-import type * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
-import type { InfraProvider, ProviderContext } from "../types";
-import type { HostKind, HostPlan } from "../vm/layout";
-import { VmProvider, type HostSpec, type LoadBalancerFront } from "../vm/provider";
+import type { InfraProvider } from "../types";
+import { VmProvider, type VmCloud } from "../vm/provider";
 import { createAwsFoundation, type AwsFoundation, type AwsScope } from "./foundation";
 import { awsBootParts, createInstance, createInterface, createVolumes, type AwsDisks, type AwsMachine, type AwsNetwork } from "./host";
 import { createNlb } from "./loadBalancer";
@@ -42,48 +40,29 @@ export { AWS_TYPES, COMPUTED_OUTPUTS, DERIVED_OUTPUTS } from "./computed";
 /** VMs boot, install packages and read secrets before Redis answers: the bootstrap waits this long. */
 export const AWS_BOOTSTRAP_TIMEOUT_MS = 20 * 60 * 1000;
 
+/** AWS's parts of a VM deployment (the skeleton is providers/vm/provider.ts). */
+export const AWS_CLOUD: VmCloud<ResolvedAwsArgs, AwsScope, AwsFoundation, AwsNetwork, AwsMachine, AwsDisks> = {
+    kind: "aws",
+    bootstrapTimeoutMs: AWS_BOOTSTRAP_TIMEOUT_MS,
+    validate: (name, args, plan, env) => validateAwsArgs(name, args.aws, plan, env),
+    membersPerHost: (o) => o.membersPerInstance,
+    sizes: (o) => ({ member: o.instanceType, sentinel: o.sentinelInstanceType, proxy: o.proxyInstanceType }),
+    scope: (base) => ({
+        ...base,
+        sizes: [...new Set(base.hosts.map((h) => h.kind))].map((kind) => AWS_CLOUD.sizes(base.options)[kind]),
+        tags: (resource, extra = {}) => ({ ...base.options.tags, "redis-deployment": base.name, Name: resource, ...extra }),
+    }),
+    foundation: createAwsFoundation,
+    network: createInterface,
+    disks: createVolumes,
+    bootParts: awsBootParts,
+    machine: createInstance,
+    loadBalancer: createNlb,
+};
+
 /** EC2 instances in existing subnets, one ENI per instance and one EBS volume per member. */
-export class AwsProvider extends VmProvider<ResolvedAwsArgs, AwsFoundation, AwsNetwork, AwsMachine, AwsDisks> implements InfraProvider {
-    readonly kind = "aws" as const;
-    readonly bootstrapTimeoutMs = AWS_BOOTSTRAP_TIMEOUT_MS;
-    private readonly scope: AwsScope;
-
+export class AwsProvider extends VmProvider<ResolvedAwsArgs, AwsScope, AwsFoundation, AwsNetwork, AwsMachine, AwsDisks> implements InfraProvider {
     constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
-        super(name, plan, (env) => validateAwsArgs(name, args.aws, plan, env), (o) => o.membersPerInstance);
-        const kinds = [...new Set(this.hosts.map((h) => h.kind))];
-        this.scope = {
-            name, options: this.options, plan, hosts: this.hosts, sizes: kinds.map((k) => this.sizeOf(k)),
-            tags: (resource, extra = {}) => ({ ...this.options.tags, "redis-deployment": name, Name: resource, ...extra }),
-            fail: (message) => this.fail(message),
-        };
-    }
-
-    protected sizeOf(kind: HostKind): string {
-        const o = this.options;
-        return kind === "member" ? o.instanceType : kind === "sentinel" ? o.sentinelInstanceType : o.proxyInstanceType;
-    }
-
-    protected createFoundation(ctx: ProviderContext): AwsFoundation {
-        return createAwsFoundation(this.scope, ctx);
-    }
-
-    protected createNetwork(ctx: ProviderContext, f: AwsFoundation, host: HostPlan): AwsNetwork {
-        return createInterface(this.scope, ctx, f, host);
-    }
-
-    protected createDisks(ctx: ProviderContext, f: AwsFoundation, host: HostPlan): AwsDisks {
-        return createVolumes(this.scope, ctx, f, host);
-    }
-
-    protected bootParts(f: AwsFoundation, network: AwsNetwork, disks: AwsDisks) {
-        return awsBootParts(f, network, disks);
-    }
-
-    protected createMachine(ctx: ProviderContext, f: AwsFoundation, network: AwsNetwork, disks: AwsDisks, script: pulumi.Output<string>, spec: HostSpec): AwsMachine {
-        return createInstance(this.scope, ctx, f, network, disks, script, spec);
-    }
-
-    protected createLoadBalancer(ctx: ProviderContext, f: AwsFoundation, front: LoadBalancerFront<AwsNetwork, AwsMachine>): pulumi.Output<string> {
-        return createNlb(this.scope, ctx, f, front);
+        super(name, args, plan, AWS_CLOUD);
     }
 }

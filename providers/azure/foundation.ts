@@ -8,12 +8,12 @@ import type * as computeSdk from "@pulumi/azure-native/compute";
 import type * as keyvaultSdk from "@pulumi/azure-native/keyvault";
 import type * as managedidentitySdk from "@pulumi/azure-native/managedidentity";
 import type * as networkSdk from "@pulumi/azure-native/network";
-import type { CredentialKey, TopologyPlan } from "../../components/types";
+import type { CredentialKey } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { parseCidr } from "../vm/ipv4";
 import { LayoutError } from "../vm/layout";
-import type { DeploymentEnv, VmFoundation } from "../vm/provider";
+import type { CloudScope, VmFoundation } from "../vm/provider";
 import { SECRET_NAMES } from "../vm/secrets";
 import { staticLayout, usableRange, type StaticLayout } from "../vm/staticAddresses";
 import { keyVaultSecretUrl } from "./boot";
@@ -35,13 +35,8 @@ export const AZURE_RESERVED_ADDRESSES = { low: 4, high: 1 } as const;
 export const KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
 
 /** What the foundation needs of the provider. */
-export interface AzureScope {
-    name: string;
-    options: ResolvedAzureArgs;
-    plan: TopologyPlan;
-    env: DeploymentEnv;
+export interface AzureScope extends CloudScope<ResolvedAzureArgs> {
     tags(extra?: Record<string, string>): Record<string, string>;
-    fail(message: string): never;
 }
 
 export function loadAzure(): AzureSdk {

@@ -20,13 +20,11 @@
 // Only the azure-native submodules in use are loaded (`@pulumi/azure-native/compute`, ...),
 // never the package root, which loads every Azure service; and only when this provider is used
 // (an optional peer dependency).
-import type * as pulumi from "@pulumi/pulumi";
 import type * as computeSdk from "@pulumi/azure-native/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
-import type { InfraProvider, ProviderContext } from "../types";
-import type { HostKind, HostPlan } from "../vm/layout";
-import { VmProvider, type HostSpec, type LoadBalancerFront, type Stage } from "../vm/provider";
+import type { InfraProvider } from "../types";
+import { VmProvider, type VmCloud } from "../vm/provider";
 import { createAzureFoundation, type AzureFoundation, type AzureScope } from "./foundation";
 import { azureBootParts, createDisks, createInterface, createVm, type AzureMachine, type AzureNetwork } from "./host";
 import { createInternalLoadBalancer } from "./loadBalancer";
@@ -43,54 +41,27 @@ export { AZURE_TYPES, COMPUTED_OUTPUTS, DERIVED_OUTPUTS } from "./computed";
 /** VMs boot, install packages and wait for Key Vault access before Redis answers: the bootstrap waits this long. */
 export const AZURE_BOOTSTRAP_TIMEOUT_MS = 25 * 60 * 1000;
 
-type AzureStage = Stage<AzureFoundation, AzureNetwork, AzureMachine>;
+/** Azure's parts of a VM deployment (the skeleton is providers/vm/provider.ts). */
+export const AZURE_CLOUD: VmCloud<ResolvedAzureArgs, AzureScope, AzureFoundation, AzureNetwork, AzureMachine, computeSdk.Disk[]> = {
+    kind: "azure",
+    bootstrapTimeoutMs: AZURE_BOOTSTRAP_TIMEOUT_MS,
+    validate: (name, args, plan, env) => validateAzureArgs(name, args.azure, plan, env),
+    membersPerHost: (o) => o.membersPerVm,
+    sizes: (o) => ({ member: o.vmSize, sentinel: o.sentinelVmSize, proxy: o.proxyVmSize }),
+    scope: (base) => ({ ...base, tags: (extra = {}) => ({ ...base.options.tags, "redis-deployment": base.name, ...extra }) }),
+    foundation: createAzureFoundation,
+    network: createInterface,
+    disks: createDisks,
+    bootParts: (f, network) => azureBootParts(f, network),
+    machine: createVm,
+    loadBalancer: createInternalLoadBalancer,
+    // Static addresses are known from the subnet alone, before any NIC exists.
+    addressed: (stage, nodes) => stage.foundation.layout.apply((l) => nodes.map((node) => ({ ...node, address: l.nodes[node.name] }))),
+};
 
 /** Azure VMs in an existing subnet, one NIC per VM and one managed disk per member. */
-export class AzureProvider extends VmProvider<ResolvedAzureArgs, AzureFoundation, AzureNetwork, AzureMachine, computeSdk.Disk[]> implements InfraProvider {
-    readonly kind = "azure" as const;
-    readonly bootstrapTimeoutMs = AZURE_BOOTSTRAP_TIMEOUT_MS;
-    private readonly scope: AzureScope;
-
+export class AzureProvider extends VmProvider<ResolvedAzureArgs, AzureScope, AzureFoundation, AzureNetwork, AzureMachine, computeSdk.Disk[]> implements InfraProvider {
     constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
-        super(name, plan, (env) => validateAzureArgs(name, args.azure, plan, env), (o) => o.membersPerVm);
-        this.scope = {
-            name, options: this.options, plan, env: this.env,
-            tags: (extra = {}) => ({ ...this.options.tags, "redis-deployment": name, ...extra }),
-            fail: (message) => this.fail(message),
-        };
-    }
-
-    protected sizeOf(kind: HostKind): string {
-        const o = this.options;
-        return kind === "member" ? o.vmSize : kind === "sentinel" ? o.sentinelVmSize : o.proxyVmSize;
-    }
-
-    /** The nodes with their static addresses (known from the subnet alone, before any NIC exists). */
-    protected addressed<T extends { name: string }>(stage: AzureStage, nodes: T[]): pulumi.Output<(T & { address: string })[]> {
-        return stage.foundation.layout.apply((l) => nodes.map((node) => ({ ...node, address: l.nodes[node.name] })));
-    }
-
-    protected createFoundation(ctx: ProviderContext): AzureFoundation {
-        return createAzureFoundation(this.scope, ctx);
-    }
-
-    protected createNetwork(ctx: ProviderContext, f: AzureFoundation, host: HostPlan): AzureNetwork {
-        return createInterface(this.scope, ctx, f, host);
-    }
-
-    protected createDisks(ctx: ProviderContext, f: AzureFoundation, host: HostPlan): computeSdk.Disk[] {
-        return createDisks(this.scope, ctx, f, host);
-    }
-
-    protected bootParts(f: AzureFoundation, network: AzureNetwork) {
-        return azureBootParts(f, network);
-    }
-
-    protected createMachine(ctx: ProviderContext, f: AzureFoundation, network: AzureNetwork, disks: computeSdk.Disk[], script: pulumi.Output<string>, spec: HostSpec): AzureMachine {
-        return createVm(this.scope, ctx, f, network, disks, script, spec);
-    }
-
-    protected createLoadBalancer(ctx: ProviderContext, f: AzureFoundation, front: LoadBalancerFront<AzureNetwork, AzureMachine>): pulumi.Output<string> {
-        return createInternalLoadBalancer(this.scope, ctx, f, front);
+        super(name, args, plan, AZURE_CLOUD);
     }
 }

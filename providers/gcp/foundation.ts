@@ -7,11 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as computeSdk from "@pulumi/gcp/compute";
 import type * as secretmanagerSdk from "@pulumi/gcp/secretmanager";
 import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
-import type { CredentialKey, TopologyPlan } from "../../components/types";
+import type { CredentialKey } from "../../components/types";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
-import { LayoutError, assignSubnets, type HostPlan, type SubnetInfo } from "../vm/layout";
-import type { DeploymentEnv, VmFoundation } from "../vm/provider";
+import { LayoutError, assignSubnets, type SubnetInfo } from "../vm/layout";
+import type { CloudScope, VmFoundation } from "../vm/provider";
 import { SECRET_NAMES } from "../vm/secrets";
 import { GCP_TYPES, configuredGcpProject } from "./computed";
 import { networkTag, projectOfNetwork, regionOfZone, serviceAccountId } from "./naming";
@@ -28,14 +28,8 @@ export const DEBIAN_IMAGE = { project: "debian-cloud", family: "debian-12" } as 
 export const SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
 
 /** What the foundation needs of the provider. */
-export interface GcpScope {
-    name: string;
-    options: ResolvedGcpArgs;
-    plan: TopologyPlan;
-    hosts: HostPlan[];
-    env: DeploymentEnv;
+export interface GcpScope extends CloudScope<ResolvedGcpArgs> {
     labels(extra?: Record<string, string>): Record<string, string>;
-    fail(message: string): never;
 }
 
 export function loadGcp(): Gcp {

@@ -24,9 +24,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as computeSdk from "@pulumi/gcp/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
-import type { InfraProvider, ProviderContext } from "../types";
-import type { HostKind, HostPlan } from "../vm/layout";
-import { VmProvider, type HostSpec, type LoadBalancerFront } from "../vm/provider";
+import type { InfraProvider } from "../types";
+import { VmProvider, type VmCloud } from "../vm/provider";
 import { createFirewall, createGcpFoundation, type GcpFoundation, type GcpScope } from "./foundation";
 import { createDisks, createInstance, gcpBootParts, reserveAddresses, type GcpMachine, type GcpNetwork } from "./host";
 import { createInternalLoadBalancer } from "./loadBalancer";
@@ -43,52 +42,27 @@ export { COMPUTED_OUTPUTS, DERIVED_OUTPUTS, GCP_TYPES } from "./computed";
 /** VMs boot, install packages and read secrets before Redis answers: the bootstrap waits this long. */
 export const GCP_BOOTSTRAP_TIMEOUT_MS = 20 * 60 * 1000;
 
+/** GCP's parts of a VM deployment (the skeleton is providers/vm/provider.ts). */
+export const GCP_CLOUD: VmCloud<ResolvedGcpArgs, GcpScope, GcpFoundation, GcpNetwork, GcpMachine, computeSdk.Disk[]> = {
+    kind: "gcp",
+    bootstrapTimeoutMs: GCP_BOOTSTRAP_TIMEOUT_MS,
+    validate: (name, args, plan, env) => validateGcpArgs(name, args.gcp, plan, env),
+    membersPerHost: (o) => o.membersPerInstance,
+    sizes: (o) => ({ member: o.machineType, sentinel: o.sentinelMachineType, proxy: o.proxyMachineType }),
+    scope: (base) => ({ ...base, labels: (extra = {}) => ({ ...base.options.labels, "redis-deployment": base.name, ...extra }) }),
+    foundation: createGcpFoundation,
+    network: (s, _ctx, f, host) => reserveAddresses(s, f, host),
+    // The firewall rules name every node's address: created once all are reserved, before any VM.
+    shared: (s, _ctx, f, networks) => createFirewall(s, f, pulumi.all(networks.flatMap((n) => n.addresses))),
+    disks: createDisks,
+    bootParts: (f, network, _disks, spec) => gcpBootParts(f, network, spec),
+    machine: createInstance,
+    loadBalancer: createInternalLoadBalancer,
+};
+
 /** Compute Engine VMs in existing subnetworks, a static alias IP per node and a persistent disk per member. */
-export class GcpProvider extends VmProvider<ResolvedGcpArgs, GcpFoundation, GcpNetwork, GcpMachine, computeSdk.Disk[]> implements InfraProvider {
-    readonly kind = "gcp" as const;
-    readonly bootstrapTimeoutMs = GCP_BOOTSTRAP_TIMEOUT_MS;
-    private readonly scope: GcpScope;
-
+export class GcpProvider extends VmProvider<ResolvedGcpArgs, GcpScope, GcpFoundation, GcpNetwork, GcpMachine, computeSdk.Disk[]> implements InfraProvider {
     constructor(name: string, args: RedisDeploymentArgs, plan: TopologyPlan) {
-        super(name, plan, (env) => validateGcpArgs(name, args.gcp, plan, env), (o) => o.membersPerInstance);
-        this.scope = {
-            name, options: this.options, plan, hosts: this.hosts, env: this.env,
-            labels: (extra = {}) => ({ ...this.options.labels, "redis-deployment": name, ...extra }),
-            fail: (message) => this.fail(message),
-        };
-    }
-
-    protected sizeOf(kind: HostKind): string {
-        const o = this.options;
-        return kind === "member" ? o.machineType : kind === "sentinel" ? o.sentinelMachineType : o.proxyMachineType;
-    }
-
-    protected createFoundation(ctx: ProviderContext): GcpFoundation {
-        return createGcpFoundation(this.scope, ctx);
-    }
-
-    protected createNetwork(_ctx: ProviderContext, f: GcpFoundation, host: HostPlan): GcpNetwork {
-        return reserveAddresses(this.scope, f, host);
-    }
-
-    /** The firewall rules name every node's address: created once all are reserved, before any VM. */
-    protected createShared(_ctx: ProviderContext, f: GcpFoundation, networks: GcpNetwork[]): pulumi.Resource[] {
-        return createFirewall(this.scope, f, pulumi.all(networks.flatMap((n) => n.addresses)));
-    }
-
-    protected createDisks(ctx: ProviderContext, f: GcpFoundation, host: HostPlan): computeSdk.Disk[] {
-        return createDisks(this.scope, ctx, f, host);
-    }
-
-    protected bootParts(f: GcpFoundation, network: GcpNetwork, _disks: computeSdk.Disk[], spec: HostSpec) {
-        return gcpBootParts(f, network, spec);
-    }
-
-    protected createMachine(ctx: ProviderContext, f: GcpFoundation, network: GcpNetwork, disks: computeSdk.Disk[], script: pulumi.Output<string>, spec: HostSpec): GcpMachine {
-        return createInstance(this.scope, ctx, f, network, disks, script, spec);
-    }
-
-    protected createLoadBalancer(ctx: ProviderContext, f: GcpFoundation, front: LoadBalancerFront<GcpNetwork, GcpMachine>): pulumi.Output<string> {
-        return createInternalLoadBalancer(this.scope, ctx, f, front);
+        super(name, args, plan, GCP_CLOUD);
     }
 }

@@ -1,8 +1,8 @@
 // What the VM clouds' providers (AWS, GCP, Azure) share: arguments validated before any resource
 // exists, the planned VMs, direct bootstrap access, errors that name the deployment, and the
-// skeleton of every deployment (a template method): the base plans the hosts, renders their
-// boot scripts, assembles the node handles and their generation; each cloud supplies only its
-// own resources through the hooks below.
+// skeleton of every deployment: the base plans the hosts, renders their boot scripts, assembles
+// the node handles and their generation; each cloud supplies only its own resources, as one
+// VmCloud object of parts (foundation, network, disks, machine, load balancer).
 //
 // The order of a deployment, whatever the order of the InfraProvider calls:
 //   prepare(ctx), once per context: the cloud's foundation (network rules, identity, secret
@@ -13,6 +13,7 @@
 //     for a proxy);
 //   loadBalancer: in front of the proxies, or of the master in standalone mode.
 import * as pulumi from "@pulumi/pulumi";
+import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { argumentErrorsAsRunError } from "../../components/runError";
@@ -92,51 +93,82 @@ export interface LoadBalancerFront<N extends HostNetwork, M extends HostMachine>
     proxies: NodeHandles<ProxyNode>;
 }
 
-export abstract class VmProvider<Options, F extends VmFoundation, N extends HostNetwork, M extends HostMachine, D = unknown> implements InfraProvider {
-    abstract readonly kind: InfraProvider["kind"];
+/** What every cloud's parts are given: the deployment, its checked options and its hosts. */
+export interface CloudScope<Options> {
+    name: string;
+    options: Options;
+    plan: TopologyPlan;
+    /** Every VM of the deployment (members, then sentinels, then proxies). */
+    hosts: HostPlan[];
+    env: DeploymentEnv;
+    /** Throws a RunError naming the deployment. */
+    fail(message: string): never;
+}
+
+/**
+ * A VM cloud (AWS, GCP, Azure): its argument checks and the resources it builds. `S` is what
+ * its functions share (the CloudScope and its naming helpers). The skeleton calls `foundation`
+ * once, then `network` for every host, then `shared`, then per host `disks`, `bootParts` and
+ * `machine`, and `loadBalancer` last.
+ */
+export interface VmCloud<Options, S extends CloudScope<Options>, F extends VmFoundation, N extends HostNetwork, M extends HostMachine, D> {
+    kind: "aws" | "gcp" | "azure";
+    /** How long the bootstrap waits for members (VMs boot, install packages and read secrets first). */
+    bootstrapTimeoutMs: number;
+    /** Checks the cloud's section of the arguments, throwing the deployment's argument error. */
+    validate(name: string, args: RedisDeploymentArgs, plan: TopologyPlan, env: DeploymentEnv): Options;
+    /** How many members share a VM. */
+    membersPerHost(options: Options): number;
+    /** Instance type, machine type or VM size of each kind of host. */
+    sizes(options: Options): Record<HostKind, string>;
+    scope(base: CloudScope<Options>): S;
+    /** What every host shares: network rules, the VMs' identity, the secret store with the passwords. */
+    foundation(s: S, ctx: ProviderContext): F;
+    /** A host's network: its interface or reserved addresses. */
+    network(s: S, ctx: ProviderContext, f: F, host: HostPlan): N;
+    /** Resources every VM waits for that need every host's network (default: none). */
+    shared?(s: S, ctx: ProviderContext, f: F, networks: N[]): pulumi.Resource[];
+    /** A host's members' data disks. */
+    disks(s: S, ctx: ProviderContext, f: F, host: HostPlan): D;
+    /** The cloud's part of a host's boot script: disk paths, secret references, hooks. */
+    bootParts(f: F, network: N, disks: D, spec: HostSpec): pulumi.Output<BootParts>;
+    /** A host's VM, booting `script`, and what attaches to it. */
+    machine(s: S, ctx: ProviderContext, f: F, network: N, disks: D, script: pulumi.Output<string>, spec: HostSpec): M;
+    /** The load balancer in front of `front`; its host:port. */
+    loadBalancer(s: S, ctx: ProviderContext, f: F, front: LoadBalancerFront<N, M>): pulumi.Output<string>;
+    /** Nodes with their addresses when the cloud knows them without the hosts' networks (default: read from those). */
+    addressed?<T extends { name: string }>(stage: Stage<F, N, M>, nodes: T[]): pulumi.Output<(T & { address: string })[]>;
+}
+
+export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoundation, N extends HostNetwork, M extends HostMachine, D = unknown> implements InfraProvider {
+    readonly kind: VmCloud<Options, S, F, N, M, D>["kind"];
+    readonly bootstrapTimeoutMs: number;
     readonly options: Options;
     /** Every VM of the deployment (members, then sentinels, then proxies). */
     readonly hosts: HostPlan[];
     protected readonly env: DeploymentEnv = { project: pulumi.getProject(), stack: pulumi.getStack() };
     private readonly stages = new WeakMap<ProviderContext, Stage<F, N, M>>();
+    private readonly scope: S;
+    private readonly sizes: Record<HostKind, string>;
 
-    /**
-     * `validate` checks the cloud's section of the arguments (throwing the deployment's argument
-     * error, which becomes a RunError without a stack trace); `membersPerVm` reads its packing.
-     */
-    protected constructor(
+    /** Checks the cloud's arguments (its argument error becomes a RunError without a stack trace) and plans the VMs. */
+    constructor(
         protected readonly name: string,
+        args: RedisDeploymentArgs,
         protected readonly plan: TopologyPlan,
-        validate: (env: DeploymentEnv) => Options,
-        membersPerVm: (options: Options) => number,
+        private readonly cloud: VmCloud<Options, S, F, N, M, D>,
     ) {
-        this.options = argumentErrorsAsRunError(() => validate(this.env));
-        this.hosts = planHosts(plan, membersPerVm(this.options));
+        this.kind = cloud.kind;
+        this.bootstrapTimeoutMs = cloud.bootstrapTimeoutMs;
+        this.options = argumentErrorsAsRunError(() => cloud.validate(name, args, plan, this.env));
+        this.hosts = planHosts(plan, cloud.membersPerHost(this.options));
+        this.sizes = cloud.sizes(this.options);
+        this.scope = cloud.scope({ name, options: this.options, plan, hosts: this.hosts, env: this.env, fail: (message) => this.fail(message) });
     }
-
-    // ---- The cloud's hooks ----
-
-    /** The foundation every host shares: network rules, the VMs' identity, the secret store with the passwords. */
-    protected abstract createFoundation(ctx: ProviderContext): F;
-    /** A host's network: its interface or reserved addresses. */
-    protected abstract createNetwork(ctx: ProviderContext, f: F, host: HostPlan): N;
-    /** Resources every VM waits for that need every host's network (default: none). */
-    protected createShared(_ctx: ProviderContext, _f: F, _networks: N[]): pulumi.Resource[] {
-        return [];
-    }
-    /** Instance type, machine type or VM size of a host of `kind`. */
-    protected abstract sizeOf(kind: HostKind): string;
-    /** A host's members' data disks. */
-    protected abstract createDisks(ctx: ProviderContext, f: F, host: HostPlan): D;
-    /** The cloud's part of a host's boot script: disk paths, secret references, hooks. */
-    protected abstract bootParts(f: F, network: N, disks: D, spec: HostSpec): pulumi.Output<BootParts>;
-    /** A host's VM, booting `script`, and what attaches to it. */
-    protected abstract createMachine(ctx: ProviderContext, f: F, network: N, disks: D, script: pulumi.Output<string>, spec: HostSpec): M;
-    /** The load balancer in front of `front`; its host:port. */
-    protected abstract createLoadBalancer(ctx: ProviderContext, f: F, front: LoadBalancerFront<N, M>): pulumi.Output<string>;
 
     /** `nodes` with their addresses; by default read from their hosts' networks (only those hosts'). */
     protected addressed<T extends { name: string }>(stage: Stage<F, N, M>, nodes: T[]): pulumi.Output<(T & { address: string })[]> {
+        if (this.cloud.addressed) return this.cloud.addressed(stage, nodes);
         const carrying = this.hosts.filter((h) => [...h.members, ...h.sentinels, ...h.proxies].some((n) => nodes.some((x) => x.name === n.name)));
         return pulumi.all(carrying.map((h) => stage.networks.get(h.name)!.placed)).apply((placed) => withAddresses(placed, nodes));
     }
@@ -151,9 +183,10 @@ export abstract class VmProvider<Options, F extends VmFoundation, N extends Host
     protected stage(ctx: ProviderContext): Stage<F, N, M> {
         let stage = this.stages.get(ctx);
         if (!stage) {
-            const foundation = this.createFoundation(ctx);
-            const networks = new Map(this.hosts.map((h) => [h.name, this.createNetwork(ctx, foundation, h)] as const));
-            const shared = this.createShared(ctx, foundation, [...networks.values()]);
+            const { cloud, scope } = this;
+            const foundation = cloud.foundation(scope, ctx);
+            const networks = new Map(this.hosts.map((h) => [h.name, cloud.network(scope, ctx, foundation, h)] as const));
+            const shared = cloud.shared?.(scope, ctx, foundation, [...networks.values()]) ?? [];
             stage = { ctx, foundation, networks, shared, machines: new Map() };
             this.stages.set(ctx, stage);
         }
@@ -174,12 +207,12 @@ export abstract class VmProvider<Options, F extends VmFoundation, N extends Host
         const { ctx, foundation: f } = stage;
         const created = this.hostsOf(kind).map((host) => {
             const network = stage.networks.get(host.name)!;
-            const spec: HostSpec = { size: this.sizeOf(kind), configMembers: configMembers(host), dependsOn: [...stage.shared, ...dependsOn], loadBalanced: this.isFront(host) };
-            const disks = this.createDisks(ctx, f, host);
-            const parts = this.bootParts(f, network, disks, spec);
+            const spec: HostSpec = { size: this.sizes[kind], configMembers: configMembers(host), dependsOn: [...stage.shared, ...dependsOn], loadBalanced: this.isFront(host) };
+            const disks = this.cloud.disks(this.scope, ctx, f, host);
+            const parts = this.cloud.bootParts(f, network, disks, spec);
             const script = pulumi.all([network.placed, spec.configMembers, parts]).apply(([placed, allMembers, p]) =>
                 renderBootScript({ plan: this.plan, placed, allMembers, ...p }));
-            const machine = this.createMachine(ctx, f, network, disks, script, spec);
+            const machine = this.cloud.machine(this.scope, ctx, f, network, disks, script, spec);
             stage.machines.set(host.name, { network, machine });
             return { network, machine };
         });
@@ -219,7 +252,7 @@ export abstract class VmProvider<Options, F extends VmFoundation, N extends Host
             if (!built) this.fail(`the load balancer's backend ${h.name} has no VM: create the ${h.kind === "proxy" ? "proxies" : "members"} before the load balancer`);
             return built;
         });
-        return this.createLoadBalancer(ctx, stage.foundation, {
+        return this.cloud.loadBalancer(this.scope, ctx, stage.foundation, {
             targets: this.addressed(stage, targets),
             targetNames: targets.map((t) => t.name),
             backends,
