@@ -6,15 +6,22 @@
 //   workspace.ts    state directory, engine environment, Pulumi CLI, workspace and stacks
 //   settings.ts     deployment settings (flags, stack config, component arguments), the inline program
 //   stackSettings.ts  the settings up/preview store in a stack's config
-//   render.ts       endpoint table and JSON output
+//   deploymentTarget.ts  a deployed RedisDeployment's nodes and admin login, from a stack's state (status, failover)
+//   render.ts       endpoint table, status report and JSON output
 export { main, parseCommandLine, USAGE, type ParsedCommand } from "./main";
 export {
-    COMMAND_DESCRIPTORS, COMMANDS, destroy, findCommand, list, outputs, preview, stackTable, up,
-    type Command, type StackListing, type UpOutcome,
+    COMMAND_DESCRIPTORS, COMMANDS, destroy, failover, findCommand, list, outputs, preview, stackTable, stackTarget, status, up,
+    watchStatus, type Command, type FailoverCommandOptions, type StackListing, type StatusOptions, type UpOutcome,
 } from "./commands";
+export { targetFromState, revealSecrets } from "./deploymentTarget";
+export { deploymentStatus, observeDeployment, type DeploymentTarget } from "../../bootstrap/observe";
+export { runFailover, type FailoverOptions, type FailoverResult } from "../../bootstrap/failover";
+export {
+    assessStatus, chooseFailover, FailoverRefused, type MemberStatus, type ProxyStatus, type SentinelStatus, type StatusReport,
+} from "../../components/status";
 export type { CommandDescriptor, CommandFlag, CommandOptions, RunContext } from "./command";
 export { CliError, engineFailure } from "./errors";
-export { changeSummary, endpointTable, jsonText, outputsText, outputValues } from "./render";
+export { bytesText, changeSummary, endpointTable, jsonText, outputsText, outputValues, statusText } from "./render";
 export {
     DEPLOYMENT_NAME, deploymentProgram, mergeSettings, OUTPUT_NAMES, PROJECT, SETTING_FLAGS, settingsFromConfig,
     toDeploymentArgs, validateSettings, type DeploymentSettings, type FlagSpec, type SettingKey,

@@ -1,6 +1,6 @@
 // The `redis-deployment` command line: parses it and runs the command it names (see commands/).
 //
-//   redis-deployment up|preview|outputs|destroy|list [flags]     (redis-deployment --help)
+//   redis-deployment up|preview|outputs|status|failover|destroy|list [flags]     (redis-deployment --help)
 //
 // The arguments a stack was deployed with are stored as its stack config, so `outputs`,
 // `destroy` and a later `up` without flags use them again; flags given to `up` change them.
@@ -48,7 +48,7 @@ Other flags:
   --stack NAME                default ${DEFAULT_STACK}
   --state-dir DIR             file backend, passphrase and Pulumi home (default ~/.redis-deployment,
                               or REDIS_DEPLOYMENT_HOME)
-  --json                      print only the outputs as JSON on stdout (secrets left out)
+  --json                      print only JSON on stdout: the outputs (secrets left out), the status report
   --show-secrets              include the password and connection URL
   -h, --help
 

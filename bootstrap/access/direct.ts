@@ -19,12 +19,15 @@ export async function connectDirect(node: NodeAddress, login: Login): Promise<Re
         enableOfflineQueue: false,
         retryStrategy: () => null,
     });
-    client.on("error", () => { /* surfaced through the failing command instead */ });
+    // Surfaced through the failing command instead; a failed connect reports the socket's
+    // error (ECONNREFUSED, ETIMEDOUT) rather than ioredis' "Connection is closed.".
+    let socketError: Error | undefined;
+    client.on("error", (err: Error) => { socketError ??= err; });
     try {
         await client.connect();
     } catch (err) {
         client.disconnect();
-        throw err;
+        throw socketError && /Connection is closed/.test((err as Error).message) ? socketError : err;
     }
     return client;
 }

@@ -11,6 +11,7 @@ export interface HaproxyCfgInput {
 }
 
 export const HAPROXY_WRITE_BACKEND = "redis_master";
+export const HAPROXY_READ_BACKEND = "redis_replicas";
 
 function roleCheck(credentials: Credentials, role: "master" | "slave"): string[] {
     return [
@@ -77,9 +78,9 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         "",
         "frontend redis_read",
         ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.readPort}`),
-        "    default_backend redis_replicas",
+        `    default_backend ${HAPROXY_READ_BACKEND}`,
         "",
-        "backend redis_replicas",
+        `backend ${HAPROXY_READ_BACKEND}`,
         "    balance roundrobin",
         ...roleCheck(credentials, "slave"),
         ...servers,

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER } from "../../components/types";
 import { changedInputs } from "../../bootstrap/converging";
+import { readShowStat } from "../../bootstrap/haproxyStats";
 import { fatal, info, waitFor, withClient, type Login } from "../../bootstrap/redisClient";
 
 export type ProcessKind = "redis" | "sentinel" | "haproxy";
@@ -162,20 +163,7 @@ export async function startProcess(inputs: ProcessInputs): Promise<ProcessOutput
 
 /** HAProxy's `show stat` rows of one backend's servers: name, status, last check. */
 export async function haproxyServers(socketPath: string, backend: string): Promise<{ name: string; status: string; check: string }[]> {
-    const net = require("net") as typeof import("net");
-    const text = await new Promise<string>((resolve, reject) => {
-        let data = "";
-        const socket = net.createConnection(socketPath, () => socket.write("show stat\n"));
-        socket.setTimeout(2000, () => socket.destroy(new Error(`no answer on ${socketPath}`)));
-        socket.on("data", (chunk) => { data += chunk.toString(); });
-        socket.on("end", () => resolve(data));
-        socket.on("error", reject);
-    });
-    const [header, ...rows] = text.trim().split("\n");
-    const columns = header.replace(/^# /, "").split(",");
-    return rows.map((row) => Object.fromEntries(row.split(",").map((v, i) => [columns[i], v])))
-        .filter((r) => r.pxname === backend && r.svname !== "FRONTEND" && r.svname !== "BACKEND")
-        .map((r) => ({ name: r.svname, status: r.status, check: r.check_status }));
+    return (await readShowStat(socketPath)).filter((r) => r.backend === backend).map((r) => ({ name: r.server, status: r.status, check: r.check }));
 }
 
 async function isReady(p: ProcessOutputs): Promise<boolean> {

@@ -165,6 +165,7 @@ describe("documentation", function () {
             baseUrl: ROOT,
             paths: {
                 "redis-deployment": ["components/index.ts"],
+                "redis-deployment/cli": ["bin/cli/index.ts"],
                 "redis-deployment/providers/*": ["providers/*/index.ts"],
             },
         };

@@ -2,15 +2,19 @@
 // folder exporting its function and descriptor, plus one line here.
 import type { CommandDescriptor } from "../command";
 import { destroyCommand } from "./destroy";
+import { failoverCommand } from "./failover";
 import { listCommand } from "./list";
 import { outputsCommand } from "./outputs";
 import { previewCommand } from "./preview";
+import { statusCommand } from "./status";
 import { upCommand } from "./up";
 
 export const COMMAND_DESCRIPTORS = [
     upCommand,
     previewCommand,
     outputsCommand,
+    statusCommand,
+    failoverCommand,
     destroyCommand,
     listCommand,
 ] as const;
@@ -24,8 +28,10 @@ export function findCommand(name: string): CommandDescriptor<Command> | undefine
 }
 
 export { destroy } from "./destroy";
+export { failover, type FailoverCommandOptions } from "./failover";
 export { list, stackTable, type StackListing } from "./list";
 export { outputs } from "./outputs";
 export { preview } from "./preview";
+export { stackTarget, status, watchStatus, type StatusOptions } from "./status";
 export { up, type UpOutcome } from "./up";
-export { destroyCommand, listCommand, outputsCommand, previewCommand, upCommand };
+export { destroyCommand, failoverCommand, listCommand, outputsCommand, previewCommand, statusCommand, upCommand };
