@@ -21,10 +21,10 @@ function roleCheck(credentials: Credentials, role: "master" | "slave"): string[]
         "    tcp-check expect string +OK",
         "    tcp-check send PING\\r\\n",
         "    tcp-check expect string +PONG",
-        "    tcp-check send INFO\\ replication\\r\\n",
+        // QUIT goes with INFO: Redis then closes the connection after its answer, so a member
+        // with the wrong role fails the check at once instead of after `timeout check`.
+        "    tcp-check send INFO\\ replication\\r\\nQUIT\\r\\n",
         `    tcp-check expect string role:${role}`,
-        "    tcp-check send QUIT\\r\\n",
-        "    tcp-check expect string +OK",
     ];
 }
 
@@ -58,7 +58,8 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         // through this proxy). A promoted replica is DOWN in the write backend until two checks
         // see role:master: `downinter 250ms rise 2` puts writes on it ~0.5 s after its promotion
         // (the old `downinter 1s` took ~1.5 s). `inter 500ms fall 2` takes a demoted master out
-        // within ~0.75 s (it would answer READONLY). A crashed master is taken out at once by
+        // within ~0.75 s (it would answer READONLY): its check fails as soon as Redis closes the
+        // connection after INFO + QUIT, not when `timeout check` runs out. A crashed master is taken out at once by
         // the first refused connection (`observe layer4 ... on-error mark-down`) instead of
         // after two failed checks, and `redispatch` stops a client from sitting through
         // HAProxy's 1 s retry turn-around against a dead server. A live Redis never refuses a

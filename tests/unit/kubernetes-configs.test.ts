@@ -104,8 +104,8 @@ function assertHaproxy(d: () => Deployed): void {
         };
         const good = start(`${p.args.name}-haproxy-a`, credentials.monitorPassword);
         await pods.listening(good, p.args.port);
-        // HAProxy 2.6 starts servers as up until their first check, and a replica fails
-        // `expect role:master` only at `timeout check` (2 s) twice: wait until 12 sessions in a row agree.
+        // HAProxy 2.6 starts servers as up until their first check, and a server is out only
+        // after two failed checks: wait until 12 sessions in a row agree.
         let streak = 0;
         let seen: string[] = [];
         const deadline = Date.now() + 20000;
