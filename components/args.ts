@@ -81,6 +81,27 @@ export interface RedisDeploymentArgs {
     access?: {
         ssh?: { host: string; port?: number; user: string; privateKey: pulumi.Input<string>; hostKey?: string };
     };
+    /**
+     * Prometheus metrics (off unless this section is given): a redis_exporter next to every
+     * member and sentinel, logging in as rd-monitor, and HAProxy's stats page (`/`) and
+     * Prometheus endpoint (`/metrics`), read-only, on every proxy's address. The scrape targets
+     * are the `metricsTargets` output. See docs/operations.md.
+     */
+    metrics?: {
+        /** Default true when the section is given. */
+        enabled?: boolean;
+        /** The exporters' port, on each member's and sentinel's own address. Default 9121. */
+        exporterPort?: number;
+        /** HAProxy's stats port, on each proxy's address. Default 1936. */
+        haproxyStatsPort?: number;
+        /**
+         * VM clouds: networks (your Prometheus servers') allowed to reach the exporter and stats
+         * ports; the deployment's own hosts always may. Default none. 0.0.0.0/0 is refused.
+         */
+        allowedCidrs?: string[];
+        /** Kubernetes: a Prometheus Operator ServiceMonitor for the exporters and HAProxy. Default false. */
+        serviceMonitor?: boolean;
+    };
     /** Options of the local provider. */
     local?: LocalProviderArgs;
     /** Options of the Kubernetes provider (`provider: "kubernetes"`); see providers/kubernetes/args.ts. */
@@ -104,4 +125,6 @@ export interface LocalProviderArgs {
     /** Paths of the programs; default found on PATH. */
     redisServer?: string;
     haproxy?: string;
+    /** redis_exporter, with metrics on; default `prometheus-redis-exporter` (Debian's package) on PATH. */
+    redisExporter?: string;
 }

@@ -1,3 +1,4 @@
+import { metricsPorts } from "./metrics";
 import {
     CLUSTER_SLOTS,
     CREDENTIAL_KEYS,
@@ -79,7 +80,7 @@ export function plannedPorts(args: ResolvedArgs): PlannedPort[] {
     if (args.mode === "cluster") ports.push(port("cluster-bus", args.port + CLUSTER_BUS_OFFSET, ["member"], "Redis cluster bus (nodes only)", false));
     if (args.mode === "sentinel") ports.push(port("sentinel", args.sentinelPort, ["sentinel"], "Redis Sentinel", true));
     if (proxied) ports.push(port("proxy-read", args.port + 1, ["proxy"], "HAProxy read frontend (replicas)", true));
-    return ports;
+    return [...ports, ...metricsPorts(args, proxied)];
 }
 
 /** The port planned for `purpose`, or undefined when the deployment has none. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "./args";
 import { renderDiagram } from "./diagram";
+import { metricsTargets } from "./metrics";
 import { plan } from "./plan";
 import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
 import { argumentErrorsAsRunError } from "./runError";
@@ -23,7 +24,7 @@ export interface MemberInfo {
 /** Every output of the component, in the order the CLI prints them: registered from this one list. */
 export const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "diagram",
+    "proxyAddresses", "password", "connectionUrl", "diagram", "metricsTargets",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -85,6 +86,12 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly connectionUrl: pulumi.Output<string>;
     /** Mermaid diagram of the topology. */
     declare readonly diagram: pulumi.Output<string>;
+    /**
+     * Prometheus scrape targets (host:port, path /metrics), ready for a `static_configs` entry:
+     * every member's and sentinel's redis_exporter and every proxy's HAProxy stats endpoint.
+     * Empty unless `metrics` is on.
+     */
+    declare readonly metricsTargets: pulumi.Output<string[]>;
     /** The validated plan this deployment was built from. */
     declare readonly plan: TopologyPlan;
 
@@ -160,6 +167,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
             proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
             password,
             connectionUrl,
+            metricsTargets: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes]).apply(([ms, ss, ps]) =>
+                metricsTargets(topology.args.metrics, { members: ms, sentinels: ss, proxies: ps })),
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
                 renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
         });

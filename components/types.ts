@@ -75,6 +75,20 @@ export interface ResolvedArgs {
     sentinelPort: number;
     sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };
     cluster: { nodeTimeoutMs: number };
+    /** Prometheus metrics (redis_exporter per member and sentinel, HAProxy's stats); see components/metrics.ts. */
+    metrics: ResolvedMetrics;
+}
+
+export interface ResolvedMetrics {
+    enabled: boolean;
+    /** redis_exporter's port on every member's and sentinel's own address. */
+    exporterPort: number;
+    /** HAProxy's stats page (`/`) and Prometheus endpoint (`/metrics`) on every proxy's address. */
+    haproxyStatsPort: number;
+    /** Networks allowed to scrape (besides the deployment's own hosts); never 0.0.0.0/0. */
+    allowedCidrs: string[];
+    /** Kubernetes: a Prometheus Operator ServiceMonitor. */
+    serviceMonitor: boolean;
 }
 
 export interface PlannedMember {
@@ -116,7 +130,7 @@ export interface PlannedProxy {
 /** The kinds of node a deployment runs. */
 export type NodeKind = "member" | "sentinel" | "proxy";
 
-export type PortPurpose = "redis" | "cluster-bus" | "sentinel" | "proxy-read";
+export type PortPurpose = "redis" | "cluster-bus" | "sentinel" | "proxy-read" | "metrics" | "haproxy-stats";
 
 /**
  * A port the deployment listens on. Firewalls, load balancers, Kubernetes Services and
@@ -132,6 +146,8 @@ export interface PlannedPort {
     clients: boolean;
     /** Forwarded by the load balancer, when there is one. */
     loadBalanced: boolean;
+    /** Networks allowed besides the deployment's nodes, for ports that are not the clients' (metrics: metrics.allowedCidrs). */
+    allowFrom?: string[];
 }
 
 export interface TopologyPlan {

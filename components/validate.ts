@@ -1,6 +1,7 @@
 import type { RedisDeploymentArgs } from "./args";
 import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
 import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fieldChecks";
+import { validateMetrics } from "./metrics";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
     MAXMEMORY_POLICIES,
@@ -21,7 +22,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
-        "sentinelPort", "sentinel", "cluster", "access", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "metrics", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "applicationCommands", "disabledCommands"],
@@ -29,7 +30,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     sentinel: ["downAfterMilliseconds", "failoverTimeout", "parallelSyncs"],
     cluster: ["nodeTimeoutMs"],
     access: ["ssh"],
-    local: ["addressPrefix", "dataDir", "redisServer", "haproxy"],
+    local: ["addressPrefix", "dataDir", "redisServer", "haproxy", "redisExporter"],
 };
 
 const SSH_FIELDS = ["host", "port", "user", "privateKey", "hostKey"];
@@ -309,17 +310,19 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
                 problem("local.addressPrefix", `${JSON.stringify(prefix)} must look like "127.N" with N from 1 to 254 (127.0.x is left to the host)`);
             }
         }
-        for (const key of ["dataDir", "redisServer", "haproxy"] as const) {
+        for (const key of ["dataDir", "redisServer", "haproxy", "redisExporter"] as const) {
             const value = a.local[key];
             if (value !== undefined && (typeof value !== "string" || value === "")) problem(`local.${key}`, "must be a non-empty path");
         }
     }
+
+    const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
 
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
 
     return {
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, haproxy, proxyCount, loadBalancer,
-        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster,
+        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, metrics,
     };
 }

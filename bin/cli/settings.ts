@@ -33,6 +33,8 @@ export interface DeploymentSettings {
     zones?: string;
     addressPrefix?: string;
     dataDir?: string;
+    /** "on" | "off". */
+    metrics?: string;
 }
 
 export type SettingKey = keyof DeploymentSettings;
@@ -55,6 +57,7 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "maxmemory-policy", key: "maxmemoryPolicy", kind: "string", help: `eviction policy (default noeviction)` },
     { flag: "placement", key: "placement", kind: "string", help: `${PLACEMENTS.join(" | ")} (default spread)` },
     { flag: "zones", key: "zones", kind: "list", help: "placement targets, comma-separated, e.g. a,b,c (default a,b,c locally)" },
+    { flag: "metrics", key: "metrics", kind: "string", help: "on | off: a Prometheus exporter per member and sentinel, HAProxy's stats page; targets in the metricsTargets output (default off)" },
     { flag: "address-prefix", key: "addressPrefix", kind: "string", help: "local: the 127.N block of the addresses, e.g. 127.42 (default derived from the stack)" },
     { flag: "data-dir", key: "dataDir", kind: "string", help: "local: root of the members' data directories (default <state-dir>/data/<project>-<stack>)" },
 ];
@@ -90,6 +93,7 @@ export function checkSettingFlags(settings: DeploymentSettings): void {
     const enums: [string, string | undefined, readonly string[]][] = [
         ["provider", settings.provider, PROVIDER_KINDS], ["mode", settings.mode, MODES],
         ["placement", settings.placement, PLACEMENTS], ["maxmemory-policy", settings.maxmemoryPolicy, MAXMEMORY_POLICIES],
+        ["metrics", settings.metrics, ["on", "off"]],
     ];
     for (const [flag, value, allowed] of enums) {
         if (value !== undefined && !allowed.includes(value)) throw new CliError(`--${flag}: "${value}" is not one of: ${allowed.join(", ")}`);
@@ -112,6 +116,7 @@ export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
     set("maxmemoryPolicy", s.maxmemoryPolicy);
     set("placement", s.placement);
     set("zones", s.zones === undefined ? undefined : s.zones.split(",").map((z) => z.trim()));
+    set("metrics", s.metrics === undefined ? undefined : { enabled: s.metrics === "on" });
     if (s.addressPrefix !== undefined || s.dataDir !== undefined) {
         const local: Record<string, string> = {};
         if (s.addressPrefix !== undefined) local.addressPrefix = s.addressPrefix;
@@ -170,5 +175,6 @@ export async function deploymentProgram(): Promise<Record<string, pulumi.Output<
     const absent = new Set<string>();
     if (redis.plan.proxies.length === 0) absent.add("readEndpoint");
     if (redis.plan.args.mode !== "sentinel") absent.add("masterName");
+    if (!redis.plan.args.metrics.enabled) absent.add("metricsTargets");
     return Object.fromEntries(OUTPUT_NAMES.filter((name) => !absent.has(name)).map((name) => [name, redis[name] as pulumi.Output<unknown>]));
 }

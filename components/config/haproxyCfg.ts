@@ -8,6 +8,8 @@ export interface HaproxyCfgInput {
     socketPath?: string;
     /** More addresses the frontends listen on: a load balancer's that delivers packets unchanged (GCP passthrough). */
     alsoListenOn?: string[];
+    /** With metrics on: the port of the stats page and Prometheus endpoint, on the proxy's own address only. */
+    statsPort?: number;
 }
 
 export const HAPROXY_WRITE_BACKEND = "redis_master";
@@ -87,5 +89,29 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         ...servers,
         "",
     );
+    if (input.statsPort !== undefined) lines.push(...statsFrontend(proxy.address, input.statsPort));
     return lines.join("\n");
+}
+
+/**
+ * HAProxy's stats page (`/`) and its built-in Prometheus exporter (`/metrics`), read-only: no
+ * `stats admin`, so nobody can disable a server or change a weight through it. Bound to the
+ * proxy's own address, never to a load balancer's (GCP passthrough), so it is reachable only
+ * where the firewall's metrics rule lets it.
+ */
+function statsFrontend(address: string, port: number): string[] {
+    return [
+        "frontend stats",
+        "    mode http",
+        `    bind ${address}:${port}`,
+        // Scrapes are short requests: the 24h Redis timeouts of the defaults do not fit.
+        "    timeout client 30s",
+        "    timeout http-request 10s",
+        "    http-request use-service prometheus-exporter if { path /metrics }",
+        "    stats enable",
+        "    stats uri /",
+        "    stats refresh 10s",
+        "    stats show-legends",
+        "",
+    ];
 }

@@ -117,7 +117,7 @@ export function renderRedisConf(input: RedisConfInput): string {
         "latency-monitor-threshold 100",
         "",
         "# Users (ACL). Passwords are stored as SHA-256 hashes.",
-        ...aclUsers(credentials, args.authEnabled, args.applicationCommands, args.disabledCommands),
+        ...aclUsers(credentials, args.authEnabled, args.applicationCommands, args.disabledCommands, args.metrics.enabled),
         "",
     );
     return lines.join("\n");

@@ -47,7 +47,7 @@ export function renderSentinelConf(input: SentinelConfInput): string {
     lines.push(
         `sentinel sentinel-user ${ADMIN_USER}`,
         `sentinel sentinel-pass ${credentials.adminPassword}`,
-        ...sentinelAclUsers(credentials, args.authEnabled),
+        ...sentinelAclUsers(credentials, args.authEnabled, args.metrics.enabled),
     );
     lines.push("");
     return lines.join("\n");

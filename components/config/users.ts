@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { HEALTH_CHECK_RULES, MEMBER_MONITOR_RULES, SENTINEL_MONITOR_RULES } from "../metrics";
 import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials } from "../types";
 
 /** SHA-256 hex of a password: ACL rules store this, so configs carry no plaintext for users. */
@@ -66,14 +67,15 @@ export function applicationCommandRules(commands: ApplicationCommands, disabledC
  *   narrowed by auth.applicationCommands and narrowed by auth.disabledCommands.
  * - rd-admin: the bootstrap's, the replicas' (masteruser) and the sentinels' user.
  * - rd-monitor: HAProxy's health check, which may only PING and read INFO. Its password is
- *   the one secret that haproxy.cfg must hold in plain text, so it can do nothing else.
+ *   the one secret that haproxy.cfg must hold in plain text, so it can do nothing else. With
+ *   metrics on, the exporter logs in as rd-monitor too and may read a little more (MEMBER_MONITOR_RULES).
  */
-export function aclUsers(credentials: Credentials, authEnabled: boolean, commands: ApplicationCommands, disabledCommands: string[]): string[] {
+export function aclUsers(credentials: Credentials, authEnabled: boolean, commands: ApplicationCommands, disabledCommands: string[], exporter = false): string[] {
     const appPassword = authEnabled ? `#${passwordHash(credentials.password)}` : "nopass";
     return [
         `user default on ${appPassword} ~* &* ${applicationCommandRules(commands, disabledCommands).join(" ")}`,
         adminUser(credentials),
-        `user ${MONITOR_USER} on #${passwordHash(credentials.monitorPassword)} -@all +ping +info`,
+        `user ${MONITOR_USER} on #${passwordHash(credentials.monitorPassword)} ${(exporter ? MEMBER_MONITOR_RULES : HEALTH_CHECK_RULES).join(" ")}`,
     ];
 }
 
@@ -84,12 +86,14 @@ export function aclUsers(credentials: Credentials, authEnabled: boolean, command
  * - rd-admin: the bootstrap's (SENTINEL MONITOR/SET/REMOVE) and the other sentinels' (peers
  *   log in with `sentinel sentinel-user`/`sentinel-pass`, to PING, PUBLISH hello messages and
  *   ask for votes).
+ * - rd-monitor, with metrics on: the exporter's, read-only look-ups (SENTINEL_MONITOR_RULES).
  */
-export function sentinelAclUsers(credentials: Credentials, authEnabled: boolean): string[] {
+export function sentinelAclUsers(credentials: Credentials, authEnabled: boolean, exporter = false): string[] {
     const appPassword = authEnabled ? `#${passwordHash(credentials.password)}` : "nopass";
     return [
         `user default on ${appPassword} ${SENTINEL_CLIENT_RULES.join(" ")}`,
         adminUser(credentials),
+        ...(exporter ? [`user ${MONITOR_USER} on #${passwordHash(credentials.monitorPassword)} ${SENTINEL_MONITOR_RULES.join(" ")}`] : []),
     ];
 }
 

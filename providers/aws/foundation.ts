@@ -98,6 +98,10 @@ function securityGroup(s: AwsScope, aws: Aws, parent: pulumi.Resource, vpcId: pu
     for (const rule of s.plan.ports) {
         const common = { securityGroupId: group.id, ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port };
         ingress(`${name}-${rule.purpose}-from-self`, { ...common, referencedSecurityGroupId: group.id, description: `${rule.description}, between the deployment's hosts` });
+        // Metrics ports: the networks allowed to scrape (metrics.allowedCidrs), not the clients'.
+        for (const cidr of rule.allowFrom ?? []) {
+            ingress(`${name}-${rule.purpose}-from-${cidrSlug(cidr)}`, { ...common, cidrIpv4: cidr, description: `${rule.description}, from metrics network ${cidr}` });
+        }
         if (!rule.clients) continue;
         for (const cidr of o.allowedCidrs) {
             ingress(`${name}-${rule.purpose}-from-${cidrSlug(cidr)}`, { ...common, cidrIpv4: cidr, description: `${rule.description}, from allowed network ${cidr}` });

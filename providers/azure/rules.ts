@@ -46,6 +46,9 @@ export function nsgRules(plan: TopologyPlan, allowedCidrs: string[]): NsgRule[] 
         if (r.clients && allowedCidrs.length > 0) {
             rules.push({ name: `${r.purpose}-from-allowed`, priority: priority++, access: "Allow", ports: [r.port], source: { cidrs: allowedCidrs }, description: `${r.description}, from azure.allowedCidrs` });
         }
+        if (r.allowFrom && r.allowFrom.length > 0) {
+            rules.push({ name: `${r.purpose}-from-metrics`, priority: priority++, access: "Allow", ports: [r.port], source: { cidrs: r.allowFrom }, description: `${r.description}, from metrics.allowedCidrs` });
+        }
         if (balanced.includes(r.port)) {
             rules.push({ name: `${r.purpose}-from-probe`, priority: priority++, access: "Allow", ports: [r.port], source: { tag: PROBE_SOURCE }, description: `${r.description}, health probes of the load balancer` });
         }

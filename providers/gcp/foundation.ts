@@ -185,7 +185,7 @@ export function createFirewall(s: GcpScope, f: GcpFoundation, nodeAddresses: pul
         direction: "INGRESS",
         description: `redis-deployment ${s.name}: ${rule.description}`,
         allows: [{ protocol: "tcp", ports: [String(rule.port)] }],
-        sourceRanges: nodeAddresses.apply((addresses) => [...addresses.map((a) => `${a}/32`), ...(rule.clients ? o.allowedCidrs : [])]),
+        sourceRanges: nodeAddresses.apply((addresses) => [...addresses.map((a) => `${a}/32`), ...(rule.clients ? o.allowedCidrs : []), ...(rule.allowFrom ?? [])]),
         sourceTags: [f.tag, ...(rule.clients ? o.allowedSourceTags : [])],
         targetTags: [f.tag],
     }, { parent: f.parent }));

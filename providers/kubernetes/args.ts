@@ -46,7 +46,7 @@ export interface KubernetesProviderArgs {
         /** Default "oliver006/redis_exporter:v1.62.0". */
         exporter?: string;
     };
-    /** A Prometheus redis_exporter sidecar next to every member (port 9121). Default false. */
+    /** The older switch for metrics: the same as the deployment's `metrics: {}` (an exporter sidecar next to every member and sentinel). Default false. */
     metrics?: boolean;
     /** The LoadBalancer Service made when the deployment's `loadBalancer` is true. */
     loadBalancer?: {
@@ -232,7 +232,9 @@ export function validateKubernetesArgs(
             }
         }
     }
-    const metrics = flag("metrics", k.metrics, false);
+    // The older switch; `metrics` (the deployment's) turns the same sidecars on, and the validated plan has both.
+    flag("metrics", k.metrics, false);
+    const metrics = args.metrics.enabled;
 
     // Load balancer.
     const lb: KubernetesOptions["loadBalancer"] = { annotations: {} };

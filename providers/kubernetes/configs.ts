@@ -5,6 +5,7 @@ import { createHash } from "crypto";
 import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
+import { haproxyStatsPort } from "../../components/metrics";
 import type { TopologyPlan } from "../../components/types";
 import { PLACEHOLDER_CREDENTIALS, assertNoCredentials, withSecretInclude } from "./credentials";
 import { ANY_ZONE, PLACEHOLDER, type MemberPod, type SentinelPod } from "./layout";
@@ -51,6 +52,7 @@ export function haproxyConfig(plan: TopologyPlan, members: MemberPod[], listenAd
         proxy: { name: `${plan.args.name}-haproxy`, zone: ANY_ZONE, address: listenAddress, port: proxy.port, readPort: proxy.readPort },
         members,
         credentials: { password: "", adminPassword: "", monitorPassword: `"\${${HAPROXY_PASSWORD_ENV}}"` },
+        statsPort: haproxyStatsPort(plan.args),
     });
     const lines = text.split("\n");
     const defaultServer = lines.findIndex((l) => l.trim().startsWith("default-server "));

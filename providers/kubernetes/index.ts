@@ -13,6 +13,7 @@ import { argumentErrorsAsRunError } from "../../components/runError";
 import { validateKubernetesArgs, type KubernetesOptions } from "./args";
 import { kubernetesLayout, type KubernetesLayout } from "./layout";
 import { memberObjects } from "./members";
+import { serviceMonitor } from "./metrics";
 import { loadBalancerObjects, proxyObjects } from "./proxies";
 import { sentinelObjects } from "./sentinels";
 import { createShared, type Shared } from "./shared";
@@ -65,8 +66,12 @@ export class KubernetesProvider implements InfraProvider {
     }
 
     proxies(ctx: ProviderContext, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
-        if (ctx.plan.proxies.length === 0) return { nodes: pulumi.output([] as ProxyNode[]), resources: [], generation: pulumi.output("") };
-        return proxyObjects(this.shared(ctx), ctx.plan, members, dependsOn);
+        const handles = ctx.plan.proxies.length === 0
+            ? { nodes: pulumi.output([] as ProxyNode[]), resources: [] as pulumi.Resource[], generation: pulumi.output("") }
+            : proxyObjects(this.shared(ctx), ctx.plan, members, dependsOn);
+        // The ServiceMonitor comes last: every Service it selects exists by then.
+        if (ctx.plan.args.metrics.serviceMonitor) handles.resources.push(serviceMonitor(this.shared(ctx), ctx.plan, [...dependsOn, ...handles.resources]));
+        return handles;
     }
 
     loadBalancer(ctx: ProviderContext, proxies: NodeHandles<ProxyNode>): pulumi.Output<string> | undefined {

@@ -1,39 +1,19 @@
 // Members: one StatefulSet per group (a cluster shard, or a replication/sentinel role) with a
 // PVC per pod, their configs in a ConfigMap, a metrics sidecar when asked, and a
 // PodDisruptionBudget per shard.
-import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MONITOR_USER, type AddressedMember, type TopologyPlan } from "../../components/types";
+import type { AddressedMember, TopologyPlan } from "../../components/types";
 import type { NodeHandles } from "../types";
 import { digest, memberConfig } from "./configs";
+import { exporterContainer, scrapeAnnotations } from "./metrics";
 import { memberPlacement } from "./placement";
 import {
-    configMap, containerSecurity, disruptionBudget, labels, podBasics, podIpEnv, podSecurity, redisContainer, redisVolumes,
+    configMap, disruptionBudget, labels, podBasics, podSecurity, redisContainer, redisVolumes,
     selector, statefulSet, volumeClaim, type PodTemplate,
 } from "./pods";
 import { probeScript, startRedisScript } from "./scripts";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
-
-const EXPORTER_PORT = 9121;
-
-/** The metrics sidecar (redis_exporter), on the pod IP as rd-monitor. */
-function exporter(s: Shared, plan: TopologyPlan): k8s.types.input.core.v1.Container {
-    return {
-        name: "metrics",
-        image: s.options.images.exporter,
-        env: [
-            podIpEnv(),
-            { name: "REDIS_ADDR", value: `redis://$(POD_IP):${plan.args.port}` },
-            // rd-monitor may only PING and read INFO: the INFO metrics, nothing else.
-            { name: "REDIS_USER", value: MONITOR_USER },
-            { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: s.secret.metadata.name, key: SECRET_KEYS.monitorPassword } } },
-        ],
-        ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
-        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
-        securityContext: containerSecurity(),
-    };
-}
 
 export function memberObjects(s: Shared, plan: TopologyPlan): NodeHandles<AddressedMember> {
     const { name, options: o, layout } = s;
@@ -52,13 +32,13 @@ export function memberObjects(s: Shared, plan: TopologyPlan): NodeHandles<Addres
         const checksum = digest(...Object.values(texts), startRedisScript(plan, layout.members), probeScript(plan), o.images.redis);
         configs.push(checksum);
         const containers = [redisContainer(o, plan, "redis", { requests: { memory, cpu: o.cpu }, limits: { memory } })];
-        if (o.metrics) containers.push(exporter(s, plan));
+        if (o.metrics) containers.push(exporterContainer(s, plan, plan.args.port));
         const template: PodTemplate = {
             metadata: {
                 labels: podLabels,
                 annotations: {
                     "redis-deployment/config-checksum": checksum,
-                    ...(o.metrics ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(EXPORTER_PORT) } : {}),
+                    ...scrapeAnnotations(plan),
                 },
             },
             spec: {

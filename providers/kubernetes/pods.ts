@@ -17,16 +17,22 @@ export type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 export type Component = "redis" | "sentinel" | "haproxy";
 
 /** Kubernetes names of the plan's ports (at most 15 characters; kept as first published). */
-const PORT_NAMES: Record<PortPurpose, string> = { "redis": "redis", "cluster-bus": "cluster-bus", "sentinel": "sentinel", "proxy-read": "redis-read" };
+export const PORT_NAMES: Record<PortPurpose, string> = {
+    "redis": "redis", "cluster-bus": "cluster-bus", "sentinel": "sentinel", "proxy-read": "redis-read",
+    "metrics": "metrics", "haproxy-stats": "stats",
+};
 
-/** The container ports of a kind of node, from the plan. */
+/** The container ports of a kind of node, from the plan (the exporter's belongs to its own container, see metrics.ts). */
 export function containerPorts(plan: TopologyPlan, kind: NodeKind): k8s.types.input.core.v1.ContainerPort[] {
-    return portsOf(plan, kind).map((p) => ({ name: PORT_NAMES[p.purpose], containerPort: p.port }));
+    return portsOf(plan, kind).filter((p) => p.purpose !== "metrics").map((p) => ({ name: PORT_NAMES[p.purpose], containerPort: p.port }));
 }
 
-/** The Service ports of the nodes of these kinds, from the plan, each targeting its container port by name. */
-export function servicePorts(plan: TopologyPlan, kinds: NodeKind[]): k8s.types.input.core.v1.ServicePort[] {
-    return plan.ports.filter((p) => kinds.some((k) => p.listeners.includes(k)))
+/**
+ * The Service ports of the nodes of these kinds, from the plan, each targeting its container
+ * port by name; `loadBalancedOnly` for a load balancer (never the metrics ports).
+ */
+export function servicePorts(plan: TopologyPlan, kinds: NodeKind[], loadBalancedOnly = false): k8s.types.input.core.v1.ServicePort[] {
+    return plan.ports.filter((p) => kinds.some((k) => p.listeners.includes(k)) && (!loadBalancedOnly || p.loadBalanced))
         .map((p) => ({ name: PORT_NAMES[p.purpose], port: p.port, targetPort: PORT_NAMES[p.purpose] }));
 }
 

@@ -73,7 +73,7 @@ export function loadBalancerObjects(s: Shared, plan: TopologyPlan, proxies: Node
         spec: {
             type: "LoadBalancer",
             selector: selector(name, "haproxy"),
-            ports: servicePorts(plan, ["proxy"]),
+            ports: servicePorts(plan, ["proxy"], true),
             ...(lb.sourceRanges ? { loadBalancerSourceRanges: lb.sourceRanges } : {}),
         },
     }, { ...s.opts, dependsOn: proxies.resources });

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AddressedNode, TopologyPlan } from "../../components/types";
 import type { NodeHandles } from "../types";
 import { digest, sentinelConfig } from "./configs";
+import { exporterContainer, scrapeAnnotations } from "./metrics";
 import { spreadPlacement } from "./placement";
 import {
     configMap, disruptionBudget, labels, podBasics, podSecurity, redisContainer, redisVolumes, servicePorts, selector, statefulSet, volumeClaim, type PodTemplate,
@@ -21,13 +22,16 @@ export function sentinelObjects(s: Shared, plan: TopologyPlan): NodeHandles {
     const template: PodTemplate = {
         metadata: {
             labels: labels(name, "sentinel", { "redis-deployment/stable-name": "true" }),
-            annotations: { "redis-deployment/config-checksum": checksum },
+            annotations: { "redis-deployment/config-checksum": checksum, ...scrapeAnnotations(plan) },
         },
         spec: {
             ...podBasics(o),
             ...spreadPlacement(name, o, "sentinel", plan.sentinels.map((x) => x.zone)),
             securityContext: podSecurity(),
-            containers: [redisContainer(o, plan, "sentinel", { requests: { memory: "64Mi", cpu: "50m" }, limits: { memory: "128Mi" } })],
+            containers: [
+                redisContainer(o, plan, "sentinel", { requests: { memory: "64Mi", cpu: "50m" }, limits: { memory: "128Mi" } }),
+                ...(o.metrics ? [exporterContainer(s, plan, plan.args.sentinelPort)] : []),
+            ],
             volumes: redisVolumes(s, config, [SECRET_KEYS.sentinelAuth, SECRET_KEYS.password]),
         },
     };

@@ -7,6 +7,7 @@ import type { LocalProviderArgs } from "../../components/args";
 import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
+import { haproxyStatsPort } from "../../components/metrics";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { LocalProcess, type ProcessInputs } from "./process";
@@ -31,7 +32,7 @@ export function defaultAddressPrefix(project: string, stack: string, name: strin
 }
 
 /** Finds a program on PATH (or checks a given path), or fails with how to install it. */
-export function findProgram(program: string, debianPackage: string): string {
+export function findProgram(program: string, debianPackage: string, setting = debianPackage === "haproxy" ? "haproxy" : "redisServer"): string {
     const candidates = program.includes("/") ? [program] : (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, program));
     for (const file of candidates) {
         try {
@@ -39,7 +40,7 @@ export function findProgram(program: string, debianPackage: string): string {
             return file;
         } catch { /* next */ }
     }
-    throw new pulumi.RunError(`local provider: ${program} was not found on PATH. Install it with \`apt-get install ${debianPackage}\` (or run bin/setup), or set local.${debianPackage === "haproxy" ? "haproxy" : "redisServer"} to its path.`);
+    throw new pulumi.RunError(`local provider: ${program} was not found on PATH. Install it with \`apt-get install ${debianPackage}\` (or run bin/setup), or set local.${setting} to its path.`);
 }
 
 const READY_TIMEOUT_MS = 30000;
@@ -95,10 +96,10 @@ export class LocalProvider implements InfraProvider {
         return this.options.dataDir === undefined ? [this.dataRoot, path.dirname(this.dataRoot)] : [this.dataRoot];
     }
 
-    private handles<T extends AddressedNode>(nodes: T[], processes: LocalProcess[]): NodeHandles<T> {
+    private handles<T extends AddressedNode>(nodes: T[], processes: LocalProcess[], companions: LocalProcess[] = []): NodeHandles<T> {
         return {
             nodes: pulumi.output(nodes) as unknown as pulumi.Output<T[]>,
-            resources: processes,
+            resources: [...processes, ...companions],
             generation: pulumi.all(processes.map((p) => p.pid)).apply((pids) => pids.join(",")),
         };
     }
@@ -122,7 +123,34 @@ export class LocalProvider implements InfraProvider {
                 ...restartPolicy(ctx.plan.args, members, member),
             }, { parent: ctx.parent });
         });
-        return this.handles(members, processes);
+        return this.handles(members, processes, this.exporters(ctx, members, processes));
+    }
+
+    /**
+     * With metrics on: a redis_exporter per node (member or sentinel) on the node's own address,
+     * logging in as rd-monitor with a mode-0600 password file, in its own directory next to the
+     * node's. Started after its node, ready once it reports `redis_up 1`.
+     */
+    private exporters(ctx: ProviderContext, nodes: AddressedNode[], processes: LocalProcess[]): LocalProcess[] {
+        const metrics = ctx.plan.args.metrics;
+        if (!metrics.enabled) return [];
+        const exporter = findProgram(this.options.redisExporter ?? "prometheus-redis-exporter", "prometheus-redis-exporter", "redisExporter");
+        return nodes.map((node, i) => {
+            const name = `${node.name}-exporter`;
+            const redisUrl = `redis://${node.address}:${node.port}`;
+            return new LocalProcess(name, {
+                kind: "exporter",
+                name,
+                address: node.address,
+                port: metrics.exporterPort,
+                dataDir: this.dataDir(name),
+                emptyParentsToRemove: this.ownedParents,
+                config: ctx.credentials.apply((c) => `${JSON.stringify({ [redisUrl]: c.monitorPassword })}\n`),
+                command: [exporter, "-redis.addr", redisUrl, "-redis.user", MONITOR_USER, "-redis.password-file", "{config}",
+                    "-web.listen-address", `${node.address}:${metrics.exporterPort}`, "-log-format", "txt"],
+                readiness: { timeoutMs: READY_TIMEOUT_MS },
+            }, { parent: ctx.parent, dependsOn: [processes[i]] });
+        });
     }
 
     sentinels(ctx: ProviderContext): NodeHandles {
@@ -142,7 +170,7 @@ export class LocalProvider implements InfraProvider {
                 readiness: ctx.credentials.apply((c) => ({ password: ctx.plan.args.authEnabled ? c.password : undefined, timeoutMs: READY_TIMEOUT_MS })),
             }, { parent: ctx.parent });
         });
-        return this.handles(sentinels, processes);
+        return this.handles(sentinels, processes, this.exporters(ctx, sentinels, processes));
     }
 
     proxies(ctx: ProviderContext, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
@@ -160,7 +188,7 @@ export class LocalProvider implements InfraProvider {
                 dataDir,
                 emptyParentsToRemove: this.ownedParents,
                 config: pulumi.all([ctx.credentials, members]).apply(([credentials, ms]) =>
-                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: statsSocket })),
+                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: statsSocket, statsPort: haproxyStatsPort(ctx.plan.args) })),
                 command: [haproxy, "-db", "-f", "{config}"],
                 // Ready means: the write frontend already reaches the master.
                 readiness: ctx.credentials.apply((c) => ({

@@ -7,7 +7,7 @@ import { changedInputs } from "../../bootstrap/converging";
 import { readShowStat } from "../../bootstrap/haproxyStats";
 import { fatal, info, waitFor, withClient, type Login } from "../../bootstrap/redisClient";
 
-export type ProcessKind = "redis" | "sentinel" | "haproxy";
+export type ProcessKind = "redis" | "sentinel" | "haproxy" | "exporter";
 
 export interface ProcessInputs {
     kind: ProcessKind;
@@ -91,7 +91,8 @@ export function changedSettings(before: string, after: string): string[] {
 
 function paths(inputs: ProcessInputs) {
     const path = require("path") as typeof import("path");
-    const file = inputs.kind === "haproxy" ? "haproxy.cfg" : `${inputs.kind}.conf`;
+    // The exporter's "config" is its password file (JSON: the Redis URL -> rd-monitor's password).
+    const file = inputs.kind === "haproxy" ? "haproxy.cfg" : inputs.kind === "exporter" ? "exporter-password.json" : `${inputs.kind}.conf`;
     return { configFile: path.join(inputs.dataDir, file), logFile: path.join(inputs.dataDir, `${inputs.kind}.log`) };
 }
 
@@ -166,7 +167,27 @@ export async function haproxyServers(socketPath: string, backend: string): Promi
     return (await readShowStat(socketPath)).filter((r) => r.backend === backend).map((r) => ({ name: r.server, status: r.status, check: r.check }));
 }
 
+/**
+ * A redis_exporter is ready once its /metrics says `redis_up 1`: it listens, and its login (the
+ * monitor user and password) works on the node it reads.
+ */
+async function exporterReady(p: ProcessOutputs): Promise<boolean> {
+    const http = require("http") as typeof import("http");
+    const body = await new Promise<string>((resolve) => {
+        const req = http.get({ host: p.address, port: p.port, path: "/metrics", timeout: 5000 }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => { text += chunk; });
+            res.on("end", () => resolve(res.statusCode === 200 ? text : ""));
+        });
+        req.on("error", () => resolve(""));
+        req.on("timeout", () => req.destroy());
+    });
+    return /^redis_up 1$/m.test(body);
+}
+
 async function isReady(p: ProcessOutputs): Promise<boolean> {
+    if (p.kind === "exporter") return exporterReady(p);
     const { statsSocket, backend } = p.readiness;
     if (statsSocket && backend) {
         // HAProxy 2.6 starts servers UP until their first check; wait until every server was
@@ -297,7 +318,7 @@ export const processProvider: pulumi.dynamic.ResourceProvider = {
 
 export type LocalProcessArgs = { [K in keyof ProcessInputs]: pulumi.Input<ProcessInputs[K]> };
 
-/** A real redis-server, redis-sentinel or haproxy on this machine. */
+/** A real redis-server, redis-sentinel, haproxy or redis_exporter on this machine. */
 export class LocalProcess extends pulumi.dynamic.Resource {
     declare readonly pid: pulumi.Output<number>;
     declare readonly configFile: pulumi.Output<string>;

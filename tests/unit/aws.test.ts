@@ -136,6 +136,8 @@ function ingressRules(rec: CloudMocks, sgUrnOrId: string): string[] {
     }).sort();
 }
 
+const hostOf = (hostPort: string) => hostPort.slice(0, hostPort.lastIndexOf(":"));
+
 function expectedRules(ports: { port: number; clients: boolean }[]): string[] {
     return ports.flatMap(({ port, clients }) => [
         `${port} from self`,
@@ -491,6 +493,27 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
             assert.equal(d.proxyAddresses.length, 2);
             assert.equal(d.endpoint, d.proxyAddresses[0], "the first proxy is the endpoint");
             assert.deepEqual(ingressRules(rec, "repl-sg_id"), expectedRules([{ port: 6379, clients: true }, { port: 6380, clients: true }]));
+        });
+    });
+
+    describe("replication 1 + 1 with metrics", () => {
+        it("opens the exporter and HAProxy stats ports to the deployment and metrics.allowedCidrs only; every member runs an exporter", async () => {
+            await rec.install();
+            const d = await deploy("mon", base({ mode: "replication", metrics: { allowedCidrs: ["10.50.0.0/24"] } }));
+            assert.deepEqual(ingressRules(rec, "mon-sg_id"), [
+                ...expectedRules([{ port: 6379, clients: true }, { port: 6380, clients: true }]),
+                "9121 from self", "9121 from 10.50.0.0/24", "1936 from self", "1936 from 10.50.0.0/24",
+            ].sort(), "the metrics ports: never from the clients' networks, never from 0.0.0.0/0");
+            const targets = await new Promise<string[]>((r) => d.deployment.metricsTargets.apply(r));
+            assert.deepEqual(targets, [...d.members.map((m) => `${m.address}:9121`), ...d.proxyAddresses.map((p) => p.replace(/:\d+$/, ":1936"))]);
+            for (const m of d.members) {
+                const script = userDataOf(rec.byName(T.instance, m.name));
+                assert.ok(script.includes(`rd_exporter ${m.name} ${m.address} 6379 9121 <<'RD_TEMPLATE_END'`), `${m.name} runs its exporter`);
+                assert.match(script, /\n {4}rd_packages [^\n]*prometheus-redis-exporter/);
+            }
+            const proxy = userDataOf(rec.byName(T.instance, "mon-proxy0"));
+            assert.ok(proxy.includes(`bind ${hostOf(d.proxyAddresses[0])}:1936\n`), "HAProxy's stats on the proxy's own address");
+            assert.ok(!proxy.includes("rd_exporter "), "no exporter on a proxy VM");
         });
     });
 

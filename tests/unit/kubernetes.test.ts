@@ -66,7 +66,7 @@ interface Built {
     secret: Record<string, boolean>;
 }
 
-const OUTPUTS = ["endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members", "proxyAddresses", "password", "connectionUrl", "diagram"];
+const OUTPUTS = ["endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members", "proxyAddresses", "password", "connectionUrl", "diagram", "metricsTargets"];
 
 async function build(name: string, args: RedisDeploymentArgs, trap: RejectionTrap): Promise<Built> {
     const seen: Seen[] = [];
@@ -235,7 +235,9 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                 }
                 for (const d of ofType(b, T.deployment)) assert.ok(!selects(svc.selector, d.inputs.spec.template.metadata.labels), "HAProxy pods get no member name");
                 const ports = svc.ports.map((p: any) => p.name).sort();
-                assert.deepEqual(ports, c.args.mode === "cluster" ? ["cluster-bus", "redis"] : c.args.mode === "sentinel" ? ["redis", "sentinel"] : ["redis"]);
+                const base = c.args.mode === "cluster" ? ["cluster-bus", "redis"] : c.args.mode === "sentinel" ? ["redis", "sentinel"] : ["redis"];
+                // With metrics the exporters' port too: the ServiceMonitor scrapes members and sentinels through it.
+                assert.deepEqual(ports, c.args.kubernetes?.metrics ? [...base, "metrics"].sort() : base);
             });
 
             it("a PVC per member and per sentinel through volumeClaimTemplates, with the storage class and size", () => {
@@ -517,6 +519,44 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             }
             const plain = await build("repl", CASES[2].args, trap);
             for (const set of ofType(plain, T.statefulSet)) assert.equal(set.inputs.spec.template.spec.containers.length, 1);
+        });
+
+        it("metrics: sidecars on sentinels too, HAProxy's read-only stats port (not on the load balancer), a ServiceMonitor when asked, metricsTargets", async () => {
+            const args: RedisDeploymentArgs = { ...CASES[1].args, metrics: { serviceMonitor: true, haproxyStatsPort: 1937 } };
+            const b = await build("sent", args, trap);
+            const sentinels = named(b, T.statefulSet, "sent-sentinel").inputs.spec.template;
+            const sidecar = sentinels.spec.containers.find((x: any) => x.name === "metrics");
+            assert.ok(sidecar, "the sentinels have the exporter too");
+            assert.equal(sidecar.env.find((e: any) => e.name === "REDIS_ADDR").value, "redis://$(POD_IP):26379");
+            assert.deepEqual(sidecar.args, ["-web.listen-address=:9121"]);
+            assert.deepEqual(sidecar.ports, [{ name: "metrics", containerPort: 9121 }]);
+            for (const set of ofType(b, T.statefulSet)) {
+                const main = set.inputs.spec.template.spec.containers[0];
+                assert.ok(!main.ports.some((p: any) => p.name === "metrics"), `${set.name}: the exporter's port is the sidecar's, not Redis'`);
+            }
+            const haproxy = named(b, T.deployment, "sent-haproxy").inputs.spec.template.spec.containers[0];
+            assert.deepEqual(haproxy.ports.map((p: any) => [p.name, p.containerPort]), [["redis", 6379], ["redis-read", 6380], ["stats", 1937]]);
+            const cfg: string = named(b, T.configMap, "sent-haproxy-config").inputs.data["haproxy.cfg"];
+            assert.match(cfg, /^frontend stats\n {4}mode http\n {4}bind 0\.0\.0\.0:1937$/m);
+            assert.doesNotMatch(cfg, /stats admin/);
+            assert.deepEqual(named(b, T.service, "sent-haproxy").inputs.spec.ports.map((p: any) => p.name), ["redis", "redis-read", "stats"]);
+            assert.deepEqual(named(b, T.service, "sent-lb").inputs.spec.ports.map((p: any) => p.name), ["redis", "redis-read"], "the stats port never goes through the load balancer");
+            const monitor = named(b, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "sent-metrics").inputs;
+            assert.equal(monitor.metadata.namespace, "redis-prod");
+            assert.deepEqual(monitor.spec.endpoints, [{ port: "metrics", path: "/metrics" }, { port: "stats", path: "/metrics" }]);
+            assert.deepEqual(monitor.spec.selector.matchExpressions, [{ key: "app.kubernetes.io/component", operator: "In", values: ["redis", "haproxy"] }]);
+            // The selected Services: the headless one (members, sentinels) and HAProxy's, not the sentinels' client Service (no double scrape).
+            const selected = ofType(b, T.service).filter((svc) => svc.inputs.metadata.labels["app.kubernetes.io/instance"] === "sent"
+                && ["redis", "haproxy"].includes(svc.inputs.metadata.labels["app.kubernetes.io/component"])).map((svc) => svc.name).sort();
+            assert.deepEqual(selected, ["sent-haproxy", "sent-headless", "sent-lb"]);
+            assert.deepEqual(b.outputs.metricsTargets, [
+                "sent-master-0.sent-headless.redis-prod.svc.cluster.local:9121", "sent-replica-0.sent-headless.redis-prod.svc.cluster.local:9121",
+                "sent-replica-1.sent-headless.redis-prod.svc.cluster.local:9121", "sent-sentinel-0.sent-headless.redis-prod.svc.cluster.local:9121",
+                "sent-sentinel-1.sent-headless.redis-prod.svc.cluster.local:9121", "sent-sentinel-2.sent-headless.redis-prod.svc.cluster.local:9121",
+                "sent-haproxy.redis-prod.svc.cluster.local:1937",
+            ]);
+            const without = await build("sent", CASES[1].args, trap);
+            assert.deepEqual(ofType(without, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"), []);
         });
 
         it("kubeconfig/context: a provider of its own for the objects, and the bootstrap reads the same file and context", async () => {

@@ -17,6 +17,7 @@ import { secretsUsed } from "../secrets";
 import { addressesSection } from "./addresses";
 import { cloudHooksSection } from "./cloudHooks";
 import { disksSection } from "./disks";
+import { metricsSection } from "./metrics";
 import { nodeFilesSection } from "./nodeFiles";
 import { nodesSection } from "./nodes";
 import { packagesSection } from "./packages";
@@ -45,6 +46,7 @@ export const BOOT_SECTIONS: readonly BootSection[] = [
     nodeFilesSection,
     disksSection,
     nodesSection,
+    metricsSection,
     selfInstallSection,
     startUnitsSection,
 ];
@@ -68,7 +70,8 @@ export function composeBootScript(input: BootScriptInput, sections: readonly Boo
         ...each((s) => s.finish?.(ctx)),
         `rd_log "host $RD_HOST is ready"`,
     ];
-    const functions = each((s) => (s.functions ? [s.functions(ctx)] : []));
+    // A section with nothing to do on this host (e.g. metrics off) renders no functions.
+    const functions = each((s) => (s.functions ? [s.functions(ctx)] : [])).filter((text) => text !== "");
     return `${functions.join("\n\n")}
 
 rd_main() {

@@ -3,6 +3,7 @@
 import { renderHaproxyCfg } from "../../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../../components/config/redisConf";
 import { renderSentinelConf } from "../../../components/config/sentinelConf";
+import { haproxyStatsPort } from "../../../components/metrics";
 import type { AddressedMember, AddressedNode } from "../../../components/types";
 import { PLACEHOLDER_CREDENTIALS, ROOT_TOKEN } from "../secrets";
 import { VM_PATHS, type BootScriptInput, type NodeTemplate } from "./types";
@@ -36,7 +37,7 @@ export function nodeTemplates(input: Pick<BootScriptInput, "plan" | "placed" | "
     }
     for (const p of placed.host.proxies) {
         const proxy = { ...p, address: address(p.name) };
-        out.push({ kind: "haproxy", name: p.name, address: proxy.address, port: p.port, template: renderHaproxyCfg({ proxy, members: allMembers, credentials, alsoListenOn }) });
+        out.push({ kind: "haproxy", name: p.name, address: proxy.address, port: p.port, template: renderHaproxyCfg({ proxy, members: allMembers, credentials, alsoListenOn, statsPort: haproxyStatsPort(args) }) });
     }
     return out;
 }
