@@ -48,6 +48,21 @@ export interface KubernetesProviderArgs {
     };
     /** The older switch for metrics: the same as the deployment's `metrics: {}` (an exporter sidecar next to every member and sentinel). Default false. */
     metrics?: boolean;
+    /**
+     * `net.core.somaxconn` of the members' pods (their own network namespace), through the pod's
+     * securityContext.sysctls, e.g. 1024. Default: not set. Kubernetes counts it among the unsafe
+     * sysctls: a pod that sets it starts only on nodes whose kubelet allows it
+     * (`--allowed-unsafe-sysctls=net.core.somaxconn`); elsewhere it stays Pending with
+     * SysctlForbidden. Kernels since 5.4 default to 4096, above Redis' tcp-backlog 511.
+     */
+    somaxconn?: number;
+    /**
+     * A privileged init container in every member pod that turns transparent huge pages off and
+     * sets vm.overcommit_memory=1 on its node (both node-wide: they change the node for every pod
+     * on it). Default false: Redis then logs its warnings and a fork for persistence can fail
+     * under memory pressure. Needs a namespace whose Pod Security level allows privileged pods.
+     */
+    tuneNodes?: boolean;
     /** The LoadBalancer Service made when the deployment's `loadBalancer` is true. */
     loadBalancer?: {
         /** Internal (private) load balancer. Default true. */
@@ -78,7 +93,7 @@ export interface KubernetesProviderArgs {
 
 export const KUBERNETES_FIELDS = [
     "namespace", "createNamespace", "storageClass", "storageSize", "sentinelStorageSize", "memory", "cpu",
-    "clusterDomain", "images", "metrics", "loadBalancer", "nodeSelector", "tolerations", "kubeconfig", "context", "provider",
+    "clusterDomain", "images", "metrics", "somaxconn", "tuneNodes", "loadBalancer", "nodeSelector", "tolerations", "kubeconfig", "context", "provider",
 ];
 const IMAGE_FIELDS = ["redis", "haproxy", "exporter"];
 const LOAD_BALANCER_FIELDS = ["internal", "cloud", "annotations", "sourceRanges"];
@@ -116,6 +131,10 @@ export interface KubernetesOptions {
     clusterDomain: string;
     images: { redis: string; haproxy: string; exporter: string };
     metrics: boolean;
+    /** Members' net.core.somaxconn (pod sysctl), when given. */
+    somaxconn?: number;
+    /** Node tuning by a privileged init container (THP off, overcommit 1). */
+    tuneNodes: boolean;
     loadBalancer: { annotations: Record<string, string>; sourceRanges?: string[] };
     nodeSelector?: Record<string, string>;
     tolerations?: KubernetesToleration[];
@@ -236,6 +255,10 @@ export function validateKubernetesArgs(
     flag("metrics", k.metrics, false);
     const metrics = args.metrics.enabled;
 
+    // Kernel tuning (see the field docs for the trade-offs).
+    const somaxconn = check.integer("somaxconn", k.somaxconn, 512, 65535, " (Redis' tcp-backlog is 511; the kernel caps it at somaxconn)");
+    const tuneNodes = flag("tuneNodes", k.tuneNodes, false);
+
     // Load balancer.
     const lb: KubernetesOptions["loadBalancer"] = { annotations: {} };
     let internal = true;
@@ -315,6 +338,8 @@ export function validateKubernetesArgs(
         clusterDomain,
         images,
         metrics,
+        ...(somaxconn !== undefined ? { somaxconn } : {}),
+        tuneNodes,
         loadBalancer: lb,
         nodeSelector,
         tolerations,

@@ -13,6 +13,7 @@ import {
 } from "./pods";
 import { probeScript, startRedisScript } from "./scripts";
 import { SECRET_KEYS } from "./secret";
+import { nodeTuningContainers, podSysctls } from "./tuning";
 import type { Shared } from "./shared";
 
 export function memberObjects(s: Shared, plan: TopologyPlan): NodeHandles<AddressedMember> {
@@ -44,7 +45,8 @@ export function memberObjects(s: Shared, plan: TopologyPlan): NodeHandles<Addres
             spec: {
                 ...podBasics(o),
                 ...memberPlacement(name, o, plan, group),
-                securityContext: podSecurity(),
+                securityContext: { ...podSecurity(), ...podSysctls(o) },
+                ...(o.tuneNodes ? { initContainers: nodeTuningContainers(o) } : {}),
                 // Time to finish an AOF fsync / RDB save on SIGTERM.
                 terminationGracePeriodSeconds: 60,
                 containers,

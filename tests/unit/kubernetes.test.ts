@@ -5,6 +5,7 @@
 // settings in the rendered configs, the passwords only in the Secret, and secret outputs.
 // Nothing runs: the configs themselves are proven by the real programs in kubernetes-configs.test.ts.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -13,7 +14,9 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import { passwordHash } from "../../components/config/users";
 import { RedisDeployment } from "../../components/redisDeployment";
 import { ADMIN_USER, MONITOR_USER } from "../../components/types";
-import { INTERNAL_LB_ANNOTATIONS } from "../../providers/kubernetes/args";
+import { validateArgs } from "../../components/validate";
+import { INTERNAL_LB_ANNOTATIONS, validateKubernetesArgs } from "../../providers/kubernetes/args";
+import { NODE_TUNING_SCRIPT } from "../../providers/kubernetes/tuning";
 import { HAPROXY_PASSWORD_ENV, PLACEHOLDER, SECRET_KEYS } from "../../providers/kubernetes/config";
 import { POD_INDEX_LABEL, ZONE_LABEL } from "../../providers/kubernetes";
 import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, programResult, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
@@ -557,6 +560,36 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             ]);
             const without = await build("sent", CASES[1].args, trap);
             assert.deepEqual(ofType(without, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"), []);
+        });
+
+        it("kernel tuning: somaxconn as a pod sysctl and a privileged node-tuning init container, each only when asked", async () => {
+            const plain = await build("repl", CASES[2].args, trap);
+            for (const set of ofType(plain, T.statefulSet)) {
+                const spec = set.inputs.spec.template.spec;
+                assert.equal(spec.securityContext.sysctls, undefined, `${set.name}: no sysctl by default (the kubelet may forbid it)`);
+                assert.equal(spec.initContainers, undefined, `${set.name}: nothing privileged by default`);
+            }
+            const tuned = await build("tuned", { provider: "kubernetes", mode: "sentinel", maxmemory: "256mb", kubernetes: { somaxconn: 1024, tuneNodes: true } }, trap);
+            for (const set of ofType(tuned, T.statefulSet)) {
+                const spec = set.inputs.spec.template.spec;
+                if (set.name === "tuned-sentinel") {
+                    assert.equal(spec.initContainers, undefined, "sentinels do not fork: no node tuning");
+                    continue;
+                }
+                assert.deepEqual(spec.securityContext.sysctls, [{ name: "net.core.somaxconn", value: "1024" }]);
+                assert.equal(spec.securityContext.runAsNonRoot, true, "Redis itself still runs as non-root");
+                const [init] = spec.initContainers;
+                assert.equal(init.name, "tune-node");
+                assert.deepEqual(init.securityContext, { privileged: true, runAsUser: 0, runAsNonRoot: false, readOnlyRootFilesystem: true });
+                assert.equal(init.command[2], NODE_TUNING_SCRIPT);
+                for (const c of spec.containers) assert.notEqual(c.securityContext?.privileged, true, `${c.name} is not privileged`);
+            }
+            const syntax = spawnSync("sh", ["-n"], { input: NODE_TUNING_SCRIPT, encoding: "utf8" });
+            assert.equal(syntax.status, 0, syntax.stderr);
+            assert.match(NODE_TUNING_SCRIPT, /echo never > \/sys\/kernel\/mm\/transparent_hugepage\/\$f/);
+            assert.match(NODE_TUNING_SCRIPT, /echo 1 > \/proc\/sys\/vm\/overcommit_memory/);
+            assert.throws(() => validateKubernetesArgs(validateArgs("k", { provider: "kubernetes", maxmemory: "256mb" }), { somaxconn: 128, tuneNodes: "yes" as never }, false),
+                (err: Error) => /kubernetes\.somaxconn: must be between 512 and 65535, got 128/.test(err.message) && /kubernetes\.tuneNodes: must be true or false/.test(err.message));
         });
 
         it("kubeconfig/context: a provider of its own for the objects, and the bootstrap reads the same file and context", async () => {
