@@ -102,6 +102,19 @@ export interface RedisDeploymentArgs {
         /** Kubernetes: a Prometheus Operator ServiceMonitor for the exporters and HAProxy. Default false. */
         serviceMonitor?: boolean;
     };
+    /**
+     * VM clouds: the nodes' logs to the cloud's log service (off unless this section is given):
+     * AWS CloudWatch Logs (the CloudWatch agent; a log group the instance role may only write
+     * to), GCP Cloud Logging (the Ops Agent), Azure Monitor (the Azure Monitor agent, a data
+     * collection rule and a Log Analytics workspace). Locally each node's log file is in its
+     * directory, on Kubernetes the pods log to stdout; the `logs` output says where.
+     */
+    logs?: {
+        /** Default true when the section is given. */
+        enabled?: boolean;
+        /** AWS: the log group's retention (a CloudWatch value: 1, 3, 5, 7, 14, 30, ...); Azure: the workspace's (30-730). Default 30. */
+        retentionDays?: number;
+    };
     /** Options of the local provider. */
     local?: LocalProviderArgs;
     /** Options of the Kubernetes provider (`provider: "kubernetes"`); see providers/kubernetes/args.ts. */

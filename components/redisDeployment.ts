@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "./args";
 import { renderDiagram } from "./diagram";
+import type { LogLocations } from "./logs";
 import { metricsTargets } from "./metrics";
 import { plan } from "./plan";
 import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
@@ -24,7 +25,7 @@ export interface MemberInfo {
 /** Every output of the component, in the order the CLI prints them: registered from this one list. */
 export const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "diagram", "metricsTargets",
+    "proxyAddresses", "password", "connectionUrl", "diagram", "metricsTargets", "logs",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -92,6 +93,12 @@ export class RedisDeployment extends pulumi.ComponentResource {
      * Empty unless `metrics` is on.
      */
     declare readonly metricsTargets: pulumi.Output<string[]>;
+    /**
+     * Where the nodes' logs are: `destination` (the cloud's log service with `logs` on, the
+     * journal on VMs otherwise, files on this machine locally, pods' stdout on Kubernetes) and
+     * `files`, node name -> its log file (locally a path here; on VMs with logs on, `<vm>:<path>`).
+     */
+    declare readonly logs: pulumi.Output<LogLocations>;
     /** The validated plan this deployment was built from. */
     declare readonly plan: TopologyPlan;
 
@@ -167,6 +174,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
             password,
             connectionUrl,
+            logs: pulumi.output(provider.logs(ctx)),
             metricsTargets: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes]).apply(([ms, ss, ps]) =>
                 metricsTargets(topology.args.metrics, { members: ms, sentinels: ss, proxies: ps })),
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>

@@ -77,6 +77,14 @@ export interface ResolvedArgs {
     cluster: { nodeTimeoutMs: number };
     /** Prometheus metrics (redis_exporter per member and sentinel, HAProxy's stats); see components/metrics.ts. */
     metrics: ResolvedMetrics;
+    /** The nodes' logs to the cloud's log service (VM clouds); see components/logs.ts. */
+    logs: ResolvedLogs;
+}
+
+export interface ResolvedLogs {
+    enabled: boolean;
+    /** CloudWatch log group / Log Analytics workspace retention. */
+    retentionDays: number;
 }
 
 export interface ResolvedMetrics {

@@ -1,6 +1,7 @@
 import type { RedisDeploymentArgs } from "./args";
 import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
 import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fieldChecks";
+import { validateLogs } from "./logs";
 import { validateMetrics } from "./metrics";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
@@ -22,7 +23,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
-        "sentinelPort", "sentinel", "cluster", "access", "metrics", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "metrics", "logs", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "applicationCommands", "disabledCommands"],
@@ -317,12 +318,13 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     }
 
     const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
+    const logs = validateLogs(check, a, provider);
 
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
 
     return {
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, haproxy, proxyCount, loadBalancer,
-        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, metrics,
+        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, metrics, logs,
     };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { LogLocations } from "../components/logs";
 import type {
     AddressedMember, AddressedNode, BootstrapAccess, Credentials, ProviderKind, TopologyPlan,
 } from "../components/types";
@@ -79,4 +80,6 @@ export interface InfraProvider extends ProviderCapabilities {
     access(): BootstrapAccess;
     /** How long the bootstrap waits for members to answer; default 2 minutes (VMs boot and install packages first). */
     readonly bootstrapTimeoutMs?: number;
+    /** Where the nodes' logs are (the `logs` output). */
+    logs(ctx: ProviderContext): LogLocations;
 }

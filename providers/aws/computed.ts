@@ -9,6 +9,7 @@ export const AWS_TYPES = {
     instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
     loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
     targetGroup: "aws:lb/targetGroup:TargetGroup",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
 } as const;
 
 /** Type token -> the outputs a mock must return for it (ids come from every mock anyway). */
@@ -23,6 +24,8 @@ export const COMPUTED_OUTPUTS: ComputedOutputs = {
     // With loadBalancer only: the endpoint is the NLB's DNS name; listeners and targets name ARNs.
     [AWS_TYPES.loadBalancer]: ["arn", "dnsName"],
     [AWS_TYPES.targetGroup]: ["arn"],
+    // With logs only: the instance role may write to this log group's streams, nothing else.
+    [AWS_TYPES.logGroup]: ["arn"],
 };
 
 /** Nothing AWS computes can be derived from the inputs. */

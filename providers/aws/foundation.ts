@@ -54,6 +54,8 @@ export interface AwsFoundation extends VmFoundation {
     /** The instance profile's name (AWS names it). */
     instanceProfileName: pulumi.Output<string>;
     rolePolicy: awsSdk.iam.RolePolicy;
+    /** With logs: the deployment's log group and the role's permission to write to it. */
+    logs?: { groupName: string; group: awsSdk.cloudwatch.LogGroup; policy: awsSdk.iam.RolePolicy; arn: pulumi.Output<string> };
     /** Secret key -> its SSM parameter name (only the secrets the deployment stores). */
     secretRefs: Record<CredentialKey, string>;
     /** Architecture -> the AMI every instance of that architecture boots. */
@@ -116,6 +118,40 @@ function securityGroup(s: AwsScope, aws: Aws, parent: pulumi.Resource, vpcId: pu
         description: "packages, SSM Parameter Store, peers", tags: s.tags(`${name}-egress`),
     }, { parent }));
     return { group, rules };
+}
+
+/** The deployment's CloudWatch log group: one per project, stack and deployment. */
+export function awsLogGroupName(s: Pick<AwsScope, "name" | "env">): string {
+    return `/redis-deployment/${s.env.project}/${s.env.stack}/${s.name}`;
+}
+
+/**
+ * With logs: the deployment's CloudWatch log group (retention logs.retentionDays) and a role
+ * policy that lets the instances create streams in it and write to them, and do nothing else
+ * with CloudWatch Logs (no other group, no CreateLogGroup, no retention change).
+ */
+export function logGroup(s: AwsScope, aws: Aws, parent: pulumi.Resource, role: awsSdk.iam.Role): NonNullable<AwsFoundation["logs"]> {
+    const { name } = s;
+    const groupName = awsLogGroupName(s);
+    const group = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+        name: groupName,
+        retentionInDays: s.plan.args.logs.retentionDays,
+        tags: s.tags(`${name}-logs`),
+    }, { parent });
+    const arn = group.arn.apply((a) => requireComputed(name, AWS_TYPES.logGroup, `${name}-logs`, "arn", a));
+    const policy = new aws.iam.RolePolicy(`${name}-write-logs`, {
+        role: role.id,
+        policy: arn.apply((a) => JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                // The group's streams: "<group arn>:log-stream:<name>" (some provider versions end the group's arn in ":*").
+                Resource: [`${a.replace(/:\*$/, "")}:*`],
+            }],
+        })),
+    }, { parent });
+    return { groupName, group, policy, arn };
 }
 
 /** The Debian 12 AMI of `arch` (looked up), or aws.ami. */
@@ -194,10 +230,11 @@ export function createAwsFoundation(s: AwsScope, ctx: ProviderContext): AwsFound
     const instanceProfileName = profile.name.apply((n) => requireComputed(name, AWS_TYPES.instanceProfile, `${name}-profile`, "name", n));
 
     const architectures = [...new Set(s.sizes.map(architectureOf))];
+    const logs = s.plan.args.logs.enabled ? logGroup(s, aws, parent, role) : undefined;
     return {
         aws, parent, subnets: found, subnetOf, vpcId, region, securityGroup: group, securityGroupRules: rules,
-        instanceProfileName, rolePolicy, secretRefs,
+        instanceProfileName, rolePolicy, secretRefs, logs,
         amis: Object.fromEntries(architectures.map((arch) => [arch, ami(s, aws, parent, arch)])),
-        checks: [...parameterArns, roleName, instanceProfileName],
+        checks: [...parameterArns, roleName, instanceProfileName, ...(logs ? [logs.arn] : [])],
     };
 }

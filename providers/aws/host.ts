@@ -86,7 +86,7 @@ export function awsBootParts(f: AwsFoundation, network: AwsNetwork, disks: AwsDi
     return pulumi.all([f.region, pulumi.all(disks.volumes.map((v) => v.id))]).apply(([region, volumeIds]) => ({
         disks: Object.fromEntries(host.members.map((m, i) => [m.name, awsDiskDevices(volumeIds[i], disks.deviceNames[i])])),
         secretRefs: f.secretRefs,
-        hooks: awsBootHooks(region),
+        hooks: { ...awsBootHooks(region), ...(f.logs ? { logs: { agent: "cloudwatch" as const, logGroup: f.logs.groupName, region } } : {}) },
     }));
 }
 
@@ -116,7 +116,7 @@ export function createInstance(s: AwsScope, ctx: ProviderContext, f: AwsFoundati
         deleteBeforeReplace: true,
         // A newer Debian AMI must not replace running members; aws.ami set explicitly does.
         ignoreChanges: o.ami ? [] : ["ami"],
-        dependsOn: [f.rolePolicy, ...f.securityGroupRules, ...spec.dependsOn],
+        dependsOn: [f.rolePolicy, ...(f.logs ? [f.logs.policy, f.logs.group] : []), ...f.securityGroupRules, ...spec.dependsOn],
     });
 
     const attachments = host.members.map((m, i) => new aws.ec2.VolumeAttachment(`${m.name}-data-attachment`, {

@@ -25,7 +25,7 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
 import { VmProvider, type VmCloud } from "../vm/provider";
-import { createAwsFoundation, type AwsFoundation, type AwsScope } from "./foundation";
+import { awsLogGroupName, createAwsFoundation, type AwsFoundation, type AwsScope } from "./foundation";
 import { awsBootParts, createInstance, createInterface, createVolumes, type AwsDisks, type AwsMachine, type AwsNetwork } from "./host";
 import { createNlb } from "./loadBalancer";
 import { validateAwsArgs, type ResolvedAwsArgs } from "./validate";
@@ -56,6 +56,7 @@ export const AWS_CLOUD: VmCloud<ResolvedAwsArgs, AwsScope, AwsFoundation, AwsNet
     network: createInterface,
     disks: createVolumes,
     bootParts: awsBootParts,
+    logDestination: (s) => ({ destination: `CloudWatch Logs group ${awsLogGroupName(s)} (a stream per node, <host>/boot for the boot script)`, files: true }),
     machine: createInstance,
     loadBalancer: createNlb,
 };

@@ -18,6 +18,7 @@ import { SECRET_NAMES } from "../vm/secrets";
 import { staticLayout, usableRange, type StaticLayout } from "../vm/staticAddresses";
 import { keyVaultSecretUrl } from "./boot";
 import { AZURE_TYPES } from "./computed";
+import { createAzureLogs, type AzureLogs } from "./logs";
 import { nsgRules, stableGuid } from "./rules";
 import { parseSubnetId, type ResolvedAzureArgs, type SubnetReference } from "./validate";
 
@@ -69,6 +70,10 @@ export interface AzureFoundation extends VmFoundation {
     secretRefs: pulumi.Output<Record<CredentialKey, string>>;
     /** What a VM must wait for: the secrets and the identity's grant. */
     secretAccess: pulumi.Resource[];
+    /** With logs: the workspace and the data collection rule (see logs.ts). */
+    logs?: AzureLogs;
+    /** Location and resource group of the deployment's resources. */
+    where: { resourceGroupName: pulumi.Output<string>; location?: string };
 }
 
 /** Location and resource group every resource is created with. */
@@ -172,6 +177,8 @@ export function createAzureFoundation(s: AzureScope, ctx: ProviderContext): Azur
         az, parent, subnet, resourceGroupName, layout, applicationSecurityGroup, securityGroup, identity, clientId, vaultUri,
         secretRefs: vaultUri.apply((uri) => Object.fromEntries(keys.map((k) => [k, keyVaultSecretUrl(uri, SECRET_NAMES[k])])) as Record<CredentialKey, string>),
         secretAccess: [roleAssignment, ...secrets],
+        where,
+        logs: s.plan.args.logs.enabled ? createAzureLogs(s, where, parent) : undefined,
         checks: [clientId, identityOutput("principalId"), identityOutput("tenantId"), vaultName, vaultUri],
     };
 }

@@ -9,6 +9,7 @@ import type { ProviderContext } from "../types";
 import { nodeNames, type HostPlan } from "../vm/layout";
 import type { BootParts, HostMachine, HostNetwork, HostSpec } from "../vm/provider";
 import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData } from "./boot";
+import { attachAzureLogs } from "./logs";
 import { placement, type AzureFoundation, type AzureScope } from "./foundation";
 import { azureArchitectureOf } from "./vmSizes";
 
@@ -70,7 +71,7 @@ export function azureBootParts(f: AzureFoundation, network: AzureNetwork): pulum
     return pulumi.all([f.clientId, f.vaultUri, f.secretRefs]).apply(([clientId, vaultUri, secretRefs]) => ({
         disks: Object.fromEntries(network.host.members.map((m, lun) => [m.name, azureDiskDevices(lun)])),
         secretRefs,
-        hooks: azureBootHooks(clientId, vaultUri),
+        hooks: { ...azureBootHooks(clientId, vaultUri), ...(f.logs ? { logs: { agent: "azure-monitor" as const } } : {}) },
     }));
 }
 
@@ -111,9 +112,11 @@ export function createVm(s: AzureScope, ctx: ProviderContext, f: AzureFoundation
         deleteBeforeReplace: true,
         dependsOn: [...f.secretAccess, ...spec.dependsOn],
     });
+    // With logs: the Azure Monitor agent on the VM, and the data collection rule's association.
+    const logging = f.logs ? attachAzureLogs(f.logs, host.name, vm, f.where, f.identity.id, ctx.parent) : [];
     return {
         vm,
-        resources: [vm, ...disks],
+        resources: [vm, ...disks, ...logging],
         // A replaced VM changes its id: the bootstrap runs again.
         generation: vm.id,
     };

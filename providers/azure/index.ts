@@ -20,6 +20,7 @@
 // Only the azure-native submodules in use are loaded (`@pulumi/azure-native/compute`, ...),
 // never the package root, which loads every Azure service; and only when this provider is used
 // (an optional peer dependency).
+import { azureWorkspaceName } from "./logs";
 import type * as computeSdk from "@pulumi/azure-native/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
@@ -53,6 +54,7 @@ export const AZURE_CLOUD: VmCloud<ResolvedAzureArgs, AzureScope, AzureFoundation
     network: createInterface,
     disks: createDisks,
     bootParts: (f, network) => azureBootParts(f, network),
+    logDestination: (s) => ({ destination: `Azure Monitor: the Syslog table of Log Analytics workspace ${azureWorkspaceName(s)} (the Azure Monitor agent, data collection rule ${s.name}-logs)`, files: false }),
     machine: createVm,
     loadBalancer: createInternalLoadBalancer,
     // Static addresses are known from the subnet alone, before any NIC exists.

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as computeSdk from "@pulumi/gcp/compute";
 import type * as secretmanagerSdk from "@pulumi/gcp/secretmanager";
+import type * as projectsSdk from "@pulumi/gcp/projects";
 import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
 import type { CredentialKey } from "../../components/types";
 import type { ProviderContext } from "../types";
@@ -21,11 +22,13 @@ export interface Gcp {
     compute: typeof computeSdk;
     secretmanager: typeof secretmanagerSdk;
     serviceaccount: typeof serviceaccountSdk;
+    projects: typeof projectsSdk;
 }
 
 /** The image family every VM boots from unless gcp.image is given. */
 export const DEBIAN_IMAGE = { project: "debian-cloud", family: "debian-12" } as const;
 export const SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
+export const LOG_WRITER_ROLE = "roles/logging.logWriter";
 
 /** What the foundation needs of the provider. */
 export interface GcpScope extends CloudScope<ResolvedGcpArgs> {
@@ -38,6 +41,7 @@ export function loadGcp(): Gcp {
             compute: require("@pulumi/gcp/compute") as typeof computeSdk,
             secretmanager: require("@pulumi/gcp/secretmanager") as typeof secretmanagerSdk,
             serviceaccount: require("@pulumi/gcp/serviceaccount") as typeof serviceaccountSdk,
+            projects: require("@pulumi/gcp/projects") as typeof projectsSdk,
         };
     } catch (err) {
         throw new pulumi.RunError(`provider "gcp" needs the @pulumi/gcp package (an optional peer dependency of redis-deployment): npm install @pulumi/gcp@9 (${(err as Error).message.split("\n")[0]})`);
@@ -62,6 +66,8 @@ export interface GcpFoundation extends VmFoundation {
     serviceAccountEmail: pulumi.Output<string>;
     /** Secret key -> the secret's resource name (only the secrets the deployment stores). */
     secretRefs: pulumi.Output<Record<CredentialKey, string>>;
+    /** With logs: the Ops Agent ships the nodes' logs (the account may write log entries). */
+    logsEnabled: boolean;
     /** What a VM must wait for: its boot reads the secrets, which needs the versions and the grants. */
     secretAccess: pulumi.Resource[];
     image: pulumi.Output<string>;
@@ -142,6 +148,14 @@ export function createGcpFoundation(s: GcpScope, ctx: ProviderContext): GcpFound
     const serviceAccountEmail = serviceAccount.email.apply((e) => computedOr(e, () =>
         `${accountId}@${requireComputed(name, GCP_TYPES.serviceAccount, `${name}-vm`, "email", project)}.iam.gserviceaccount.com`));
     const { secretRefs, secretAccess } = secrets(s, gcp, ctx, project, serviceAccountEmail);
+    // With logs: the Ops Agent writes log entries as the VMs' account (in the account's project), nothing more.
+    if (args.logs.enabled) {
+        secretAccess.push(new gcp.projects.IAMMember(`${name}-write-logs`, {
+            project: serviceAccountEmail.apply((e) => e.split("@")[1].split(".")[0]),
+            role: LOG_WRITER_ROLE,
+            member: pulumi.interpolate`serviceAccount:${serviceAccountEmail}`,
+        }, { parent }));
+    }
 
     const image = o.image
         ? pulumi.output(o.image)
@@ -166,7 +180,7 @@ export function createGcpFoundation(s: GcpScope, ctx: ProviderContext): GcpFound
 
     return {
         gcp, parent, subnetOf, network: found.apply((ss) => ss[0].network), tag: networkTag(s.env.project, s.env.stack, name),
-        serviceAccountEmail, secretRefs, secretAccess, image, lb,
+        serviceAccountEmail, secretRefs, secretAccess, image, lb, logsEnabled: args.logs.enabled,
         checks: [serviceAccountEmail, secretRefs, ...(lb ? [lb.address] : [])],
     };
 }

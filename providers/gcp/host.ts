@@ -61,7 +61,7 @@ export function gcpBootParts(f: GcpFoundation, network: GcpNetwork, spec: HostSp
     return pulumi.all([f.secretRefs, pulumi.all(alsoListenOn)]).apply(([secretRefs, lb]) => ({
         disks: Object.fromEntries(network.host.members.map((m) => [m.name, gcpDiskDevices(m.name)])),
         secretRefs,
-        hooks: gcpBootHooks(),
+        hooks: { ...gcpBootHooks(), ...(f.logsEnabled ? { logs: { agent: "ops-agent" as const } } : {}) },
         alsoListenOn: lb,
     }));
 }

@@ -56,6 +56,7 @@ export const GCP_CLOUD: VmCloud<ResolvedGcpArgs, GcpScope, GcpFoundation, GcpNet
     shared: (s, _ctx, f, networks) => createFirewall(s, f, pulumi.all(networks.flatMap((n) => n.addresses))),
     disks: createDisks,
     bootParts: (f, network, _disks, spec) => gcpBootParts(f, network, spec),
+    logDestination: () => ({ destination: "Cloud Logging, through the Ops Agent (the VMs' project; logs redis_deployment_*)", files: true }),
     machine: createInstance,
     loadBalancer: createInternalLoadBalancer,
 };

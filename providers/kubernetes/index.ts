@@ -7,6 +7,7 @@
 // carry come from the pure modules gathered in config.ts.
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
+import type { LogLocations } from "../../components/logs";
 import type { AddressedMember, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { argumentErrorsAsRunError } from "../../components/runError";
@@ -72,6 +73,11 @@ export class KubernetesProvider implements InfraProvider {
         // The ServiceMonitor comes last: every Service it selects exists by then.
         if (ctx.plan.args.metrics.serviceMonitor) handles.resources.push(serviceMonitor(this.shared(ctx), ctx.plan, [...dependsOn, ...handles.resources]));
         return handles;
+    }
+
+    /** Pods log to stdout: `kubectl logs`, and whatever log collector the cluster runs. */
+    logs(): LogLocations {
+        return { destination: `stdout of each pod (kubectl logs -n ${this.options.namespace} <pod> -c redis|sentinel|haproxy)`, files: {} };
     }
 
     loadBalancer(ctx: ProviderContext, proxies: NodeHandles<ProxyNode>): pulumi.Output<string> | undefined {

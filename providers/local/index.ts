@@ -7,6 +7,7 @@ import type { LocalProviderArgs } from "../../components/args";
 import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
+import type { LogLocations } from "../../components/logs";
 import { haproxyStatsPort } from "../../components/metrics";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
@@ -198,6 +199,18 @@ export class LocalProvider implements InfraProvider {
             }, { parent: ctx.parent, dependsOn });
         });
         return this.handles(proxies, processes);
+    }
+
+    /** Each process logs to `<kind>.log` in its own directory (see process.ts). */
+    logs(ctx: ProviderContext): LogLocations {
+        const { plan } = ctx;
+        const files: Record<string, string> = {};
+        const add = (node: string, kind: string) => { files[node] = path.join(this.dataDir(node), `${kind}.log`); };
+        for (const m of plan.members) add(m.name, "redis");
+        for (const s of plan.sentinels) add(s.name, "sentinel");
+        for (const p of plan.proxies) add(p.name, "haproxy");
+        if (plan.args.metrics.enabled) for (const n of [...plan.members, ...plan.sentinels]) add(`${n.name}-exporter`, "exporter");
+        return { destination: `files on this machine, under ${this.dataRoot}`, files };
     }
 
     loadBalancer(): undefined {

@@ -17,7 +17,10 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { argumentErrorsAsRunError } from "../../components/runError";
+import type { LogLocations } from "../../components/logs";
 import { renderBootScript } from "./bootScript";
+import { logFile } from "./bootScript/logs";
+import { exporterUnitName } from "./bootScript/metrics";
 import { mastersFollowedBy, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost } from "./layout";
 
 /** The Pulumi project and stack: part of the names and ids a deployment's resources get. */
@@ -136,6 +139,8 @@ export interface VmCloud<Options, S extends CloudScope<Options>, F extends VmFou
     machine(s: S, ctx: ProviderContext, f: F, network: N, disks: D, script: pulumi.Output<string>, spec: HostSpec): M;
     /** The load balancer in front of `front`; its host:port. */
     loadBalancer(s: S, ctx: ProviderContext, f: F, front: LoadBalancerFront<N, M>): pulumi.Output<string>;
+    /** With `logs` on: where the cloud's agent sends the logs, and whether the nodes write log files (else the journal, collected as syslog). */
+    logDestination(s: S): { destination: string; files: boolean };
     /** Nodes with their addresses when the cloud knows them without the hosts' networks (default: read from those). */
     addressed?<T extends { name: string }>(stage: Stage<F, N, M>, nodes: T[]): pulumi.Output<(T & { address: string })[]>;
 }
@@ -258,6 +263,18 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
             backends,
             proxies,
         });
+    }
+
+    /** Each node's unit (and exporter) logs to the journal, or with `logs` to a file the cloud's agent ships. */
+    logs(ctx: ProviderContext): LogLocations {
+        if (!ctx.plan.args.logs.enabled) return { destination: "the systemd journal of each VM (journalctl -u redis-deployment-<node>)", files: {} };
+        const { destination, files } = this.cloud.logDestination(this.scope);
+        if (!files) return { destination, files: {} };
+        const entries = this.hosts.flatMap((h) => [...h.members, ...h.sentinels, ...h.proxies].flatMap((n) => {
+            const units = [n.name, ...(ctx.plan.args.metrics.enabled && !h.proxies.includes(n as never) ? [exporterUnitName(n.name)] : [])];
+            return units.map((u) => [u, `${h.name}:${logFile(u)}`]);
+        }));
+        return { destination, files: Object.fromEntries(entries) };
     }
 
     access(): BootstrapAccess {

@@ -89,6 +89,17 @@ describe("e2e: metrics scraped by a real Prometheus (sentinel 1+1, 3 sentinels, 
         const proxies = (outputs.proxyAddresses.value as string[]).map((a) => `${hostPort(a).host}:1936`);
         assert.deepEqual(targets, [...[...members.values()].map((a) => `${hostPort(a).host}:9121`), ...sentinels, ...proxies]);
         assert.equal(targets.length, 7);
+        // The logs output: each node's log file, in its own directory on this machine.
+        const logs = outputs.logs.value as { destination: string; files: Record<string, string> };
+        assert.deepEqual(Object.keys(logs.files).sort(), [
+            "redis-proxy0", "redis-proxy1", "redis-s0-m0", "redis-s0-m0-exporter", "redis-s0-m1", "redis-s0-m1-exporter",
+            "redis-sentinel0", "redis-sentinel0-exporter", "redis-sentinel1", "redis-sentinel1-exporter", "redis-sentinel2", "redis-sentinel2-exporter",
+        ]);
+        for (const [node, file] of Object.entries(logs.files)) {
+            assert.ok(file.startsWith(path.join(d.dataDir, node) + path.sep), `${node}: ${file} is in its own directory`);
+            assert.ok(fs.statSync(file).size > 0, `${node} has written to ${file}`);
+        }
+        assert.match(fs.readFileSync(logs.files["redis-s0-m0"], "utf8"), /Ready to accept connections/);
     });
 
     it("Prometheus, configured with nothing but metricsTargets, sees redis_up 1 for every member and sentinel", async () => {

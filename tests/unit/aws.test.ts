@@ -517,6 +517,36 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
         });
     });
 
+    describe("replication 1 + 1 with logs", () => {
+        it("a log group with the retention asked for; the role may only create and write streams in it; each VM's CloudWatch agent ships every unit", async () => {
+            await rec.install();
+            const d = await deploy("lg", base({ mode: "replication", logs: { retentionDays: 14 } }));
+            const [group] = rec.ofType("aws:cloudwatch/logGroup:LogGroup");
+            assert.equal(group.inputs.name, "/redis-deployment/proj/dev/lg");
+            assert.equal(group.inputs.retentionInDays, 14);
+            const policy = JSON.parse(unwrap(rec.byName("aws:iam/rolePolicy:RolePolicy", "lg-write-logs").inputs.policy));
+            assert.deepEqual(policy.Statement, [{
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [`arn:aws:mock:us-east-1:123456789012:LogGroup/lg-logs:*`],
+            }], "no CreateLogGroup, no other group, no retention change");
+            const logsUrn = urnOf("aws:iam/rolePolicy:RolePolicy", "lg-write-logs");
+            for (const i of rec.ofType(T.instance)) {
+                assert.ok(rec.registration(T.instance, i.name).dependencies.includes(logsUrn), `${i.name} boots once it may write`);
+                const script = userDataOf(i);
+                const config = JSON.parse(/\n {4}rd_log_agent <<'RD_TEMPLATE_END'\n([\s\S]*?)\nRD_TEMPLATE_END/.exec(script)![1]);
+                const streams = config.logs.logs_collected.files.collect_list.map((f: any) => [f.log_stream_name, f.file_path, f.log_group_name]);
+                // One member, sentinel or proxy per instance here: its unit, and the boot log.
+                assert.deepEqual(streams, [...[i.name].map((u) => [u, `/var/log/redis-deployment/${u}.log`, "/redis-deployment/proj/dev/lg"]), [`${i.name}/boot`, "/var/log/cloud-init-output.log", "/redis-deployment/proj/dev/lg"]]);
+                assert.equal(config.agent.region, "us-east-1");
+            }
+            const logs = await new Promise<any>((r) => d.deployment.logs.apply(r));
+            assert.ok(logs.destination.startsWith("CloudWatch Logs group /redis-deployment/proj/dev/lg "), logs.destination);
+            assert.deepEqual(Object.keys(logs.files).sort(), ["lg-proxy0", "lg-proxy1", "lg-s0-m0", "lg-s0-m1"]);
+            assert.equal(logs.files["lg-s0-m0"], "lg-s0-m0:/var/log/redis-deployment/lg-s0-m0.log");
+        });
+    });
+
     describe("standalone with a load balancer", () => {
         it("puts the NLB's one listener in front of the member", async () => {
             await rec.install();

@@ -457,6 +457,42 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
         });
     });
 
+    describe("replication 1 + 1 with logs", () => {
+        it("a workspace with the retention asked for, a data collection rule (syslog to it), the Azure Monitor agent as the deployment's identity and the rule on every VM", async () => {
+            await rec.install();
+            await deploy("lg", base({ mode: "replication", logs: { retentionDays: 90 } }));
+            const [workspace] = rec.ofType("azure-native:operationalinsights:Workspace");
+            assert.equal(workspace.inputs.retentionInDays, 90);
+            assert.equal(workspace.inputs.workspaceName, "lg-logs");
+            const [rule] = rec.ofType("azure-native:monitor:DataCollectionRule");
+            assert.equal(rule.inputs.kind, "Linux");
+            assert.deepEqual(rule.inputs.dataSources.syslog[0].streams, ["Microsoft-Syslog"]);
+            assert.deepEqual(rule.inputs.dataSources.syslog[0].facilityNames, ["daemon", "user"]);
+            const idOf = (type: string, name: string) => new RegExp(`/providers/mock/${type}/${name}-[0-9a-f]{6}$`);
+            assert.equal(rule.inputs.destinations.logAnalytics.length, 1);
+            assert.equal(rule.inputs.destinations.logAnalytics[0].name, "workspace");
+            assert.match(rule.inputs.destinations.logAnalytics[0].workspaceResourceId, idOf("Workspace", workspace.name));
+            assert.deepEqual(rule.inputs.dataFlows, [{ streams: ["Microsoft-Syslog"], destinations: ["workspace"] }]);
+            const [identity] = rec.ofType(T.identity);
+            const vms = rec.ofType(T.vm);
+            assert.equal(vms.length, 4);
+            for (const vm of vms) {
+                const agent = rec.byName("azure-native:compute:VirtualMachineExtension", `${vm.name}-monitor-agent`);
+                assert.equal(agent.inputs.publisher, "Microsoft.Azure.Monitor");
+                assert.equal(agent.inputs.type, "AzureMonitorLinuxAgent");
+                assert.equal(agent.inputs.settings.authentication.managedIdentity["identifier-name"], "mi_res_id");
+                assert.match(agent.inputs.settings.authentication.managedIdentity["identifier-value"], idOf("UserAssignedIdentity", identity.name));
+                const association = rec.byName("azure-native:monitor:DataCollectionRuleAssociation", `${vm.name}-logs`);
+                assert.match(association.inputs.resourceUri, idOf("VirtualMachine", vm.name));
+                assert.match(association.inputs.dataCollectionRuleId, idOf("DataCollectionRule", rule.name));
+                const script = bootScriptOf(vm);
+                assert.match(script, /\n {4}rd_packages [^\n]*rsyslog/);
+                assert.match(script, /^ {4}rd_syslog_on$/m);
+                assert.doesNotMatch(script, /rd_log_files/, "the units keep logging to the journal");
+            }
+        });
+    });
+
     describe("standalone with a load balancer", () => {
         it("puts the LB's one rule in front of the member", async () => {
             await rec.install();

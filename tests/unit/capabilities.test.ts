@@ -5,7 +5,7 @@ import { requireCapability, type InfraProvider, type ScheduledJob } from "../../
 
 function provider(hooks: Partial<InfraProvider>): InfraProvider {
     const none = () => { throw new Error("not used"); };
-    return { kind: "local", members: none, sentinels: none, proxies: none, loadBalancer: none, access: () => ({ kind: "direct" }), ...hooks };
+    return { kind: "local", members: none, sentinels: none, proxies: none, loadBalancer: none, access: () => ({ kind: "direct" }), logs: none, ...hooks };
 }
 
 describe("capability hooks", () => {

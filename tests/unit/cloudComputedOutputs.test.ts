@@ -85,7 +85,8 @@ function argsFor(cloud: Cloud, mode: Mode, password: pulumi.Input<string> = GIVE
     const shape: Record<Mode, RedisDeploymentArgs> = {
         standalone: { mode, loadBalancer: true },
         replication: { mode },
-        sentinel: { mode, replicasPerShard: 2, sentinels: 3, loadBalancer: true },
+        // Metrics and logs on here, so their resources (log group, workspace, grants) are built under the generic mocks too.
+        sentinel: { mode, replicasPerShard: 2, sentinels: 3, loadBalancer: true, metrics: {}, logs: {} },
         cluster: { mode, shards: 3, replicasPerShard: 1 },
     };
     return { provider: cloud.name, zones: cloud.zones, maxmemory: "1gb", auth: { password }, ...shape[mode], [cloud.name]: cloud.section };

@@ -385,6 +385,28 @@ describe("GCP provider: component graph under Pulumi mocks", function () {
         });
     });
 
+    describe("replication 1 + 1 with logs", () => {
+        it("the VMs' account may write log entries (logging.logWriter, nothing else); each VM's Ops Agent ships its units with Redis' parser", async () => {
+            await rec.install();
+            await deploy("lg", base({ mode: "replication", logs: {} }));
+            const [account] = rec.ofType("gcp:serviceaccount/account:Account");
+            const [grant] = rec.ofType("gcp:projects/iAMMember:IAMMember");
+            assert.equal(grant.inputs.role, "roles/logging.logWriter");
+            assert.equal(grant.inputs.member, `serviceAccount:${account.state.email}`);
+            assert.equal(grant.inputs.project, account.state.email.split("@")[1].split(".")[0]);
+            for (const i of rec.ofType(T.instance)) {
+                const script = scriptOf(i);
+                const config = JSON.parse(/\n {4}rd_log_agent <<'RD_TEMPLATE_END'\n([\s\S]*?)\nRD_TEMPLATE_END/.exec(script)![1]);
+                const receivers = config.logging.receivers;
+                const own = `/var/log/redis-deployment/${i.name}.log`;
+                assert.deepEqual(i.name.includes("proxy") ? receivers.redis_deployment_other : receivers.redis_deployment_redis,
+                    { type: i.name.includes("proxy") ? "files" : "redis", include_paths: [own] });
+                assert.deepEqual(config.logging.service.pipelines.redis_deployment.receivers, Object.keys(receivers));
+                assert.deepEqual(config.metrics.service.pipelines.default_pipeline.receivers, [], "no metrics: they would need monitoring.metricWriter");
+            }
+        });
+    });
+
     describe("standalone with a load balancer", () => {
         it("puts the member behind it, listening on the load balancer's address too", async () => {
             await rec.install();

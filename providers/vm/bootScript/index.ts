@@ -17,6 +17,7 @@ import { secretsUsed } from "../secrets";
 import { addressesSection } from "./addresses";
 import { cloudHooksSection } from "./cloudHooks";
 import { disksSection } from "./disks";
+import { logsSection } from "./logs";
 import { metricsSection } from "./metrics";
 import { nodeFilesSection } from "./nodeFiles";
 import { nodesSection } from "./nodes";
@@ -32,7 +33,7 @@ import type { BootContext, BootScriptInput, BootSection } from "./types";
 
 export { shellQuote } from "./shell";
 export { nodeTemplates } from "./templates";
-export { VM_PATHS, unitName, type BootContext, type BootScriptInput, type BootSection, type CloudHooks, type NodeTemplate } from "./types";
+export { VM_PATHS, unitName, type BootContext, type BootScriptInput, type BootSection, type CloudHooks, type LogShipping, type NodeTemplate } from "./types";
 
 /** The sections of the boot script, in the order of its functions and of rd_main's calls. */
 export const BOOT_SECTIONS: readonly BootSection[] = [
@@ -47,6 +48,7 @@ export const BOOT_SECTIONS: readonly BootSection[] = [
     disksSection,
     nodesSection,
     metricsSection,
+    logsSection,
     selfInstallSection,
     startUnitsSection,
 ];

@@ -45,7 +45,15 @@ export interface CloudHooks {
     runByCloudAtEveryBoot?: boolean;
     /** How often a secret read is tried, 5 s apart (a new VM's permission to read can take minutes to apply). Default 30. */
     secretAttempts?: number;
+    /** With `logs` on: the cloud's log agent and where it writes (see bootScript/logs.ts). */
+    logs?: LogShipping;
 }
+
+/** The cloud's log agent on a VM. */
+export type LogShipping =
+    | { agent: "cloudwatch"; logGroup: string; region: string }
+    | { agent: "ops-agent" }
+    | { agent: "azure-monitor" };
 
 export interface BootScriptInput {
     plan: TopologyPlan;
