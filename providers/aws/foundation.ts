@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsSdk from "@pulumi/aws";
 import type { CredentialKey } from "../../components/types";
+import { loadPeerPackage } from "../peerPackage";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
 import { LayoutError, assignSubnets, type SubnetInfo } from "../vm/layout";
@@ -29,11 +30,7 @@ export interface AwsScope extends CloudScope<ResolvedAwsArgs> {
 }
 
 export function loadAws(): Aws {
-    try {
-        return require("@pulumi/aws") as Aws;
-    } catch (err) {
-        throw new pulumi.RunError(`provider "aws" needs the @pulumi/aws package (an optional peer dependency of redis-deployment): npm install @pulumi/aws@7 (${(err as Error).message.split("\n")[0]})`);
-    }
+    return loadPeerPackage("aws", "@pulumi/aws", 7, () => require("@pulumi/aws") as Aws);
 }
 
 export interface SubnetLookup extends SubnetInfo {

@@ -9,6 +9,7 @@ import type * as keyvaultSdk from "@pulumi/azure-native/keyvault";
 import type * as managedidentitySdk from "@pulumi/azure-native/managedidentity";
 import type * as networkSdk from "@pulumi/azure-native/network";
 import type { CredentialKey } from "../../components/types";
+import { loadPeerPackage } from "../peerPackage";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { parseCidr } from "../vm/ipv4";
@@ -40,17 +41,13 @@ export interface AzureScope extends CloudScope<ResolvedAzureArgs> {
 }
 
 export function loadAzure(): AzureSdk {
-    try {
-        return {
-            authorization: require("@pulumi/azure-native/authorization"),
-            compute: require("@pulumi/azure-native/compute"),
-            keyvault: require("@pulumi/azure-native/keyvault"),
-            managedidentity: require("@pulumi/azure-native/managedidentity"),
-            network: require("@pulumi/azure-native/network"),
-        };
-    } catch (err) {
-        throw new pulumi.RunError(`provider "azure" needs the @pulumi/azure-native package (an optional peer dependency of redis-deployment): npm install @pulumi/azure-native@3 (${(err as Error).message.split("\n")[0]})`);
-    }
+    return loadPeerPackage("azure", "@pulumi/azure-native", 3, () => ({
+        authorization: require("@pulumi/azure-native/authorization"),
+        compute: require("@pulumi/azure-native/compute"),
+        keyvault: require("@pulumi/azure-native/keyvault"),
+        managedidentity: require("@pulumi/azure-native/managedidentity"),
+        network: require("@pulumi/azure-native/network"),
+    }));
 }
 
 export interface AzureFoundation extends VmFoundation {

@@ -8,6 +8,7 @@ import type * as computeSdk from "@pulumi/gcp/compute";
 import type * as secretmanagerSdk from "@pulumi/gcp/secretmanager";
 import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
 import type { CredentialKey } from "../../components/types";
+import { loadPeerPackage } from "../peerPackage";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { LayoutError, assignSubnets, type SubnetInfo } from "../vm/layout";
@@ -33,15 +34,11 @@ export interface GcpScope extends CloudScope<ResolvedGcpArgs> {
 }
 
 export function loadGcp(): Gcp {
-    try {
-        return {
-            compute: require("@pulumi/gcp/compute") as typeof computeSdk,
-            secretmanager: require("@pulumi/gcp/secretmanager") as typeof secretmanagerSdk,
-            serviceaccount: require("@pulumi/gcp/serviceaccount") as typeof serviceaccountSdk,
-        };
-    } catch (err) {
-        throw new pulumi.RunError(`provider "gcp" needs the @pulumi/gcp package (an optional peer dependency of redis-deployment): npm install @pulumi/gcp@9 (${(err as Error).message.split("\n")[0]})`);
-    }
+    return loadPeerPackage("gcp", "@pulumi/gcp", 9, () => ({
+        compute: require("@pulumi/gcp/compute") as typeof computeSdk,
+        secretmanager: require("@pulumi/gcp/secretmanager") as typeof secretmanagerSdk,
+        serviceaccount: require("@pulumi/gcp/serviceaccount") as typeof serviceaccountSdk,
+    }));
 }
 
 export interface SubnetworkLookup {
