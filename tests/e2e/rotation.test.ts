@@ -10,7 +10,7 @@ import * as path from "path";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { Cluster, Redis } from "ioredis";
 import { ADMIN_USER } from "../../components/types";
-import { assertOnlyChanges, cleanupAfterSuite, E2eDeployment, hostPort, poll, secretValue, timed } from "./harness";
+import { assertOnlyChanges, cleanupAfterSuite, E2eDeployment, hostPort, poll, rawReplies, secretValue, timed } from "./harness";
 
 const P0 = "first-password-0123456789";
 const P1 = "second-password-0123456789";
@@ -24,6 +24,8 @@ class Writer {
     constructor(private readonly client: Redis | Cluster, tag: string) {
         client.on("error", () => { /* failed writes are counted below */ });
         this.done = (async () => {
+            // Strict clients refuse commands until connected: start once ready.
+            if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
             while (!this.stopped) {
                 try {
                     await client.set(`rot:${tag}:${this.writes % 500}`, String(this.writes));
@@ -45,17 +47,13 @@ class Writer {
 /** Strict clients: no retried or queued commands, so a refused or dropped write counts as failed. */
 const strict = { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 } as const;
 
-/** AUTH's reply for a user and password on a fresh connection: "OK" or the error text. */
+/** AUTH's reply for a user and password on a fresh plain connection: "OK" or the error text. */
 async function authReply(endpoint: string, password: string, user = "default"): Promise<string> {
-    const c = new Redis({ ...hostPort(endpoint), lazyConnect: true, enableReadyCheck: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    c.on("error", () => undefined);
     try {
-        await c.connect();
-        return String(await c.call("AUTH", user, password));
+        const [reply] = await rawReplies(endpoint, [`AUTH ${user} ${password}`]);
+        return reply.replace(/^[+-]/, "");
     } catch (err) {
         return (err as Error).message;
-    } finally {
-        c.disconnect();
     }
 }
 
@@ -99,6 +97,9 @@ describe("e2e: password rotation without downtime (local provider)", function ()
     describe("replication + HAProxy", () => {
         const d = new E2eDeployment("127.124");
         cleanupAfterSuite(d, "rotation replication");
+        afterEach(function () {
+            if (this.currentTest?.state === "failed") console.error(`    --- engine log (tail) ---\n${d.logTail(60)}`);
+        });
         let outs: OutputMap = {};
         let oldWriter: Writer;
         let newWriter: Writer;
@@ -141,7 +142,7 @@ describe("e2e: password rotation without downtime (local provider)", function ()
                     c.disconnect();
                 }
             } finally {
-                process.kill(child.pid!, "SIGTERM");
+                process.kill(child.pid!, "SIGKILL");
                 await waitGone(child.pid!);
             }
             await new Promise((r) => setTimeout(r, 300));
