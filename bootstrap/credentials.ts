@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import type { UserPasswords } from "../components/config/users";
 import { ADMIN_USER, type BootstrapAccess } from "../components/types";
 import { convergingProvider } from "./converging";
-import { endpoint, fatal, waitFor, withClient, type NodeAddress } from "./redisClient";
+import { endpoint, waitFor, withClient, type NodeAddress } from "./redisClient";
 
 export type { UserPasswords } from "../components/config/users";
 
@@ -54,18 +54,22 @@ export function passwordRuleChanges(live: { flags: string[]; hashes: string[] },
     };
 }
 
-/** The first of rd-admin's passwords the node accepts. */
+/**
+ * The first of rd-admin's passwords the node accepts. (A refused AUTH during connect may surface
+ * as a closed connection rather than WRONGPASS, so every password is tried before retrying.)
+ */
 async function adminLogin(inputs: CredentialsInputs, node: NodeAddress): Promise<string> {
-    return waitFor(`${endpoint(node)} to accept ${ADMIN_USER}`, inputs.timeoutMs, async () => {
+    return waitFor(`${endpoint(node)} to accept one of ${ADMIN_USER}'s passwords`, inputs.timeoutMs, async () => {
+        const refusals: string[] = [];
         for (const password of inputs.adminPasswords) {
             try {
                 await withClient(inputs.access, node, { user: ADMIN_USER, password }, (c) => c.ping());
                 return password;
             } catch (err) {
-                if (!/WRONGPASS/.test((err as Error).message)) throw err;
+                refusals.push((err as Error).message);
             }
         }
-        throw fatal(`${endpoint(node)} refuses every ${ADMIN_USER} password of the deployment (WRONGPASS): its users were changed outside the deployment`);
+        throw new Error(refusals.join("; "));
     });
 }
 

@@ -67,8 +67,8 @@ async function assertRefuses(endpoints: string[], password: string, user = "defa
 
 /** The member's redis.conf in the deployment's data directory. */
 const memberConf = (d: E2eDeployment, member: string) => path.join(d.dataDir, member, "redis.conf");
-/** The admin password a member's replicas present (its masterauth line). */
-const adminPasswordOf = (d: E2eDeployment, member: string) => /^masterauth (\S+)$/m.exec(fs.readFileSync(memberConf(d, member), "utf8"))![1];
+/** The admin password a member's replicas present (its masterauth line; CONFIG REWRITE quotes it). */
+const adminPasswordOf = (d: E2eDeployment, member: string) => /^masterauth "?([^"\s]+)"?$/m.exec(fs.readFileSync(memberConf(d, member), "utf8"))![1];
 
 /** The pid of the redis-server whose working directory is the member's data directory. */
 function memberPid(d: E2eDeployment, member: string): number {

@@ -268,6 +268,6 @@ describe("validateArgs: password rotation", () => {
         assert.match(problems({ auth: { rotation: "now" as never } }), /auth\.rotation: "now" is not one of: rotate, set/);
         assert.match(problems({ auth: { rotateInternal: -1 } }), /auth\.rotateInternal: must be a whole number >= 0/);
         assert.match(problems({ provider: "kubernetes", auth: { rotateInternal: 1 } }), /auth\.rotateInternal: HAProxy on kubernetes/);
-        assert.equal(problems({ provider: "kubernetes", proxy: { haproxy: false }, auth: { rotateInternal: 1 } }), "");
+        assert.equal(problems({ provider: "kubernetes", maxmemory: "1gb", proxy: { haproxy: false }, auth: { rotateInternal: 1 } }), "");
     });
 });
