@@ -163,20 +163,6 @@ export interface Credentials {
 export type PasswordKey = "password" | "adminPassword" | "monitorPassword";
 export type RetiringPasswords = Partial<Record<PasswordKey, string>>;
 
-/** The passwords a server accepts for one of the deployment's passwords: the current one, then the retiring one. */
-export function acceptedPasswords(credentials: Credentials, key: PasswordKey): string[] {
-    const retiring = credentials.retiring?.[key];
-    return retiring !== undefined && retiring !== credentials[key] ? [credentials[key], retiring] : [credentials[key]];
-}
-
-/**
- * The admin password the bootstrap logs in with: the retiring one during phase 1 (every member
- * accepts it before and after the new one is added), else the current one.
- */
-export function adminLoginPassword(credentials: Credentials): string {
-    return credentials.retiring?.adminPassword ?? credentials.adminPassword;
-}
-
 export const ADMIN_USER = "rd-admin";
 export const MONITOR_USER = "rd-monitor";
 export const CLUSTER_SLOTS = 16384;

@@ -1,5 +1,19 @@
 import { createHash } from "crypto";
-import { acceptedPasswords, ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials, type PasswordKey } from "../types";
+import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials, type PasswordKey } from "../types";
+
+/** The passwords a server accepts for one of the deployment's passwords: the current one, then the retiring one. */
+export function acceptedPasswords(credentials: Credentials, key: PasswordKey): string[] {
+    const retiring = credentials.retiring?.[key];
+    return retiring !== undefined && retiring !== credentials[key] ? [credentials[key], retiring] : [credentials[key]];
+}
+
+/**
+ * The admin password the bootstrap logs in with: the retiring one during phase 1 (every member
+ * accepts it before and after the new one is added), else the current one.
+ */
+export function adminLoginPassword(credentials: Credentials): string {
+    return credentials.retiring?.adminPassword ?? credentials.adminPassword;
+}
 
 /** SHA-256 hex of a password: ACL rules store this, so configs carry no plaintext for users. */
 export function passwordHash(password: string): string {

@@ -7,7 +7,8 @@ import type { LocalProviderArgs } from "../../components/args";
 import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
-import { ADMIN_USER, MONITOR_USER, adminLoginPassword, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
+import { adminLoginPassword } from "../../components/config/users";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { LocalProcess, type ProcessInputs } from "./process";
 
