@@ -17,7 +17,7 @@ import * as zlib from "zlib";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { passwordHash } from "../../components/config/users";
 import { plan } from "../../components/plan";
-import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type TopologyPlan } from "../../components/types";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type PasswordKey, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, keyVaultSecretUrl } from "../../providers/azure/boot";
@@ -45,7 +45,7 @@ interface CloudCase {
     /** Loopback block of its processes: each cloud's cases have their own, so suites running in parallel never share addresses. */
     block: string;
     hooks: CloudHooks;
-    refs: Record<keyof Credentials, string>;
+    refs: Record<PasswordKey, string>;
     /** Device paths of a member's disk, most stable first; the first one is created in the test root. */
     disk: (member: string, index: number) => string[];
     /** The secret references the stub log shows were read, in order. */
@@ -187,7 +187,7 @@ describe("VM boot script, run into a temporary root", function () {
             for (const [cmd, body] of Object.entries(STUBS)) {
                 fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
             }
-            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "secrets", secretFile(ref)), credentials[key as keyof Credentials]);
+            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "secrets", secretFile(ref)), credentials[key as PasswordKey]);
             host.host.members.forEach((m, i) => {
                 const device = path.join(root, cloud.disk(m.name, i)[0]);
                 fs.mkdirSync(path.dirname(device), { recursive: true });

@@ -204,7 +204,7 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                 assert.deepEqual(names(b, T.deployment), c.haproxy ? [`${c.name}-haproxy`] : []);
                 assert.deepEqual(names(b, T.provider), [], "no provider of its own without kubeconfig/context");
                 const dynamic = b.seen.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.type.split(":").pop()).sort();
-                assert.deepEqual(dynamic, [c.bootstrap, "DeploymentPassword"].sort());
+                assert.deepEqual(dynamic, [c.bootstrap, "CredentialsSync", "DeploymentPassword"].sort());
                 const known = new Set([COMPONENT, ...Object.values(T)]);
                 assert.deepEqual(b.seen.filter((r) => !known.has(r.type) && !r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.type), []);
                 // metadata.name is the object's name in the cluster: the DNS names depend on it.
