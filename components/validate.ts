@@ -233,7 +233,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         }
     }
 
-    const { rotation, rotateInternal } = rotationArgs(a.auth, problems);
+    const { rotation, rotateInternal } = rotationArgs(a.auth, check);
 
     // Proxies and load balancer.
     const proxyWanted = a.proxy?.haproxy;
@@ -335,18 +335,18 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
  * progress is known only from the deployment's state: the password resource checks that at
  * preview (bootstrap/password.ts, rotationProblem).
  */
-function rotationArgs(auth: RedisDeploymentArgs["auth"], problems: ArgumentProblem[]): Pick<ResolvedArgs, "rotation" | "rotateInternal"> {
+function rotationArgs(auth: RedisDeploymentArgs["auth"], check: FieldChecks): Pick<ResolvedArgs, "rotation" | "rotateInternal"> {
     let rotation: ResolvedArgs["rotation"] = "rotate";
     const phase = auth?.rotation as unknown;
     if (phase !== undefined) {
         if (typeof phase === "string" && (ROTATION_PHASES as readonly string[]).includes(phase)) rotation = phase as ResolvedArgs["rotation"];
-        else problems.push({ field: "auth.rotation", message: `${JSON.stringify(phase)} is not one of: ${ROTATION_PHASES.join(", ")} ("rotate" makes a new password valid next to the old one, a later "set" retires the old one)` });
+        else check.problem("auth.rotation", `${JSON.stringify(phase)} is not one of: ${ROTATION_PHASES.join(", ")} ("rotate" makes a new password valid next to the old one, a later "set" retires the old one)`);
     }
     let rotateInternal = 0;
     const counter = auth?.rotateInternal as unknown;
     if (counter !== undefined) {
         if (typeof counter === "number" && Number.isInteger(counter) && counter >= 0) rotateInternal = counter;
-        else problems.push({ field: "auth.rotateInternal", message: `must be a whole number >= 0 (a counter: raise it by one to rotate the internal passwords), got ${JSON.stringify(counter)}` });
+        else check.problem("auth.rotateInternal", `must be a whole number >= 0 (a counter: raise it by one to rotate the internal passwords), got ${JSON.stringify(counter)}`);
     }
     return { rotation, rotateInternal };
 }
