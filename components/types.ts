@@ -153,7 +153,7 @@ export interface TopologyPlan {
      * The credentials the nodes read from the provider's secret store (SSM, Secret Manager, Key
      * Vault, the Kubernetes Secret): the application password only with AUTH on.
      */
-    secrets: CredentialKey[];
+    secrets: StoredSecret[];
     shards: PlannedShard[];
     members: PlannedMember[];
     sentinels: PlannedSentinel[];
@@ -193,6 +193,14 @@ export interface Credentials {
 
 export type PasswordKey = "password" | "adminPassword" | "monitorPassword";
 export type RetiringPasswords = Partial<Record<PasswordKey, string>>;
+
+/**
+ * What a provider's secret store holds: the credentials, and the passwords being retired (equal
+ * to the current ones while no rotation runs). Nodes that boot during phase 1 of a rotation
+ * read both, so they accept what running nodes accept, and nothing in user data changes.
+ */
+export const STORED_SECRETS = [...CREDENTIAL_KEYS, "retiringPassword", "retiringAdminPassword", "retiringMonitorPassword"] as const;
+export type StoredSecret = (typeof STORED_SECRETS)[number];
 
 export const ADMIN_USER = "rd-admin";
 export const MONITOR_USER = "rd-monitor";

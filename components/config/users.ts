@@ -1,10 +1,23 @@
 import { createHash } from "crypto";
-import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials, type PasswordKey } from "../types";
+import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials, type PasswordKey, type StoredSecret } from "../types";
 
 /** The passwords a server accepts for one of the deployment's passwords: the current one, then the retiring one. */
 export function acceptedPasswords(credentials: Credentials, key: PasswordKey): string[] {
     const retiring = credentials.retiring?.[key];
     return retiring !== undefined && retiring !== credentials[key] ? [credentials[key], retiring] : [credentials[key]];
+}
+
+const RETIRING_OF: Record<Exclude<StoredSecret, PasswordKey>, PasswordKey> = {
+    retiringPassword: "password",
+    retiringAdminPassword: "adminPassword",
+    retiringMonitorPassword: "monitorPassword",
+};
+
+/** The value a secret store holds for `key`: a credential, or the password being retired (the current one when none is). */
+export function storedSecretValue(credentials: Credentials, key: StoredSecret): string {
+    if (key === "password" || key === "adminPassword" || key === "monitorPassword") return credentials[key];
+    const current = RETIRING_OF[key];
+    return credentials.retiring?.[current] ?? credentials[current];
 }
 
 /**
