@@ -245,8 +245,10 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
             : "a standalone server has no master to detect; remove proxy.haproxy or use mode: \"replication\"");
     }
     const proxyCount = integer("proxy.count", a.proxy?.count, 2, 1, MAX_PROXIES);
-    if (rotateInternal > 0 && haproxy && provider !== "local") {
-        problem("auth.rotateInternal", `HAProxy on ${provider} reads its check password (rd-monitor) only when it starts, so rotating it would take the proxies' servers down in phase 2; set proxy.haproxy: false to rotate the internal passwords, or leave auth.rotateInternal out`);
+    // Local proxies restart with the new check password, Kubernetes rolls the HAProxy pods; a VM's
+    // HAProxy reads it only at boot.
+    if (rotateInternal > 0 && haproxy && provider !== "local" && provider !== "kubernetes") {
+        problem("auth.rotateInternal", `HAProxy on ${provider} VMs reads its check password (rd-monitor) only at boot, so rotating it would take the proxies' servers down in phase 2; set proxy.haproxy: false to rotate the internal passwords, or leave auth.rotateInternal out`);
     }
     const loadBalancer = boolean("loadBalancer", a.loadBalancer, false);
     const deleteDataOnDestroy = boolean("deleteDataOnDestroy", a.deleteDataOnDestroy, false);

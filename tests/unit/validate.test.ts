@@ -256,7 +256,7 @@ describe("validateArgs: password rotation", () => {
         assert.deepEqual([s.rotation, s.rotateInternal], ["set", 2]);
     });
 
-    it("names the field for a bad phase, a bad counter, and rotateInternal with HAProxy outside the local provider", () => {
+    it("names the field for a bad phase, a bad counter, and rotateInternal with HAProxy on VMs", () => {
         const problems = (args: Parameters<typeof validateArgs>[1]) => {
             try {
                 validateArgs("r", args);
@@ -267,7 +267,9 @@ describe("validateArgs: password rotation", () => {
         };
         assert.match(problems({ auth: { rotation: "now" as never } }), /auth\.rotation: "now" is not one of: rotate, set/);
         assert.match(problems({ auth: { rotateInternal: -1 } }), /auth\.rotateInternal: must be a whole number >= 0/);
-        assert.match(problems({ provider: "kubernetes", auth: { rotateInternal: 1 } }), /auth\.rotateInternal: HAProxy on kubernetes/);
-        assert.equal(problems({ provider: "kubernetes", maxmemory: "1gb", proxy: { haproxy: false }, auth: { rotateInternal: 1 } }), "");
+        const aws: RedisDeploymentArgs = { provider: "aws", zones: ["a"], maxmemory: "1gb" };
+        assert.match(problems({ ...aws, auth: { rotateInternal: 1 } }), /auth\.rotateInternal: HAProxy on aws VMs reads its check password/);
+        assert.equal(problems({ ...aws, proxy: { haproxy: false }, auth: { rotateInternal: 1 } }), "");
+        assert.equal(problems({ provider: "kubernetes", maxmemory: "1gb", auth: { rotateInternal: 1 } }), "", "Kubernetes rolls the HAProxy pods");
     });
 });
