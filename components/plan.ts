@@ -1,7 +1,7 @@
 import { metricsPorts } from "./metrics";
 import {
     CLUSTER_SLOTS,
-    CREDENTIAL_KEYS,
+    STORED_SECRETS,
     type NodeKind,
     type PlannedMember,
     type PlannedPort,
@@ -140,7 +140,7 @@ export function plan(args: ResolvedArgs): TopologyPlan {
     return {
         args,
         ports,
-        secrets: CREDENTIAL_KEYS.filter((k) => k !== "password" || args.authEnabled),
+        secrets: STORED_SECRETS.filter((k) => (k !== "password" && k !== "retiringPassword") || args.authEnabled),
         shards,
         members,
         sentinels,

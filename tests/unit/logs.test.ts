@@ -38,7 +38,7 @@ function inputs(args: RedisDeploymentArgs, logs: LogShipping | undefined, member
         return {
             plan: p, allMembers,
             placed: { host, subnet: { id: "s", zone: host.zone, cidr: "10.9.0.0/16" }, hostAddress: `10.9.${h}.250`, nodeAddresses: Object.fromEntries(nodes.map((n, i) => [n.name, `10.9.${h}.${10 + i}`])) },
-            secretRefs: { password: "/p", adminPassword: "/a", monitorPassword: "/m" },
+            secretRefs: { password: "/p", adminPassword: "/a", monitorPassword: "/m", retiringPassword: "/rp", retiringAdminPassword: "/ra", retiringMonitorPassword: "/rm" },
             hooks: { ...awsBootHooks("eu-west-1"), ...(logs ? { logs } : {}) },
             disks: Object.fromEntries(host.members.map((m) => [m.name, ["/dev/xvdf"]])),
         };

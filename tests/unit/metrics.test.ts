@@ -138,7 +138,7 @@ describe("metrics", function () {
             try {
                 const awsPlan = plan(validateArgs("mon", { ...AWS, mode: "sentinel", metrics: { exporterPort: 9200 } }));
                 const hosts = planHosts(awsPlan, 1);
-                const refs = { password: "/p", adminPassword: "/a", monitorPassword: "/m" };
+                const refs = { password: "/p", adminPassword: "/a", monitorPassword: "/m", retiringPassword: "/rp", retiringAdminPassword: "/ra", retiringMonitorPassword: "/rm" };
                 const allMembers = awsPlan.members.map((m, i) => ({ ...m, address: `10.9.0.${10 + i}` }));
                 for (const [h, host] of hosts.entries()) {
                     const nodes = [...host.members, ...host.sentinels, ...host.proxies];
