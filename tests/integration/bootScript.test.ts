@@ -12,6 +12,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import * as zlib from "zlib";
 import type { RedisDeploymentArgs } from "../../components/args";
@@ -318,6 +319,51 @@ describe("VM boot script, run into a temporary root", function () {
         const steps = tcpCheckSteps(fs.readFileSync(cfg, "utf8"), "redis_master");
         assert.equal((await runTcpCheck(steps, addressOf(vms, master), 6379)).ok, true, "the master passes the write backend's check");
         assert.equal((await runTcpCheck(steps, addressOf(vms, replica), 6379)).ok, false, "the replica does not");
+    });
+
+    it("aws, metrics on: an exporter unit per member that systemd accepts; started as written, it logs in as rd-monitor and reports redis_up 1", async () => {
+        const { vms } = render({ mode: "replication", replicasPerShard: 1, metrics: {} }, "imet");
+        const member = "imet-s0-m0";
+        const vm = vmOf(vms, member);
+        const address = addressOf(vms, member);
+        const result = boot(vm);
+        assert.equal(result.status, 0, result.stderr);
+        assert.ok(result.log.includes("systemctl mask --now prometheus-redis-exporter.service"), "the package's own exporter stays off");
+        assert.ok(result.log.some((l) => l.startsWith("apt-get -q install -y --no-install-recommends redis-server") && l.includes("prometheus-redis-exporter")), result.log.join("\n"));
+        assert.ok(result.log.indexOf(`systemctl start redis-deployment-${member}.service`) < result.log.indexOf(`systemctl start redis-deployment-${member}-exporter.service`), "the exporter starts after its member");
+        const unitFile = path.join(vm.root, `etc/systemd/system/redis-deployment-${member}-exporter.service`);
+        const unit = fs.readFileSync(unitFile, "utf8");
+        assert.match(unit, /^User=prometheus$/m);
+        const verify = spawnSync("systemd-analyze", ["verify", unitFile], { encoding: "utf8" });
+        assert.equal(verify.stderr.trim(), "", `systemd-analyze verify:\n${verify.stderr}`);
+        const passwordFile = path.join(vm.root, VM_PATHS.etc, `${member}-exporter`, "password.json");
+        assert.equal(fs.statSync(passwordFile).mode & 0o777, 0o640);
+        assert.deepEqual(JSON.parse(fs.readFileSync(passwordFile, "utf8")), { [`redis://${address}:6379`]: credentials.monitorPassword }, "the real monitor password, read from the store");
+
+        // The unit's command line as written (its paths under the temporary root), on the member started from its config.
+        const execStart = /^ExecStart=(.*)$/m.exec(unit)![1].split(" ").map((a) => a.replace(/^"|"$/g, ""));
+        assert.deepEqual(execStart, ["/usr/bin/prometheus-redis-exporter", "-redis.addr", `redis://${address}:6379`, "-redis.user", MONITOR_USER,
+            "-redis.password-file", `${VM_PATHS.etc}/${member}-exporter/password.json`, "-web.listen-address", `${address}:9121`]);
+        const m = startRedis(vm, member);
+        await waitForPing(m, address, 6379, admin());
+        const exporter = runner.start("exporter", execStart[0], execStart.slice(1).map((a) => (a.startsWith(VM_PATHS.etc) ? path.join(vm.root, a) : a)));
+        let metrics = "";
+        await waitUntil("the exporter's redis_up 1", async () => {
+            metrics = await new Promise<string>((resolve) => {
+                const req = http.get(`http://${address}:9121/metrics`, (res) => {
+                    let body = "";
+                    res.on("data", (c: Buffer) => { body += c; });
+                    res.on("end", () => resolve(body));
+                });
+                req.on("error", () => resolve(""));
+            });
+            return /^redis_up 1$/m.test(metrics);
+        }, 15000).catch((e: Error) => { throw new Error(`${e.message}\n${exporter.output()}`); });
+        assert.match(metrics, /^redis_instance_info\{.*role="master".*\} 1$/m);
+        // What the exporter was refused, in Redis' own ACL log: only what rd-monitor must not do.
+        const refused = await command(address, 6379, admin(), ["ACL", "LOG"]) as unknown as unknown[][];
+        const objects = [...new Set(refused.map((entry) => String(entry[entry.indexOf("object") + 1])))].sort();
+        assert.deepEqual(objects, ["config|get", "slowlog|get"]);
     });
 
     it("at a later boot: formats nothing, keeps the role Redis wrote (after a failover) and the Sentinel's own state", async () => {
