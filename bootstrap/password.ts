@@ -6,6 +6,12 @@ export interface PasswordInputs {
     /** Minimum length of a given password (checked at preview, when a secret Output's value is known). */
     minLength: number;
     /**
+     * How the deployment's links run: "tls" or "plain" (absent in state written before TLS
+     * existed: plain). Switching a running deployment is refused here, the first resource a
+     * deployment registers, so a preview fails before anything changes.
+     */
+    transport?: "tls" | "plain";
+    /**
      * Candidates the program generated for this run: used by `create` only, ignored by `diff`
      * and `update` (the passwords in state stay). Sent as inputs so that the program never needs
      * the engine to have run `create` to know a password: under Pulumi's generic mocks, whose
@@ -28,13 +34,24 @@ function generatePassword(): string {
     return randomBytes(24).toString("hex");
 }
 
+/** Why TLS is not switched on (or off) in place, and how to migrate. */
+export function transportChangeRefusal(to: "tls" | "plain"): string {
+    return to === "tls"
+        ? "tls.enabled: turning TLS on for a running deployment is not done in place (its clients, replicas, sentinels and proxies would lose each other while members restart one by one with TLS only). Migrate: deploy a second RedisDeployment with tls: { enabled: true } (another name), copy the data (replicate with REPLICAOF from the old master, or restore an RDB), move the clients to its rediss:// connectionUrl with its caCertificate, then remove the old one. Or remove tls to keep this deployment as it is."
+        : "tls.enabled: turning TLS off for a running deployment is not done in place (its clients would be cut off). Deploy a second RedisDeployment without TLS, move the data and the clients, then remove this one; or keep tls: { enabled: true }.";
+}
+
 /**
  * The deployment's credentials: the application password (given or generated) and the
  * internal admin and monitor passwords (always generated). Generated once, kept in state as
  * secrets, and changed only when the given password changes.
  */
 export const passwordProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: PasswordInputs, news: PasswordInputs) {
+    async check(olds: PasswordInputs, news: PasswordInputs) {
+        const before = olds.minLength === undefined ? undefined : olds.transport ?? "plain";
+        if (before !== undefined && news.transport !== undefined && before !== news.transport) {
+            return { inputs: news, failures: [{ property: "transport", reason: transportChangeRefusal(news.transport) }] };
+        }
         const given = news.given;
         if (given !== undefined && (given.length < news.minLength || /[\s"'\\]/.test(given))) {
             return {
@@ -45,7 +62,7 @@ export const passwordProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news };
     },
     async diff(_id: string, olds: PasswordOutputs, news: PasswordInputs) {
-        return { changes: olds.given !== news.given || olds.minLength !== news.minLength };
+        return { changes: olds.given !== news.given || olds.minLength !== news.minLength || (olds.transport ?? "plain") !== (news.transport ?? "plain") };
     },
     async create(inputs: PasswordInputs) {
         const { randomBytes } = require("crypto") as typeof import("crypto");
@@ -60,13 +77,14 @@ export const passwordProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: PasswordOutputs, news: PasswordInputs) {
         // A removed given password is replaced by a generated one; the internal ones never change here.
         const password = news.given ?? (olds.given === undefined ? olds.password : news.password ?? generatePassword());
-        return { outs: { ...olds, given: news.given, minLength: news.minLength, password } };
+        return { outs: { ...olds, given: news.given, minLength: news.minLength, transport: news.transport, password } };
     },
 };
 
 export interface DeploymentPasswordArgs {
     given?: pulumi.Input<string>;
     minLength?: number;
+    transport?: "tls" | "plain";
 }
 
 export class DeploymentPassword extends pulumi.dynamic.Resource {
@@ -78,6 +96,7 @@ export class DeploymentPassword extends pulumi.dynamic.Resource {
         super(passwordProvider, name, {
             given,
             minLength: args.minLength ?? 16,
+            ...(args.transport ? { transport: args.transport } : {}),
             password: given ?? pulumi.secret(generatePassword()),
             adminPassword: pulumi.secret(generatePassword()),
             monitorPassword: pulumi.secret(generatePassword()),

@@ -5,7 +5,9 @@ import { plan } from "./plan";
 import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
 import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
-import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
+import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
+import { TlsCertificates } from "../bootstrap/tlsCertificates";
+import type { TlsMaterial } from "./tls";
 import { ClusterBootstrap } from "../bootstrap/cluster";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
@@ -23,7 +25,7 @@ export interface MemberInfo {
 /** Every output of the component, in the order the CLI prints them: registered from this one list. */
 export const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "diagram",
+    "proxyAddresses", "password", "connectionUrl", "caCertificate", "diagram",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -81,8 +83,13 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly proxyAddresses: pulumi.Output<string[]>;
     /** The application password (secret). Empty when auth is disabled. */
     declare readonly password: pulumi.Output<string>;
-    /** redis://[default:password@]endpoint (secret); the `default` user name makes redis-cli 7 and every ACL-aware client accept it. */
+    /**
+     * redis://[default:password@]endpoint (secret), rediss:// with TLS; the `default` user name
+     * makes redis-cli 7 and every ACL-aware client accept it.
+     */
     declare readonly connectionUrl: pulumi.Output<string>;
+    /** With TLS: the CA certificate (PEM) clients check the deployment's certificates against; empty without. */
+    declare readonly caCertificate: pulumi.Output<string>;
     /** Mermaid diagram of the topology. */
     declare readonly diagram: pulumi.Output<string>;
     /** The validated plan this deployment was built from. */
@@ -98,17 +105,20 @@ export class RedisDeployment extends pulumi.ComponentResource {
         Object.assign(this, { plan: topology });
         const mode = topology.args.mode;
 
-        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password }, { parent: this });
+        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password, transport: topology.args.tls.enabled ? "tls" : "plain" }, { parent: this });
         const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([secret.password, secret.adminPassword, secret.monitorPassword])
             .apply(([password, adminPassword, monitorPassword]) => ({ password, adminPassword, monitorPassword })));
-        const ctx: ProviderContext = { plan: topology, credentials, parent: this };
+        const tlsCertificates = topology.args.tls.enabled ? deploymentCertificates(name, args, topology, provider, this) : undefined;
+        const tls = tlsCertificates && pulumi.secret(pulumi.all([tlsCertificates.caCertificate, tlsCertificates.issued, tlsCertificates.client])
+            .apply(([ca, nodes, client]): TlsMaterial => ({ ca, nodes, ...(client ? { client } : {}) })));
+        const ctx: ProviderContext = { plan: topology, credentials, parent: this, ...(tls ? { tls } : {}) };
 
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
         const common = {
             members: members.nodes.apply(toBootstrapMembers),
             adminPassword: credentials.apply((c) => c.adminPassword),
-            access: bootstrapAccess(args, provider.access()),
+            access: bootstrapAccess(args, provider.access(), tls),
             timeoutMs: provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS,
         };
         const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: after.flatMap((h) => h.resources) });
@@ -148,7 +158,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const sentinelAddresses = sentinels ? sentinels.nodes.apply((ns) => ns.map((s) => `${s.address}:${s.port}`)) : pulumi.output([] as string[]);
         const clusterNodes = mode === "cluster" ? members.nodes.apply((ms) => ms.map((m) => `${m.address}:${m.port}`)) : pulumi.output([] as string[]);
         const password = topology.args.authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
-        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `redis://${pw ? `default:${pw}@` : ""}${ep}`));
+        const scheme = tls ? "rediss" : "redis";
+        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `${scheme}://${pw ? `default:${pw}@` : ""}${ep}`));
 
         Object.assign(this, {
             endpoint,
@@ -160,6 +171,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
             password,
             connectionUrl,
+            caCertificate: tlsCertificates ? tlsCertificates.caCertificate : pulumi.output(""),
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
                 renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
         });
@@ -168,14 +180,38 @@ export class RedisDeployment extends pulumi.ComponentResource {
 }
 
 /**
- * access.ssh (validated) as the bootstraps' access, else the provider's own. The whole access
- * input is a secret Output: it carries the private key, which must never be plain in state.
+ * access.ssh (validated) as the bootstraps' access, else the provider's own; with TLS, every
+ * connection over it speaks TLS with the deployment's CA and client certificate. The whole
+ * access input is then a secret Output: it carries private keys, never plain in state.
  */
-function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess): pulumi.Input<BootstrapAccess> {
+function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess, tls?: pulumi.Output<TlsMaterial>): pulumi.Input<BootstrapAccess> {
     const ssh = args.access?.ssh;
-    if (!ssh) return fallback;
-    return pulumi.secret(pulumi.output(ssh.privateKey).apply((privateKey): BootstrapAccess => ({
+    const route: pulumi.Input<BootstrapAccess> = !ssh ? fallback : pulumi.secret(pulumi.output(ssh.privateKey).apply((privateKey): BootstrapAccess => ({
         kind: "ssh", host: ssh.host, port: ssh.port ?? 22, user: ssh.user, privateKey,
         ...(ssh.hostKey !== undefined ? { hostKey: ssh.hostKey.trim() } : {}),
     })));
+    if (!tls) return route;
+    return pulumi.secret(pulumi.all([route, tls]).apply(([access, material]): BootstrapAccess => ({
+        ...access, tls: { ca: material.ca, ...(material.client ? { certificate: material.client.certificate, key: material.client.key } : {}) },
+    })));
+}
+
+/** The CA and the certificates of every node, named as the provider will reach them. */
+function deploymentCertificates(name: string, args: RedisDeploymentArgs, topology: TopologyPlan, provider: InfraProvider, parent: pulumi.Resource): TlsCertificates {
+    const subjects = requireCapability(provider, "tlsSubjects", "TLS (tls.enabled)")(topology);
+    const given = args.tls ?? {};
+    const certificates = given.certificates === undefined ? undefined
+        : pulumi.secret(pulumi.all(Object.entries(given.certificates).map(([node, pair]) =>
+            pulumi.all([pair.certificate, pair.key]).apply(([certificate, key]) => [node, { certificate, key }] as const)))
+            .apply((entries) => Object.fromEntries(entries)));
+    return new TlsCertificates(`${name}-tls`, {
+        deployment: name,
+        nodes: subjects.apply((s) => Object.entries(s).map(([node, names]) => ({ name: node, names }))),
+        clientAuth: topology.args.tls.clientAuth,
+        validityDays: topology.args.tls.validityDays,
+        renewBeforeDays: topology.args.tls.renewBeforeDays,
+        ...(given.ca !== undefined ? { ca: given.ca } : {}),
+        ...(given.caKey !== undefined ? { caKey: pulumi.secret(given.caKey) } : {}),
+        ...(certificates ? { certificates } : {}),
+    }, { parent });
 }
