@@ -4,7 +4,6 @@
 // Every process is killed by pid in after(), also when a test fails.
 import { strict as assert } from "node:assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import type { Redis } from "ioredis";
 import { connectDirect } from "../../bootstrap/access/direct";
@@ -16,24 +15,11 @@ import { plan } from "../../components/plan";
 import { nodeTlsFiles, type ClientAuth, type TlsMaterial } from "../../components/tls";
 import { ADMIN_USER, type AddressedMember, type ClientTls, type Credentials } from "../../components/types";
 import { validateArgs } from "../../components/validate";
+import { plaintextPing } from "../helpers/tls";
 import { ProgramRunner, randomCredentials, run, testAddress, waitUntil, type Program } from "../helpers/realPrograms";
 
 /** Address groups 190.. of this run's 127.N block (renderers.test.ts uses 150..). */
 let nextGroup = 190;
-
-/** Plaintext to a TLS-only port: the reply to PING, or why there was none. */
-export function plaintextPing(host: string, port: number): Promise<string> {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host, port });
-        let got = "";
-        const done = (why: string) => { socket.destroy(); resolve(got || why); };
-        const timer = setTimeout(() => done("no reply"), 3000);
-        socket.on("connect", () => socket.write("PING\r\n"));
-        socket.on("data", (d) => { got += d.toString(); });
-        socket.on("error", (e) => { clearTimeout(timer); done(e.message); });
-        socket.on("close", () => { clearTimeout(timer); done("closed"); });
-    });
-}
 
 async function withTls<T>(node: { address: string; port: number }, login: { user?: string; password?: string }, tls: ClientTls, fn: (c: Redis) => Promise<T>): Promise<T> {
     const client = await connectDirect(node, login, tls);
