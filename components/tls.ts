@@ -165,7 +165,9 @@ export interface TlsMaterial {
 
 /** A node's TLS directory: file name -> contents (the key and the PEM bundle are secret). */
 export function nodeTlsFiles(material: TlsMaterial, node: string): Record<string, string> {
-    const pair = material.nodes[node];
+    const pair = material.nodes?.[node];
+    // Nothing issued at all: a program under generic mocks (whose resources echo their inputs).
+    if (!material.nodes || Object.keys(material.nodes).length === 0) return {};
     if (!pair) throw new Error(`no TLS certificate for node ${node}`);
     const withNewline = (pem: string) => (pem.endsWith("\n") ? pem : `${pem}\n`);
     return {
