@@ -7,7 +7,7 @@ import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
 import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
 import { TlsCertificates } from "../bootstrap/tlsCertificates";
-import type { TlsMaterial } from "./tls";
+import { TLS_FILES, type TlsMaterial } from "./tls";
 import { ClusterBootstrap } from "../bootstrap/cluster";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
@@ -108,10 +108,16 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password, transport: topology.args.tls.enabled ? "tls" : "plain" }, { parent: this });
         const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([secret.password, secret.adminPassword, secret.monitorPassword])
             .apply(([password, adminPassword, monitorPassword]) => ({ password, adminPassword, monitorPassword })));
-        const tlsCertificates = topology.args.tls.enabled ? deploymentCertificates(name, args, topology, provider, this) : undefined;
+        const ctx: ProviderContext = { plan: topology, credentials, parent: this };
+        const tlsCertificates = topology.args.tls.enabled ? deploymentCertificates(name, args, topology, provider, ctx) : undefined;
         const tls = tlsCertificates && pulumi.secret(pulumi.all([tlsCertificates.caCertificate, tlsCertificates.issued, tlsCertificates.client])
             .apply(([ca, nodes, client]): TlsMaterial => ({ ca, nodes, ...(client ? { client } : {}) })));
-        const ctx: ProviderContext = { plan: topology, credentials, parent: this, ...(tls ? { tls } : {}) };
+        if (tls) {
+            ctx.tls = tls;
+            // The private keys go where the provider keeps secrets (the certificates travel with the configs).
+            provider.secretFiles?.(ctx, Object.fromEntries([...topology.members, ...topology.sentinels, ...topology.proxies].map((n) =>
+                [n.name, { [TLS_FILES.key]: pulumi.secret(tls.apply((m) => m.nodes?.[n.name]?.key ?? "")) }])));
+        }
 
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
@@ -197,8 +203,8 @@ function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess, t
 }
 
 /** The CA and the certificates of every node, named as the provider will reach them. */
-function deploymentCertificates(name: string, args: RedisDeploymentArgs, topology: TopologyPlan, provider: InfraProvider, parent: pulumi.Resource): TlsCertificates {
-    const subjects = requireCapability(provider, "tlsSubjects", "TLS (tls.enabled)")(topology);
+function deploymentCertificates(name: string, args: RedisDeploymentArgs, topology: TopologyPlan, provider: InfraProvider, ctx: ProviderContext): TlsCertificates {
+    const subjects = requireCapability(provider, "tlsSubjects", "TLS (tls.enabled)")(ctx);
     const given = args.tls ?? {};
     const certificates = given.certificates === undefined ? undefined
         : pulumi.secret(pulumi.all(Object.entries(given.certificates).map(([node, pair]) =>
@@ -213,5 +219,5 @@ function deploymentCertificates(name: string, args: RedisDeploymentArgs, topolog
         ...(given.ca !== undefined ? { ca: given.ca } : {}),
         ...(given.caKey !== undefined ? { caKey: pulumi.secret(given.caKey) } : {}),
         ...(certificates ? { certificates } : {}),
-    }, { parent });
+    }, { parent: ctx.parent });
 }

@@ -53,9 +53,14 @@ export interface ProviderCapabilities {
      * TLS: the names (IP addresses, DNS names) each node (member, sentinel, proxy, by name) is
      * reached at, known before the node exists: its certificate's subject alternative names.
      */
-    tlsSubjects?(plan: TopologyPlan): pulumi.Output<Record<string, string[]>>;
-    /** Files with secret contents on each node (`node name -> file name -> contents`), e.g. TLS keys: the VM clouds' secret stores, a Kubernetes Secret, mode-0600 files locally. */
-    secretFiles?(ctx: ProviderContext, files: pulumi.Output<Record<string, Record<string, string>>>): pulumi.Resource[];
+    tlsSubjects?(ctx: ProviderContext): pulumi.Output<Record<string, string[]>>;
+    /**
+     * Files with secret contents on each node (`node name -> file name -> contents`), e.g. TLS
+     * keys: the VM clouds' secret stores, a Kubernetes Secret. Called before the nodes are
+     * created; the nodes wait for what it returns. (The local provider writes its nodes' key
+     * files itself, mode 0600, when it starts them.)
+     */
+    secretFiles?(ctx: ProviderContext, files: Record<string, Record<string, pulumi.Input<string>>>): pulumi.Resource[];
     /** A job on a schedule: a systemd timer on one member VM per shard, a CronJob, a process on this machine. */
     scheduledJob?(ctx: ProviderContext, job: ScheduledJob): pulumi.Resource[];
     /** Lets the nodes' identity use an object-store location: the instance role, the service account, the managed identity; on Kubernetes a Secret the user names. */

@@ -101,7 +101,7 @@ export class LocalProvider implements InfraProvider {
     }
 
     /** Every node's loopback address: the subject alternative name of its certificate. */
-    tlsSubjects(plan: TopologyPlan): pulumi.Output<Record<string, string[]>> {
+    tlsSubjects({ plan }: ProviderContext): pulumi.Output<Record<string, string[]>> {
         const subjects: Record<string, string[]> = Object.fromEntries([
             ...plan.members.map((m) => [m.name, [localAddress(this.prefix, "member", m.ordinal)]]),
             ...plan.sentinels.map((s) => [s.name, [localAddress(this.prefix, "sentinel", s.ordinal)]]),
