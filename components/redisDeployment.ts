@@ -2,13 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "./args";
 import { renderDiagram } from "./diagram";
 import { plan } from "./plan";
-import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
+import { type AddressedMember, type BootstrapAccess, type Credentials, type ProviderKind, type RetiringPasswords, type TopologyPlan } from "./types";
+import { acceptedPasswords, adminLoginPassword, userPasswords } from "./config/users";
 import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
 import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
 import { TlsCertificates } from "../bootstrap/tlsCertificates";
 import { TLS_FILES, type TlsMaterial } from "./tls";
 import { ClusterBootstrap } from "../bootstrap/cluster";
+import { CredentialsSync } from "../bootstrap/credentials";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
 import { SentinelBootstrap } from "../bootstrap/sentinel";
@@ -25,7 +27,7 @@ export interface MemberInfo {
 /** Every output of the component, in the order the CLI prints them: registered from this one list. */
 export const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "caCertificate", "diagram",
+    "proxyAddresses", "password", "connectionUrl", "caCertificate", "passwordRotation", "diagram",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -90,6 +92,11 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly connectionUrl: pulumi.Output<string>;
     /** With TLS: the CA certificate (PEM) clients check the deployment's certificates against; empty without. */
     declare readonly caCertificate: pulumi.Output<string>;
+    /**
+     * `"idle"`, or `"rotating"` during phase 1 of a password rotation (the old and the new
+     * password are both valid until an `up` with `auth.rotation: "set"`).
+     */
+    declare readonly passwordRotation: pulumi.Output<"idle" | "rotating">;
     /** Mermaid diagram of the topology. */
     declare readonly diagram: pulumi.Output<string>;
     /** The validated plan this deployment was built from. */
@@ -105,9 +112,20 @@ export class RedisDeployment extends pulumi.ComponentResource {
         Object.assign(this, { plan: topology });
         const mode = topology.args.mode;
 
-        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password, transport: topology.args.tls.enabled ? "tls" : "plain" }, { parent: this });
-        const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([secret.password, secret.adminPassword, secret.monitorPassword])
-            .apply(([password, adminPassword, monitorPassword]) => ({ password, adminPassword, monitorPassword })));
+        const { rotation, rotateInternal, authEnabled } = topology.args;
+        const secret = new DeploymentPassword(`${name}-password`, {
+            given: args.auth?.password, rotation, rotateInternal, transport: topology.args.tls.enabled ? "tls" : "plain",
+        }, { parent: this });
+        const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([
+            secret.password, secret.adminPassword, secret.monitorPassword,
+            secret.retiringPassword, secret.retiringAdminPassword, secret.retiringMonitorPassword,
+        ]).apply(([password, adminPassword, monitorPassword, retiringPassword, retiringAdminPassword, retiringMonitorPassword]) => {
+            const retiring: RetiringPasswords = {};
+            if (retiringPassword) retiring.password = retiringPassword;
+            if (retiringAdminPassword) retiring.adminPassword = retiringAdminPassword;
+            if (retiringMonitorPassword) retiring.monitorPassword = retiringMonitorPassword;
+            return Object.keys(retiring).length > 0 ? { password, adminPassword, monitorPassword, retiring } : { password, adminPassword, monitorPassword };
+        }));
         const ctx: ProviderContext = { plan: topology, credentials, parent: this };
         const tlsCertificates = topology.args.tls.enabled ? deploymentCertificates(name, args, topology, provider, ctx) : undefined;
         const tls = tlsCertificates && pulumi.secret(pulumi.all([tlsCertificates.caCertificate, tlsCertificates.issued, tlsCertificates.client])
@@ -121,13 +139,26 @@ export class RedisDeployment extends pulumi.ComponentResource {
 
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
+        const access = bootstrapAccess(args, provider.access(), tls);
+        const timeoutMs = provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS;
+        // The passwords, live on every member and sentinel (a rotation's phases), before the
+        // bootstrap and the proxies, which log in and check with them.
+        const liveCredentials = new CredentialsSync(`${name}-credentials`, {
+            members: members.nodes.apply((ms) => ms.map(({ name: n, address, port }) => ({ name: n, address, port }))),
+            sentinels: sentinels ? sentinels.nodes.apply((ns) => ns.map(({ address, port }) => ({ address, port }))) : [],
+            masterName: mode === "sentinel" ? topology.masterName : "",
+            users: credentials.apply((c) => userPasswords(c, authEnabled)),
+            adminPasswords: credentials.apply((c) => acceptedPasswords(c, "adminPassword")),
+            access,
+            timeoutMs,
+        }, { parent: this, dependsOn: [...members.resources, ...(sentinels?.resources ?? [])] });
         const common = {
             members: members.nodes.apply(toBootstrapMembers),
-            adminPassword: credentials.apply((c) => c.adminPassword),
-            access: bootstrapAccess(args, provider.access(), tls),
-            timeoutMs: provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS,
+            adminPassword: credentials.apply(adminLoginPassword),
+            access,
+            timeoutMs,
         };
-        const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: after.flatMap((h) => h.resources) });
+        const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: [...after.flatMap((h) => h.resources), liveCredentials] });
         const generation = (handles: NodeHandles[]) => pulumi.all(handles.map((h) => h.generation)).apply((g) => g.join(";"));
 
         let bootstrap: pulumi.Resource[] = [];
@@ -150,7 +181,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             }, bootstrapOpts([members]))];
         }
 
-        const proxies = provider.proxies(ctx, members.nodes, [...members.resources, ...bootstrap]);
+        const proxies = provider.proxies(ctx, members.nodes, [...members.resources, liveCredentials, ...bootstrap]);
         const loadBalancer = provider.loadBalancer(ctx, proxies);
         const firstProxy = proxies.nodes.apply((ps) => ps[0]);
         const firstMaster = members.nodes.apply((ms) => ms.find((m) => m.role === "master")!);
@@ -163,7 +194,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const readEndpoint = pulumi.all([firstProxy, ready]).apply(([proxy]) => (proxy ? `${proxy.address}:${proxy.readPort}` : undefined));
         const sentinelAddresses = sentinels ? sentinels.nodes.apply((ns) => ns.map((s) => `${s.address}:${s.port}`)) : pulumi.output([] as string[]);
         const clusterNodes = mode === "cluster" ? members.nodes.apply((ms) => ms.map((m) => `${m.address}:${m.port}`)) : pulumi.output([] as string[]);
-        const password = topology.args.authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
+        const password = authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
         const scheme = tls ? "rediss" : "redis";
         const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `${scheme}://${pw ? `default:${pw}@` : ""}${ep}`));
 
@@ -178,6 +209,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             password,
             connectionUrl,
             caCertificate: tlsCertificates ? tlsCertificates.caCertificate : pulumi.output(""),
+            passwordRotation: secret.rotationInProgress.apply((p) => (p ? "rotating" : "idle")),
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
                 renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
         });
