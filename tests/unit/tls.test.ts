@@ -167,8 +167,8 @@ describe("switching TLS on a running deployment", () => {
     });
 
     it("a new deployment with TLS, and an unchanged one (also one whose state predates TLS), pass", async () => {
-        assert.equal((await passwordProvider.check!({}, { minLength: 16, transport: "tls" })).failures, undefined);
-        assert.equal((await passwordProvider.check!({ ...existing }, { minLength: 16, transport: "plain" })).failures, undefined);
-        assert.equal((await passwordProvider.check!({ ...existing, transport: "tls" }, { minLength: 16, transport: "tls" })).failures, undefined);
+        assert.deepEqual((await passwordProvider.check!({}, { minLength: 16, transport: "tls" })).failures ?? [], []);
+        assert.deepEqual((await passwordProvider.check!({ ...existing }, { minLength: 16, transport: "plain" })).failures ?? [], []);
+        assert.deepEqual((await passwordProvider.check!({ ...existing, transport: "tls" }, { minLength: 16, transport: "tls" })).failures ?? [], []);
     });
 });
