@@ -80,7 +80,7 @@ export function metricsPorts(args: ResolvedArgs, proxied: boolean): PlannedPort[
     const m = args.metrics;
     if (!m.enabled) return [];
     const port = (purpose: "metrics" | "haproxy-stats", number: number, listeners: NodeKind[], description: string): PlannedPort =>
-        ({ purpose, port: number, listeners, description, clients: false, loadBalanced: false, allowFrom: m.allowedCidrs });
+        ({ purpose, port: number, listeners, description, clients: false, loadBalanced: false, allowFrom: m.allowedCidrs, tls: false });
     const ports = [port("metrics", m.exporterPort, args.mode === "sentinel" ? ["member", "sentinel"] : ["member"], "Prometheus redis_exporter (metrics)")];
     if (proxied) ports.push(port("haproxy-stats", m.haproxyStatsPort, ["proxy"], "HAProxy stats page and Prometheus endpoint (read-only)"));
     return ports;

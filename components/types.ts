@@ -1,5 +1,6 @@
 // Plain data types shared by validation, planning and rendering. No Pulumi in here: the
 // pure core works on resolved values so it can be tested without an engine.
+import type { ResolvedTls } from "./tls";
 
 export const MODES = ["standalone", "replication", "sentinel", "cluster"] as const;
 export type Mode = (typeof MODES)[number];
@@ -40,10 +41,25 @@ export type RotationPhase = (typeof ROTATION_PHASES)[number];
  * `kubeconfig` (a path) or $KUBECONFIG / ~/.kube/config when the bootstrap runs, so cluster
  * credentials never enter the resource's inputs.
  */
-export type BootstrapAccess =
+export type BootstrapAccess = (
     | { kind: "direct" }
     | { kind: "ssh"; host: string; port: number; user: string; privateKey: string; hostKey?: string }
-    | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string };
+    | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string }
+) & {
+    /** With tls.enabled: every connection speaks TLS, whatever the route (see ClientTls). */
+    tls?: ClientTls;
+};
+
+/**
+ * How a client of the deployment speaks TLS: the CA its nodes' certificates are checked
+ * against (each must name the node's planned address or DNS name, also when the connection
+ * goes through an SSH channel or a port-forward), and a client certificate for tls.clientAuth.
+ */
+export interface ClientTls {
+    ca: string;
+    certificate?: string;
+    key?: string;
+}
 
 /**
  * Entries are lowercase command names (`get`), subcommands (`client|list`) or ACL categories
@@ -86,6 +102,8 @@ export interface ResolvedArgs {
     sentinelPort: number;
     sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };
     cluster: { nodeTimeoutMs: number };
+    /** TLS in transit (see components/tls.ts). */
+    tls: ResolvedTls;
     /** Prometheus metrics (redis_exporter per member and sentinel, HAProxy's stats); see components/metrics.ts. */
     metrics: ResolvedMetrics;
     /** The nodes' logs to the cloud's log service (VM clouds); see components/logs.ts. */
@@ -167,6 +185,8 @@ export interface PlannedPort {
     loadBalanced: boolean;
     /** Networks allowed besides the deployment's nodes, for ports that are not the clients' (metrics: metrics.allowedCidrs). */
     allowFrom?: string[];
+    /** Spoken over TLS only (with `tls.enabled` every port is; Redis then listens with `tls-port` and `port 0`). */
+    tls: boolean;
 }
 
 export interface TopologyPlan {

@@ -4,6 +4,7 @@ import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fiel
 import { validateLogs } from "./logs";
 import { validateMetrics } from "./metrics";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
+import { validateTls } from "./tls";
 import {
     MAXMEMORY_POLICIES,
     MODES,
@@ -24,7 +25,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
-        "sentinelPort", "sentinel", "cluster", "access", "metrics", "logs", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "tls", "metrics", "logs", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "applicationCommands", "disabledCommands", "rotation", "rotateInternal"],
@@ -325,7 +326,11 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         }
     }
 
+    const tls = validateTls(check, a.tls, provider);
     const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
+    if (metrics.enabled && tls.enabled) {
+        problem("metrics", "is not available with tls.enabled yet: the exporters would connect to Redis without TLS, which then listens on TLS only; remove one of them");
+    }
     const logs = validateLogs(check, a, provider);
 
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
@@ -333,7 +338,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     return {
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, rotation, rotateInternal, haproxy, proxyCount, loadBalancer,
-        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, metrics, logs,
+        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, tls, metrics, logs,
     };
 }
 

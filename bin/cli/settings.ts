@@ -36,6 +36,7 @@ export interface DeploymentSettings {
     dataDir?: string;
     /** "on" | "off". */
     metrics?: string;
+    tls?: string;
     /** The application password (`--password-file`), stored as secret stack config. */
     password?: string;
     /** `--rotation`: "rotate" (phase 1) or "set" (phase 2). */
@@ -66,6 +67,7 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "placement", key: "placement", kind: "string", help: `${PLACEMENTS.join(" | ")} (default spread)` },
     { flag: "zones", key: "zones", kind: "list", help: "placement targets, comma-separated, e.g. a,b,c (default a,b,c locally)" },
     { flag: "metrics", key: "metrics", kind: "string", help: "on | off: a Prometheus exporter per member and sentinel, HAProxy's stats page; targets in the metricsTargets output (default off)" },
+    { flag: "tls", key: "tls", kind: "string", help: "on | off: TLS on every link, with generated certificates (default off; not switched on a running deployment)" },
     { flag: "address-prefix", key: "addressPrefix", kind: "string", help: "local: the 127.N block of the addresses, e.g. 127.42 (default derived from the stack)" },
     { flag: "data-dir", key: "dataDir", kind: "string", help: "local: root of the members' data directories (default <state-dir>/data/<project>-<stack>)" },
     { flag: "password-file", key: "password", kind: "file", help: "the application password, read from a file (default generated); a new one starts a rotation: old and new both valid" },
@@ -125,6 +127,7 @@ export function checkSettingFlags(settings: DeploymentSettings): void {
         ["provider", settings.provider, PROVIDER_KINDS], ["mode", settings.mode, MODES],
         ["placement", settings.placement, PLACEMENTS], ["maxmemory-policy", settings.maxmemoryPolicy, MAXMEMORY_POLICIES],
         ["metrics", settings.metrics, ["on", "off"]],
+        ["tls", settings.tls, ["on", "off"]],
         ["rotation", settings.rotation, ROTATION_PHASES],
     ];
     for (const [flag, value, allowed] of enums) {
@@ -149,6 +152,7 @@ export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
     set("placement", s.placement);
     set("zones", s.zones === undefined ? undefined : s.zones.split(",").map((z) => z.trim()));
     set("metrics", s.metrics === undefined ? undefined : { enabled: s.metrics === "on" });
+    if (s.tls === "on") args.tls = { enabled: true };
     if (s.password !== undefined || s.rotation !== undefined || s.rotateInternal !== undefined) {
         const auth: Record<string, unknown> = {};
         if (s.password !== undefined) auth.password = s.password;

@@ -24,6 +24,7 @@
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
+import { storeAwsSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { awsLogGroupName, createAwsFoundation, type AwsFoundation, type AwsScope } from "./foundation";
 import { awsBootParts, createInstance, createInterface, createVolumes, type AwsDisks, type AwsMachine, type AwsNetwork } from "./host";
@@ -59,6 +60,7 @@ export const AWS_CLOUD: VmCloud<ResolvedAwsArgs, AwsScope, AwsFoundation, AwsNet
     logDestination: (s) => ({ destination: `CloudWatch Logs group ${awsLogGroupName(s)} (a stream per node, <host>/boot for the boot script)`, files: true }),
     machine: createInstance,
     loadBalancer: createNlb,
+    storeSecretFile: storeAwsSecretFile,
 };
 
 /** EC2 instances in existing subnets, one ENI per instance and one EBS volume per member. */

@@ -25,6 +25,7 @@ import type * as computeSdk from "@pulumi/azure-native/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
+import { storeAzureSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createAzureFoundation, type AzureFoundation, type AzureScope } from "./foundation";
 import { azureBootParts, createDisks, createInterface, createVm, type AzureMachine, type AzureNetwork } from "./host";
@@ -57,6 +58,7 @@ export const AZURE_CLOUD: VmCloud<ResolvedAzureArgs, AzureScope, AzureFoundation
     logDestination: (s) => ({ destination: `Azure Monitor: the Syslog table of Log Analytics workspace ${azureWorkspaceName(s)} (the Azure Monitor agent, data collection rule ${s.name}-logs)`, files: false }),
     machine: createVm,
     loadBalancer: createInternalLoadBalancer,
+    storeSecretFile: storeAzureSecretFile,
     // Static addresses are known from the subnet alone, before any NIC exists.
     addressed: (stage, nodes) => stage.foundation.layout.apply((l) => nodes.map((node) => ({ ...node, address: l.nodes[node.name] }))),
 };

@@ -25,6 +25,7 @@ import type * as computeSdk from "@pulumi/gcp/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
+import { storeGcpSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createFirewall, createGcpFoundation, type GcpFoundation, type GcpScope } from "./foundation";
 import { createDisks, createInstance, gcpBootParts, reserveAddresses, type GcpMachine, type GcpNetwork } from "./host";
@@ -59,6 +60,7 @@ export const GCP_CLOUD: VmCloud<ResolvedGcpArgs, GcpScope, GcpFoundation, GcpNet
     logDestination: () => ({ destination: "Cloud Logging, through the Ops Agent (the VMs' project; logs redis_deployment_*)", files: true }),
     machine: createInstance,
     loadBalancer: createInternalLoadBalancer,
+    storeSecretFile: storeGcpSecretFile,
 };
 
 /** Compute Engine VMs in existing subnetworks, a static alias IP per node and a persistent disk per member. */

@@ -59,6 +59,7 @@ describe("metrics", function () {
                 ["metrics.serviceMonitor: is a Prometheus Operator object on Kubernetes; the aws provider scrapes from the metricsTargets output (remove it)"]);
             assert.deepEqual(problemsOf({ metrics: { exporterport: 9200 } as never }), ['metrics.exporterport: unknown field; did you mean "exporterPort"?']);
             assert.deepEqual(problemsOf({ metrics: true as never }), ["metrics: must be an object, e.g. metrics: { enabled: true }"]);
+            assert.deepEqual(problemsOf({ metrics: {}, tls: { enabled: true } }), ["metrics: is not available with tls.enabled yet: the exporters would connect to Redis without TLS, which then listens on TLS only; remove one of them"]);
         });
     });
 

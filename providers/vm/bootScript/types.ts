@@ -75,6 +75,11 @@ export interface BootScriptInput {
      * own address as the destination): the host's proxies, or its members, listen there too.
      */
     alsoListenOn?: string[];
+    /**
+     * With tls.enabled: the CA and each node's certificate (public: carried in the script) and
+     * where each node's private key is in the secret store (base64, read at boot).
+     */
+    tls?: { ca: string; certificates: Record<string, string>; keyRefs: Record<string, string> };
 }
 
 /** One node of the VM with its config template (placeholder credentials, root token). */
