@@ -4,6 +4,7 @@ import type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 import type { AwsProviderArgs } from "../providers/aws/args";
 import type { GcpProviderArgs } from "../providers/gcp/args";
 import type { AzureProviderArgs } from "../providers/azure/args";
+import type { BackupArgs, ImportArgs } from "./backup";
 
 /**
  * Arguments of a RedisDeployment.
@@ -81,6 +82,14 @@ export interface RedisDeploymentArgs {
     access?: {
         ssh?: { host: string; port?: number; user: string; privateKey: pulumi.Input<string>; hostKey?: string };
     };
+    /**
+     * Backup sets (one RDB per shard, checked and checksummed, with a manifest) to an object
+     * store on a schedule, and restore from one at creation; see components/backup.ts and
+     * docs/operations.md. On the local provider backups are taken on demand (`redis-deployment backup`).
+     */
+    backup?: BackupArgs;
+    /** RDB files (e.g. exported from ElastiCache) loaded into the new deployment, keys distributed by slot. */
+    import?: ImportArgs;
     /** Options of the local provider. */
     local?: LocalProviderArgs;
     /** Options of the Kubernetes provider (`provider: "kubernetes"`); see providers/kubernetes/args.ts. */

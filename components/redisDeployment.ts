@@ -10,6 +10,7 @@ import { ClusterBootstrap } from "../bootstrap/cluster";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
 import { SentinelBootstrap } from "../bootstrap/sentinel";
+import { backupResources, checkRestoreLayout } from "./backupResources";
 
 export interface MemberInfo {
     name: string;
@@ -92,6 +93,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
         // Validate before registering anything, so bad input leaves no trace in the stack.
         // (An existing component being rehydrated, `opts.urn`, has nothing to validate.)
         const topology = opts.urn ? undefined : planFrom(name, args);
+        // A backup set to restore must fit this deployment: checked before anything is registered.
+        if (topology) checkRestoreLayout(name, topology);
         super("redis-deployment:index:RedisDeployment", name, {}, opts);
         if (!topology) return;
         const provider = PROVIDERS[topology.args.provider](name, args, topology);
@@ -134,13 +137,17 @@ export class RedisDeployment extends pulumi.ComponentResource {
             }, bootstrapOpts([members]))];
         }
 
+        // Backups: the job on the provider's schedule, the store permission, and the data a new
+        // deployment starts with (a restored set or imported files), loaded after the bootstrap.
+        const dataLoad = backupResources(name, provider, ctx, members, common, bootstrap);
+
         const proxies = provider.proxies(ctx, members.nodes, [...members.resources, ...bootstrap]);
         const loadBalancer = provider.loadBalancer(ctx, proxies);
         const firstProxy = proxies.nodes.apply((ps) => ps[0]);
         const firstMaster = members.nodes.apply((ms) => ms.find((m) => m.role === "master")!);
         // Endpoints become known only after the bootstrap and proxies are up, so a client that
         // awaits them finds a working deployment.
-        const ready = pulumi.all([...bootstrap, ...proxies.resources].map((r) => (r as pulumi.CustomResource).id));
+        const ready = pulumi.all([...bootstrap, ...dataLoad, ...proxies.resources].map((r) => (r as pulumi.CustomResource).id));
 
         const endpoint = pulumi.all([loadBalancer, firstProxy, firstMaster, ready]).apply(([lb, proxy, master]) =>
             lb ?? (proxy ? `${proxy.address}:${proxy.port}` : `${master.address}:${master.port}`));

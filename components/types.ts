@@ -1,5 +1,6 @@
 // Plain data types shared by validation, planning and rendering. No Pulumi in here: the
 // pure core works on resolved values so it can be tested without an engine.
+import type { ResolvedBackup, ResolvedImport } from "./backup";
 
 export const MODES = ["standalone", "replication", "sentinel", "cluster"] as const;
 export type Mode = (typeof MODES)[number];
@@ -75,6 +76,10 @@ export interface ResolvedArgs {
     sentinelPort: number;
     sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };
     cluster: { nodeTimeoutMs: number };
+    /** Backups (absent: none). */
+    backup?: ResolvedBackup;
+    /** RDB files loaded at creation (absent: none). */
+    import?: ResolvedImport;
 }
 
 export interface PlannedMember {

@@ -1,5 +1,6 @@
 import type { RedisDeploymentArgs } from "./args";
 import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
+import { checkBackupArgs } from "./backup";
 import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fieldChecks";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
 import {
@@ -21,7 +22,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
-        "sentinelPort", "sentinel", "cluster", "access", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "backup", "import", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "applicationCommands", "disabledCommands"],
@@ -315,9 +316,12 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         }
     }
 
+    const data = checkBackupArgs(check, a.backup, a.import, mode, provider);
+
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
 
     return {
+        ...data,
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, haproxy, proxyCount, loadBalancer,
         deleteDataOnDestroy, port, sentinelPort, sentinel, cluster,
