@@ -214,7 +214,9 @@ apply_retention() {
         if [ "$index" -gt 0 ] && { { [ -n "\${RD_RETENTION_COUNT:-}" ] && [ "$index" -ge "$RD_RETENTION_COUNT" ]; } \\
             || { [ -n "\${RD_RETENTION_DAYS:-}" ] && [ $((now - when)) -gt $((RD_RETENTION_DAYS * 86400)) ]; }; }; then
             log "retention: deleting $RD_TARGET/$name"
-            rclone purge "$RD_REMOTE/$name"
+            # delete + rmdirs rather than purge: purge's bulk paths are missing on some S3-compatible stores.
+            rclone delete "$RD_REMOTE/$name"
+            rclone rmdirs "$RD_REMOTE/$name" 2>/dev/null || true
         fi
         index=$((index + 1))
     done < <(rclone lsf --dirs-only "$RD_REMOTE" | grep "^$RD_DEPLOYMENT-" | sort -r)

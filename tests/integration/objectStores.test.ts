@@ -5,6 +5,7 @@
 // checked, with its SHA-256 and manifest), listed, and restored into a new, empty member whose
 // keys then match; a second run with retention { count: 1 } deletes the older set.
 import assert from "node:assert/strict";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,9 +20,24 @@ import { spawnTracked, type Program } from "../helpers/realPrograms";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TOOLS = path.join(ROOT, ".tools");
-/** Azurite's well-known development account (rclone's use_emulator signs with its public, documented key). */
+/** Azurite's well-known development account. */
 const AZURITE_ACCOUNT = "devstoreaccount1";
-const AZURITE_PORT = 10000;
+/** Azurite's well-known development key (public, documented by Microsoft). */
+const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/**
+ * An account SAS URL for Azurite: rclone 1.60 (Debian 12) builds https://<account>.<endpoint>
+ * from an account key and its emulator switch points at a malformed URL, but it uses a SAS URL as
+ * given. (On Azure VMs the job uses the managed identity instead: no SAS, no key.)
+ */
+function accountSasUrl(base: string): string {
+    const version = "2019-12-12";
+    const expiry = new Date(Date.now() + 3600000).toISOString().replace(/\.\d+Z$/, "Z");
+    const fields = { sp: "rwdlac", ss: "b", srt: "sco", se: expiry, spr: "https,http", sv: version };
+    const toSign = [AZURITE_ACCOUNT, fields.sp, fields.ss, fields.srt, "", fields.se, "", fields.spr, fields.sv, ""].join("\n");
+    const sig = crypto.createHmac("sha256", Buffer.from(AZURITE_KEY, "base64")).update(toSign, "utf8").digest("base64");
+    return `${base}?${new URLSearchParams({ ...fields, sig }).toString()}`;
+}
 const KEYS = 2000;
 
 async function freePort(): Promise<number> {
@@ -61,7 +77,7 @@ const STORES: Store[] = [
         async start(dir) {
             const port = await freePort();
             const program = spawnTracked("gofakes3", path.join(TOOLS, "gofakes3/bin/gofakes3"),
-                ["-backend", "fs", "-fs.path", dir, "-fs.create", "-host", `127.0.0.1:${port}`, "-initialbucket", "redis-backups"]);
+                ["-backend", "memory", "-host", `127.0.0.1:${port}`, "-initialbucket", "redis-backups"]);
             await waitForPort(program, port);
             // AWS_CA_BUNDLE (set on some machines for the real AWS) makes rclone's SDK refuse its own HTTP transport.
             return { program, target: "s3://redis-backups/team-a", endpoint: `http://127.0.0.1:${port}`, env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1", AWS_CA_BUNDLE: "" } };
@@ -70,14 +86,13 @@ const STORES: Store[] = [
     {
         name: "Azure Blob (Azurite)",
         async start(dir) {
-            // rclone 1.60 (Debian 12) reaches the emulator only at its well-known address, port 10000.
-            const port = AZURITE_PORT;
+            const port = await freePort();
             const program = spawnTracked("azurite", process.execPath, [
                 path.join(TOOLS, "azurite/node_modules/azurite/dist/src/blob/main.js"),
                 "--blobHost", "127.0.0.1", "--blobPort", String(port), "--location", dir, "--silent", "--skipApiVersionCheck", "--loose",
             ]);
             await waitForPort(program, port);
-            return { program, target: `azblob://${AZURITE_ACCOUNT}/redis-backups/team-a`, endpoint: "", env: { RCLONE_AZUREBLOB_USE_EMULATOR: "true" } };
+            return { program, target: `azblob://${AZURITE_ACCOUNT}/redis-backups/team-a`, endpoint: "", env: { RCLONE_AZUREBLOB_SAS_URL: accountSasUrl(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`) } };
         },
     },
     {
