@@ -25,6 +25,15 @@ export interface BackupArgs {
      * never restores again. The set must have this deployment's shard count and slot layout.
      */
     from?: string;
+    /**
+     * Kubernetes: how the backup CronJob reaches the store. `secretName`: a Secret in the
+     * deployment's namespace whose keys become the job's environment (e.g. AWS_ACCESS_KEY_ID and
+     * AWS_SECRET_ACCESS_KEY, RCLONE_GCS_SERVICE_ACCOUNT_CREDENTIALS, RCLONE_AZUREBLOB_SAS_URL);
+     * `serviceAccountName`: a service account bound to a cloud identity (IRSA, GKE Workload
+     * Identity, Azure Workload Identity). `rcloneImage`: where the job takes rclone from
+     * (default `rclone/rclone:1.68.2`).
+     */
+    kubernetes?: { secretName?: string; serviceAccountName?: string; rcloneImage?: string };
 }
 
 /** The `import` argument: foreign RDB files loaded into a new deployment of any mode and size. */
@@ -56,6 +65,7 @@ export interface ResolvedBackup {
     schedule: string;
     retention: { days?: number; count?: number };
     from?: StoreLocation;
+    kubernetes?: { secretName?: string; serviceAccountName?: string; rcloneImage: string };
 }
 
 export interface ResolvedImport {
@@ -200,7 +210,9 @@ export function cronToOnCalendar(expr: string): string {
 
 // ---- argument checks ----
 
-const BACKUP_FIELDS = ["target", "endpoint", "schedule", "retention", "from"];
+const BACKUP_FIELDS = ["target", "endpoint", "schedule", "retention", "from", "kubernetes"];
+export const DEFAULT_RCLONE_IMAGE = "rclone/rclone:1.68.2";
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const IMPORT_FIELDS = ["rdb", "endpoint"];
 
 function location(check: FieldChecks, field: string, value: unknown): StoreLocation | undefined {
@@ -249,7 +261,21 @@ export function checkBackupArgs(check: FieldChecks, backup: unknown, importArgs:
         }
         const from = location(check, "backup.from", b.from);
         if (from && from.scheme !== "file" && !from.path) check.problem("backup.from", "names a bucket, not a backup set; give the set's URI as `redis-deployment backups` lists it");
+        let kubernetes: ResolvedBackup["kubernetes"];
+        const k = check.object("backup.kubernetes", b.kubernetes, "must be an object: { secretName?, serviceAccountName?, rcloneImage? }");
+        if (k) {
+            check.unknownFields(k, ["secretName", "serviceAccountName", "rcloneImage"], "backup.kubernetes");
+            if (provider !== "kubernetes") check.problem("backup.kubernetes", `is only read by the kubernetes provider; this deployment uses "${provider}"`);
+            const secretName = check.text("backup.kubernetes.secretName", k.secretName, K8S_NAME, "is not a Kubernetes object name");
+            const serviceAccountName = check.text("backup.kubernetes.serviceAccountName", k.serviceAccountName, K8S_NAME, "is not a Kubernetes object name");
+            const rcloneImage = check.text("backup.kubernetes.rcloneImage", k.rcloneImage, /^\S+$/, "must be an image reference without spaces");
+            kubernetes = { ...(secretName ? { secretName } : {}), ...(serviceAccountName ? { serviceAccountName } : {}), rcloneImage: rcloneImage ?? DEFAULT_RCLONE_IMAGE };
+        }
+        if (provider === "kubernetes" && b.target !== undefined && !kubernetes?.secretName && !kubernetes?.serviceAccountName) {
+            check.problem("backup.kubernetes", "name the Secret (secretName) or the service account with a cloud identity (serviceAccountName) the backup CronJob uses to reach the store");
+        }
         result.backup = {
+            ...(kubernetes ? { kubernetes } : {}),
             ...(target ? { target } : {}),
             ...(endpoint ? { endpoint } : {}),
             schedule: schedule ?? DEFAULT_BACKUP_SCHEDULE,

@@ -2,24 +2,15 @@
 // on its schedule and the object-store permission for the nodes' identity (the provider's
 // scheduledJob and grantStorage hooks); everywhere, the DataLoad resource that restores a backup
 // set or imports RDB files once, when the deployment is created. The local provider takes
-// backups on demand (`redis-deployment backup`): nothing runs on a schedule on this machine.
-import * as os from "os";
-import * as path from "path";
+// backups on demand (`redis-deployment backup`, whose default target is
+// `<state-dir>/backups/<stack>/<name>`): nothing runs on a schedule on this machine.
 import * as pulumi from "@pulumi/pulumi";
-import { restoreLayoutProblem, storeUri, type StoreLocation } from "./backup";
-import { backupJobEnvironment, backupShards, renderBackupScript } from "./config/backupScript";
+import { restoreLayoutProblem, storeUri } from "./backup";
+import { backupJobBaseEnvironment, renderBackupScript } from "./config/backupScript";
 import type { AddressedMember, BootstrapAccess, TopologyPlan } from "./types";
 import { DataLoad, type DataSource } from "../bootstrap/dataLoad";
 import { readManifestSync } from "../bootstrap/backupStore";
 import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
-
-/** Where the admin password file is on a node that runs the job (the VM boot script and the CronJob put it there). */
-export const JOB_PASSWORD_FILE = "/run/redis-deployment/backup/admin-password";
-
-/** The local provider's default target when `backup` has none. */
-export function defaultLocalTarget(name: string): StoreLocation {
-    return { scheme: "file", bucket: "", path: path.join(os.homedir(), ".redis-deployment", "backups", `${pulumi.getProject()}-${pulumi.getStack()}`, name) };
-}
 
 /**
  * Checks, before any resource exists, that the backup set to restore fits this deployment (same
@@ -41,9 +32,34 @@ export function checkRestoreLayout(name: string, topology: TopologyPlan): void {
     if (problem) throw new pulumi.RunError(`RedisDeployment "${name}" has invalid arguments:\n  - backup.from: ${problem}`);
 }
 
-export function backupResources(
+/**
+ * The backup job on the provider's schedule and the store permission for the nodes' identity:
+ * called before the provider creates any node, so a VM's boot script carries its job. The
+ * provider adds the shards' addresses to the job's environment (it knows them). Local: nothing
+ * (backups there are on demand).
+ */
+export function scheduleBackups(name: string, provider: InfraProvider, ctx: ProviderContext): pulumi.Resource[] {
+    const args = ctx.plan.args;
+    const backup = args.backup;
+    if (!backup || provider.kind === "local") return [];
+    const target = backup.target!;
+    const grant = requireCapability(provider, "grantStorage", "backup");
+    const schedule = requireCapability(provider, "scheduledJob", "backup");
+    const environment = backupJobBaseEnvironment({
+        deployment: name, mode: args.mode, target, endpoint: backup.endpoint, retention: backup.retention,
+        shardCount: ctx.plan.shards.length, gcsMetadataToken: provider.kind === "gcp" && target.scheme === "gs",
+    });
+    // Azure VMs: rclone signs in with the VMs' managed identity (the only one they carry).
+    if (provider.kind === "azure") environment.RCLONE_AZUREBLOB_USE_MSI = "true";
+    return [
+        ...grant(ctx, { target: storeUri(target), access: "read-write" }),
+        ...schedule(ctx, { name: "backup", schedule: backup.schedule, script: renderBackupScript(), args: [], environment }),
+    ];
+}
+
+/** The DataLoad resource (restore or import once, at creation), after the bootstrap; none without `backup` or `import`. */
+export function dataLoadResources(
     name: string,
-    provider: InfraProvider,
     ctx: ProviderContext,
     members: NodeHandles<AddressedMember>,
     common: { members: pulumi.Output<{ name: string; shard: number; index: number; role: string; address: string; port: number }[]>; adminPassword: pulumi.Output<string>; access: pulumi.Input<BootstrapAccess> },
@@ -51,39 +67,15 @@ export function backupResources(
 ): pulumi.Resource[] {
     const args = ctx.plan.args;
     if (!args.backup && !args.import) return [];
-    const resources: pulumi.Resource[] = [];
-
-    const backup = args.backup;
-    if (backup && provider.kind !== "local") {
-        const target = backup.target!;
-        resources.push(...requireCapability(provider, "grantStorage", "backup")(ctx, { target: storeUri(target), access: "read-write" }));
-        const environment = members.nodes.apply((ms) => backupJobEnvironment({
-            deployment: name,
-            mode: args.mode,
-            target,
-            endpoint: backup.endpoint,
-            retention: backup.retention,
-            shards: backupShards(ctx.plan.shards, (m) => {
-                const found = ms.find((x) => x.name === m.name)!;
-                return { address: found.address, port: found.port };
-            }),
-            passwordFile: JOB_PASSWORD_FILE,
-            gcsMetadataToken: provider.kind === "gcp" && target.scheme === "gs",
-        }));
-        resources.push(...requireCapability(provider, "scheduledJob", "backup")(ctx, {
-            name: "backup", schedule: backup.schedule, script: renderBackupScript(), args: [], environment,
-        }));
-    }
-
     let source: DataSource = { kind: "none" };
-    if (backup?.from) {
-        source = { kind: "restore", set: backup.from, ...(backup.endpoint ? { endpoint: backup.endpoint } : {}) };
+    if (args.backup?.from) {
+        source = { kind: "restore", set: args.backup.from, ...(args.backup.endpoint ? { endpoint: args.backup.endpoint } : {}) };
     } else if (args.import) {
         source = { kind: "import", files: args.import.rdb, ...(args.import.endpoint ? { endpoint: args.import.endpoint } : {}) };
     }
     // Only a deployment that starts with data needs redis-server on this machine.
     const redisServer = source.kind === "none" ? "" : findRedisServer();
-    resources.push(new DataLoad(`${name}-data`, {
+    return [new DataLoad(`${name}-data`, {
         mode: args.mode,
         members: common.members,
         shards: ctx.plan.shards.map((s) => ({ index: s.index, ...(s.slots ? { slots: s.slots } : {}) })),
@@ -91,8 +83,7 @@ export function backupResources(
         access: common.access,
         source,
         redisServer,
-    }, { parent: ctx.parent, dependsOn: [...members.resources, ...bootstrap] }));
-    return resources;
+    }, { parent: ctx.parent, dependsOn: [...members.resources, ...bootstrap] })];
 }
 
 function findRedisServer(): string {

@@ -10,7 +10,7 @@ import { ClusterBootstrap } from "../bootstrap/cluster";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
 import { SentinelBootstrap } from "../bootstrap/sentinel";
-import { backupResources, checkRestoreLayout } from "./backupResources";
+import { checkRestoreLayout, dataLoadResources, scheduleBackups } from "./backupResources";
 
 export interface MemberInfo {
     name: string;
@@ -106,6 +106,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
             .apply(([password, adminPassword, monitorPassword]) => ({ password, adminPassword, monitorPassword })));
         const ctx: ProviderContext = { plan: topology, credentials, parent: this };
 
+        // The backup job and its store permission come first: a VM's boot script carries its job.
+        scheduleBackups(name, provider, ctx);
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
         const common = {
@@ -137,9 +139,9 @@ export class RedisDeployment extends pulumi.ComponentResource {
             }, bootstrapOpts([members]))];
         }
 
-        // Backups: the job on the provider's schedule, the store permission, and the data a new
-        // deployment starts with (a restored set or imported files), loaded after the bootstrap.
-        const dataLoad = backupResources(name, provider, ctx, members, common, bootstrap);
+        // The data a new deployment starts with (a restored backup set or imported RDB files),
+        // loaded once, after the bootstrap.
+        const dataLoad = dataLoadResources(name, ctx, members, common, bootstrap);
 
         const proxies = provider.proxies(ctx, members.nodes, [...members.resources, ...bootstrap]);
         const loadBalancer = provider.loadBalancer(ctx, proxies);

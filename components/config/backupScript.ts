@@ -30,8 +30,14 @@ export interface BackupJobSettings {
     gcsMetadataToken?: boolean;
 }
 
-/** The job's environment: plain values only (the password stays in `passwordFile`). */
-export function backupJobEnvironment(s: BackupJobSettings): Record<string, string> {
+/** Where the job finds rd-admin's password on a VM or in the CronJob's pod (written there from the secret store / Secret). */
+export const BACKUP_PASSWORD_FILE = "/run/redis-deployment/backup/admin-password";
+
+/** Distribution packages the job needs on a VM (redis-tools: redis-cli and redis-check-rdb; curl: GCE's token). */
+export const BACKUP_JOB_PACKAGES = ["rclone", "redis-tools", "curl"];
+
+/** The job's environment without the shards' addresses (a provider adds those: shardVariables). Plain values only. */
+export function backupJobBaseEnvironment(s: Omit<BackupJobSettings, "shards" | "onlyShards" | "passwordFile"> & { shardCount: number; passwordFile?: string }): Record<string, string> {
     const { remote, env } = rcloneRemote(s.target, s.endpoint);
     return {
         ...env,
@@ -39,15 +45,29 @@ export function backupJobEnvironment(s: BackupJobSettings): Record<string, strin
         RD_MODE: s.mode,
         RD_TARGET: storeUri(s.target),
         RD_REMOTE: remote,
-        RD_SHARDS: s.shards.map((sh) => `${sh.index}=${sh.nodes.map((n) => `${n.address}:${n.port}`).join(",")}`).join(" "),
-        RD_SLOTS: s.shards.filter((sh) => sh.slots).map((sh) => `${sh.index}=${sh.slots!.start}-${sh.slots!.end}`).join(" "),
-        RD_SHARD_COUNT: String(s.shards.length),
-        ...(s.onlyShards ? { RD_ONLY_SHARDS: s.onlyShards.join(" ") } : {}),
+        RD_SHARD_COUNT: String(s.shardCount),
         RD_RETENTION_DAYS: s.retention.days !== undefined ? String(s.retention.days) : "",
         RD_RETENTION_COUNT: s.retention.count !== undefined ? String(s.retention.count) : "",
         RD_ADMIN_USER: ADMIN_USER,
-        RD_PASSWORD_FILE: s.passwordFile,
+        RD_PASSWORD_FILE: s.passwordFile ?? BACKUP_PASSWORD_FILE,
         ...(s.gcsMetadataToken ? { RD_GCS_METADATA_TOKEN: "1" } : {}),
+    };
+}
+
+/** RD_SHARDS and RD_SLOTS: the shards this run backs up, their members' addresses and slots. */
+export function shardVariables(shards: BackupShardNodes[]): Record<string, string> {
+    return {
+        RD_SHARDS: shards.map((sh) => `${sh.index}=${sh.nodes.map((n) => `${n.address}:${n.port}`).join(",")}`).join(" "),
+        RD_SLOTS: shards.filter((sh) => sh.slots).map((sh) => `${sh.index}=${sh.slots!.start}-${sh.slots!.end}`).join(" "),
+    };
+}
+
+/** The job's whole environment. */
+export function backupJobEnvironment(s: BackupJobSettings): Record<string, string> {
+    return {
+        ...backupJobBaseEnvironment({ ...s, shardCount: s.shards.length }),
+        ...shardVariables(s.shards),
+        ...(s.onlyShards ? { RD_ONLY_SHARDS: s.onlyShards.join(" ") } : {}),
     };
 }
 

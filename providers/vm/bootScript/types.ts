@@ -2,6 +2,7 @@
 // (BootContext) and what a section is (BootSection).
 import type { AddressedMember, CredentialKey, TopologyPlan } from "../../../components/types";
 import type { PlacedHost } from "../layout";
+import type { VmScheduledJob } from "./scheduledJobs";
 
 /** Where things live on a VM. */
 export const VM_PATHS = {
@@ -67,6 +68,8 @@ export interface BootScriptInput {
      * own address as the destination): the host's proxies, or its members, listen there too.
      */
     alsoListenOn?: string[];
+    /** Jobs on a schedule this VM runs (the backup job on one member VM per shard). */
+    scheduledJobs?: VmScheduledJob[];
 }
 
 /** One node of the VM with its config template (placeholder credentials, root token). */
