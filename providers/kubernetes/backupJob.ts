@@ -67,7 +67,8 @@ export function scheduledJobObjects(shared: Shared, plan: TopologyPlan, job: Sch
                             initContainers: [{
                                 name: "rclone",
                                 image: backup?.rcloneImage ?? DEFAULT_RCLONE_IMAGE,
-                                command: ["cp", "/usr/local/bin/rclone", "/rd-tools/rclone"],
+                                // Runs in the rclone image (Alpine: cp is busybox), not on this machine.
+                                command: ["/bin/cp", "/usr/local/bin/rclone", "/rd-tools/rclone"],
                                 volumeMounts: [{ name: "tools", mountPath: "/rd-tools" }],
                             }],
                             containers: [{

@@ -644,6 +644,17 @@ describe("AWS provider: backups under Pulumi mocks", function () {
         assert.match(script, /RD_ONLY_SHARDS=1\b/);
         assert.match(script, /RD_SLOTS=1=\d+-\d+\n/, "its own shard's slots only");
         assert.match(script, /RCLONE_S3_ENV_AUTH=true/);
+        // The boot script with its job section passes bash -n and shellcheck like every boot script.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rd-aws-backup-")), "boot.sh");
+        try {
+            fs.writeFileSync(file, script);
+            for (const [cmd, args] of [["bash", ["-n", file]], ["shellcheck", ["-s", "bash", "-S", "style", file]]] as const) {
+                const r = spawnSync(cmd, [...args], { encoding: "utf8" });
+                assert.equal(r.status, 0, `${cmd}: ${r.stdout}${r.stderr}`);
+            }
+        } finally {
+            fs.rmSync(path.dirname(file), { recursive: true, force: true });
+        }
     });
 
     it("puts no credential in any non-secret input", () => {

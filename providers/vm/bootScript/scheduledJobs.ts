@@ -26,16 +26,19 @@ export const scheduledJobsSection: BootSection = {
     packages: (ctx) => [...new Set((ctx.scheduledJobs ?? []).flatMap((j) => j.packages))],
     functions: (ctx) => {
         const jobs = ctx.scheduledJobs ?? [];
-        if (jobs.length === 0) return "# No scheduled job on this VM.";
+        if (jobs.length === 0) return "# This VM runs no scheduled job (a backup job runs on one member VM per shard).\nrd_no_scheduled_job() { :; }";
         const q = shellQuote;
         return jobs.map((job) => {
+            if (job.script.split("\n").includes("RD_JOB_SCRIPT")) throw new Error(`the ${job.name} job's script contains its own here-document end marker`);
             const env = Object.entries(job.environment).map(([k, v]) => `${k}=${v}`).join("\n");
             return `# rd-${job.name}: the script, its environment, a password file under /run and a systemd timer (${job.onCalendar}).
 ${functionName(job)}() {
     local bin="$RD_ROOT/usr/local/sbin/rd-${job.name}" env="$RD_ROOT/etc/redis-deployment/${job.name}.env" units="$RD_ROOT/etc/systemd/system"
     local password=${q(job.passwordFile)}
     mkdir -p "\${bin%/*}" "\${env%/*}" "$units" "$RD_ROOT\${password%/*}"
-    printf '%s' ${q(job.script)} >"$bin"
+    cat >"$bin" <<'RD_JOB_SCRIPT'
+${job.script.replace(/\n$/, "")}
+RD_JOB_SCRIPT
     chmod 0700 "$bin"
     printf '%s\\n' ${q(env)} >"$env"
     chmod 0644 "$env"
