@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { MaxmemoryPolicy, Mode, Placement, ProviderKind } from "./types";
+import type { MaxmemoryPolicy, Mode, Placement, ProviderKind, RotationPhase } from "./types";
 import type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 import type { AwsProviderArgs } from "../providers/aws/args";
 import type { GcpProviderArgs } from "../providers/gcp/args";
@@ -54,6 +54,19 @@ export interface RedisDeploymentArgs {
          * that an `allow` of `@dangerous` or `@admin` still leaves them out).
          */
         disabledCommands?: string[];
+        /**
+         * Password rotation without downtime. `"rotate"` (default, phase 1): a changed
+         * `password` (or `rotateInternal`) becomes valid next to the old one on every member,
+         * sentinel and proxy, live; `"set"` (phase 2, a later `up`): the old one is refused from
+         * then on. See docs/operations.md.
+         */
+        rotation?: RotationPhase;
+        /**
+         * A counter: a new value rotates the internal passwords (rd-admin: the bootstrap,
+         * `masteruser`/`masterauth`, Sentinel `auth-pass`; rd-monitor: HAProxy's check) in the
+         * same two phases. Default 0.
+         */
+        rotateInternal?: number;
     };
     /** HAProxy with master detection in front of replication and sentinel modes (default on there). */
     proxy?: { haproxy?: boolean; count?: number };

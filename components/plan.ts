@@ -1,6 +1,6 @@
 import {
     CLUSTER_SLOTS,
-    CREDENTIAL_KEYS,
+    STORED_SECRETS,
     type NodeKind,
     type PlannedMember,
     type PlannedPort,
@@ -139,7 +139,7 @@ export function plan(args: ResolvedArgs): TopologyPlan {
     return {
         args,
         ports,
-        secrets: CREDENTIAL_KEYS.filter((k) => k !== "password" || args.authEnabled),
+        secrets: STORED_SECRETS.filter((k) => (k !== "password" && k !== "retiringPassword") || args.authEnabled),
         shards,
         members,
         sentinels,

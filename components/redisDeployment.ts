@@ -2,11 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "./args";
 import { renderDiagram } from "./diagram";
 import { plan } from "./plan";
-import type { AddressedMember, BootstrapAccess, Credentials, ProviderKind, TopologyPlan } from "./types";
+import { type AddressedMember, type BootstrapAccess, type Credentials, type ProviderKind, type RetiringPasswords, type TopologyPlan } from "./types";
+import { acceptedPasswords, adminLoginPassword, userPasswords } from "./config/users";
 import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
 import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
 import { ClusterBootstrap } from "../bootstrap/cluster";
+import { CredentialsSync } from "../bootstrap/credentials";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
 import { SentinelBootstrap } from "../bootstrap/sentinel";
@@ -24,7 +26,7 @@ export interface MemberInfo {
 /** Every output of the component, in the order the CLI prints them: registered from this one list. */
 export const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "diagram",
+    "proxyAddresses", "password", "connectionUrl", "passwordRotation", "diagram",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -84,6 +86,11 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly password: pulumi.Output<string>;
     /** redis://[default:password@]endpoint (secret); the `default` user name makes redis-cli 7 and every ACL-aware client accept it. */
     declare readonly connectionUrl: pulumi.Output<string>;
+    /**
+     * `"idle"`, or `"rotating"` during phase 1 of a password rotation (the old and the new
+     * password are both valid until an `up` with `auth.rotation: "set"`).
+     */
+    declare readonly passwordRotation: pulumi.Output<"idle" | "rotating">;
     /** Mermaid diagram of the topology. */
     declare readonly diagram: pulumi.Output<string>;
     /** The validated plan this deployment was built from. */
@@ -101,22 +108,44 @@ export class RedisDeployment extends pulumi.ComponentResource {
         Object.assign(this, { plan: topology });
         const mode = topology.args.mode;
 
-        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password }, { parent: this });
-        const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([secret.password, secret.adminPassword, secret.monitorPassword])
-            .apply(([password, adminPassword, monitorPassword]) => ({ password, adminPassword, monitorPassword })));
+        const { rotation, rotateInternal, authEnabled } = topology.args;
+        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password, rotation, rotateInternal }, { parent: this });
+        const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([
+            secret.password, secret.adminPassword, secret.monitorPassword,
+            secret.retiringPassword, secret.retiringAdminPassword, secret.retiringMonitorPassword,
+        ]).apply(([password, adminPassword, monitorPassword, retiringPassword, retiringAdminPassword, retiringMonitorPassword]) => {
+            const retiring: RetiringPasswords = {};
+            if (retiringPassword) retiring.password = retiringPassword;
+            if (retiringAdminPassword) retiring.adminPassword = retiringAdminPassword;
+            if (retiringMonitorPassword) retiring.monitorPassword = retiringMonitorPassword;
+            return Object.keys(retiring).length > 0 ? { password, adminPassword, monitorPassword, retiring } : { password, adminPassword, monitorPassword };
+        }));
         const ctx: ProviderContext = { plan: topology, credentials, parent: this };
 
         // The backup job and its store permission come first: a VM's boot script carries its job.
         scheduleBackups(name, provider, ctx);
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
+        const access = bootstrapAccess(args, provider.access());
+        const timeoutMs = provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS;
+        // The passwords, live on every member and sentinel (a rotation's phases), before the
+        // bootstrap and the proxies, which log in and check with them.
+        const liveCredentials = new CredentialsSync(`${name}-credentials`, {
+            members: members.nodes.apply((ms) => ms.map(({ name: n, address, port }) => ({ name: n, address, port }))),
+            sentinels: sentinels ? sentinels.nodes.apply((ns) => ns.map(({ address, port }) => ({ address, port }))) : [],
+            masterName: mode === "sentinel" ? topology.masterName : "",
+            users: credentials.apply((c) => userPasswords(c, authEnabled)),
+            adminPasswords: credentials.apply((c) => acceptedPasswords(c, "adminPassword")),
+            access,
+            timeoutMs,
+        }, { parent: this, dependsOn: [...members.resources, ...(sentinels?.resources ?? [])] });
         const common = {
             members: members.nodes.apply(toBootstrapMembers),
-            adminPassword: credentials.apply((c) => c.adminPassword),
-            access: bootstrapAccess(args, provider.access()),
-            timeoutMs: provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS,
+            adminPassword: credentials.apply(adminLoginPassword),
+            access,
+            timeoutMs,
         };
-        const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: after.flatMap((h) => h.resources) });
+        const bootstrapOpts = (after: NodeHandles[]) => ({ parent: this, dependsOn: [...after.flatMap((h) => h.resources), liveCredentials] });
         const generation = (handles: NodeHandles[]) => pulumi.all(handles.map((h) => h.generation)).apply((g) => g.join(";"));
 
         let bootstrap: pulumi.Resource[] = [];
@@ -141,9 +170,9 @@ export class RedisDeployment extends pulumi.ComponentResource {
 
         // The data a new deployment starts with (a restored backup set or imported RDB files),
         // loaded once, after the bootstrap.
-        const dataLoad = dataLoadResources(name, ctx, members, common, bootstrap);
+        const dataLoad = dataLoadResources(name, ctx, members, common, [liveCredentials, ...bootstrap]);
 
-        const proxies = provider.proxies(ctx, members.nodes, [...members.resources, ...bootstrap]);
+        const proxies = provider.proxies(ctx, members.nodes, [...members.resources, liveCredentials, ...bootstrap]);
         const loadBalancer = provider.loadBalancer(ctx, proxies);
         const firstProxy = proxies.nodes.apply((ps) => ps[0]);
         const firstMaster = members.nodes.apply((ms) => ms.find((m) => m.role === "master")!);
@@ -156,7 +185,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const readEndpoint = pulumi.all([firstProxy, ready]).apply(([proxy]) => (proxy ? `${proxy.address}:${proxy.readPort}` : undefined));
         const sentinelAddresses = sentinels ? sentinels.nodes.apply((ns) => ns.map((s) => `${s.address}:${s.port}`)) : pulumi.output([] as string[]);
         const clusterNodes = mode === "cluster" ? members.nodes.apply((ms) => ms.map((m) => `${m.address}:${m.port}`)) : pulumi.output([] as string[]);
-        const password = topology.args.authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
+        const password = authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
         const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `redis://${pw ? `default:${pw}@` : ""}${ep}`));
 
         Object.assign(this, {
@@ -169,6 +198,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
             password,
             connectionUrl,
+            passwordRotation: secret.rotationInProgress.apply((p) => (p ? "rotating" : "idle")),
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
                 renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
         });

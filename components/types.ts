@@ -26,6 +26,13 @@ export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
 export type Role = "master" | "replica";
 
 /**
+ * Password rotation phases: `rotate` (phase 1, the default) makes a new password valid next to
+ * the old one; `set` (phase 2, a later `up`) retires the old one.
+ */
+export const ROTATION_PHASES = ["rotate", "set"] as const;
+export type RotationPhase = (typeof ROTATION_PHASES)[number];
+
+/**
  * How the bootstrap reaches members: directly, through an SSH bastion (one ssh2 connection per
  * bootstrap run, a forwarded channel per Redis connection; `hostKey` is an OpenSSH public key
  * line or a `SHA256:` fingerprint, not checked when absent), or through the
@@ -67,6 +74,10 @@ export interface ResolvedArgs {
     applicationCommands: ApplicationCommands;
     /** Commands taken away from the application user after everything else (they always stay denied). */
     disabledCommands: string[];
+    /** Password rotation phase (auth.rotation). */
+    rotation: RotationPhase;
+    /** Counter of internal-password rotations (auth.rotateInternal): a new value rotates rd-admin and rd-monitor. */
+    rotateInternal: number;
     haproxy: boolean;
     proxyCount: number;
     loadBalancer: boolean;
@@ -147,7 +158,7 @@ export interface TopologyPlan {
      * The credentials the nodes read from the provider's secret store (SSM, Secret Manager, Key
      * Vault, the Kubernetes Secret): the application password only with AUTH on.
      */
-    secrets: CredentialKey[];
+    secrets: StoredSecret[];
     shards: PlannedShard[];
     members: PlannedMember[];
     sentinels: PlannedSentinel[];
@@ -177,7 +188,24 @@ export interface Credentials {
     password: string;
     adminPassword: string;
     monitorPassword: string;
+    /**
+     * During phase 1 of a rotation: the passwords being retired, still accepted next to the
+     * current ones. Servers accept both; clients inside the deployment (replicas, sentinels,
+     * HAProxy's check) present the current one.
+     */
+    retiring?: RetiringPasswords;
 }
+
+export type PasswordKey = "password" | "adminPassword" | "monitorPassword";
+export type RetiringPasswords = Partial<Record<PasswordKey, string>>;
+
+/**
+ * What a provider's secret store holds: the credentials, and the passwords being retired (equal
+ * to the current ones while no rotation runs). Nodes that boot during phase 1 of a rotation
+ * read both, so they accept what running nodes accept, and nothing in user data changes.
+ */
+export const STORED_SECRETS = [...CREDENTIAL_KEYS, "retiringPassword", "retiringAdminPassword", "retiringMonitorPassword"] as const;
+export type StoredSecret = (typeof STORED_SECRETS)[number];
 
 export const ADMIN_USER = "rd-admin";
 export const MONITOR_USER = "rd-monitor";

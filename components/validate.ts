@@ -8,6 +8,7 @@ import {
     MODES,
     PLACEMENTS,
     PROVIDER_KINDS,
+    ROTATION_PHASES,
     type MaxmemoryPolicy,
     type Mode,
     type Placement,
@@ -25,7 +26,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
         "sentinelPort", "sentinel", "cluster", "access", "backup", "import", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
-    auth: ["enabled", "password", "applicationCommands", "disabledCommands"],
+    auth: ["enabled", "password", "applicationCommands", "disabledCommands", "rotation", "rotateInternal"],
     proxy: ["haproxy", "count"],
     sentinel: ["downAfterMilliseconds", "failoverTimeout", "parallelSyncs"],
     cluster: ["nodeTimeoutMs"],
@@ -233,6 +234,8 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         }
     }
 
+    const { rotation, rotateInternal } = rotationArgs(a.auth, check);
+
     // Proxies and load balancer.
     const proxyWanted = a.proxy?.haproxy;
     const proxyModes = mode === "replication" || mode === "sentinel";
@@ -243,6 +246,11 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
             : "a standalone server has no master to detect; remove proxy.haproxy or use mode: \"replication\"");
     }
     const proxyCount = integer("proxy.count", a.proxy?.count, 2, 1, MAX_PROXIES);
+    // Local proxies restart with the new check password, Kubernetes rolls the HAProxy pods; a VM's
+    // HAProxy reads it only at boot.
+    if (rotateInternal > 0 && haproxy && provider !== "local" && provider !== "kubernetes") {
+        problem("auth.rotateInternal", `HAProxy on ${provider} VMs reads its check password (rd-monitor) only at boot, so rotating it would take the proxies' servers down in phase 2; set proxy.haproxy: false to rotate the internal passwords, or leave auth.rotateInternal out`);
+    }
     const loadBalancer = boolean("loadBalancer", a.loadBalancer, false);
     const deleteDataOnDestroy = boolean("deleteDataOnDestroy", a.deleteDataOnDestroy, false);
     if (loadBalancer && provider === "local") {
@@ -323,7 +331,28 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     return {
         ...data,
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
-        maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, haproxy, proxyCount, loadBalancer,
+        maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, rotation, rotateInternal, haproxy, proxyCount, loadBalancer,
         deleteDataOnDestroy, port, sentinelPort, sentinel, cluster,
     };
+}
+
+/**
+ * auth.rotation and auth.rotateInternal (defaults "rotate" and 0). Whether a rotation is in
+ * progress is known only from the deployment's state: the password resource checks that at
+ * preview (bootstrap/password.ts, rotationProblem).
+ */
+function rotationArgs(auth: RedisDeploymentArgs["auth"], check: FieldChecks): Pick<ResolvedArgs, "rotation" | "rotateInternal"> {
+    let rotation: ResolvedArgs["rotation"] = "rotate";
+    const phase = auth?.rotation as unknown;
+    if (phase !== undefined) {
+        if (typeof phase === "string" && (ROTATION_PHASES as readonly string[]).includes(phase)) rotation = phase as ResolvedArgs["rotation"];
+        else check.problem("auth.rotation", `${JSON.stringify(phase)} is not one of: ${ROTATION_PHASES.join(", ")} ("rotate" makes a new password valid next to the old one, a later "set" retires the old one)`);
+    }
+    let rotateInternal = 0;
+    const counter = auth?.rotateInternal as unknown;
+    if (counter !== undefined) {
+        if (typeof counter === "number" && Number.isInteger(counter) && counter >= 0) rotateInternal = counter;
+        else check.problem("auth.rotateInternal", `must be a whole number >= 0 (a counter: raise it by one to rotate the internal passwords), got ${JSON.stringify(counter)}`);
+    }
+    return { rotation, rotateInternal };
 }

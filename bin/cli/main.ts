@@ -42,7 +42,7 @@ ${COMMAND_DESCRIPTORS.map((c) => {
 A stack remembers the deployment flags it was last brought \`up\` with; later commands reuse them.
 
 Deployment flags (for ${inWords(DEPLOYMENT_COMMANDS)}):
-${SETTING_FLAGS.map((f) => `  --${(f.flag + (f.kind === "integer" ? " N" : f.kind === "list" ? " A,B,C" : " VALUE")).padEnd(26)}${f.help}`).join("\n")}
+${SETTING_FLAGS.map((f) => `  --${(f.flag + (f.kind === "integer" ? " N" : f.kind === "list" ? " A,B,C" : f.kind === "file" ? " FILE" : " VALUE")).padEnd(26)}${f.help}`).join("\n")}
 
 Other flags:
   --stack NAME                default ${DEFAULT_STACK}

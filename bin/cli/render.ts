@@ -21,6 +21,13 @@ export function outputValues(outs: OutputMap, showSecrets: boolean): Record<stri
 
 interface MemberRow { name: string; shard: number; role: string; zone: string; address: string; port: number }
 
+/** The endpoint table's line about a password rotation. */
+function rotationText(phase: unknown): string | undefined {
+    if (phase === "rotating") return "phase 1: the old and the new password are both valid; retire the old one with `up --rotation set`";
+    if (phase === "idle") return "none in progress";
+    return undefined;
+}
+
 export function endpointTable(stackName: string, outs: OutputMap, showSecrets: boolean, stateDir?: string): string {
     const v = (key: string) => outs[key]?.value;
     const rows: [string, unknown][] = [
@@ -30,6 +37,7 @@ export function endpointTable(stackName: string, outs: OutputMap, showSecrets: b
         ["sentinels", (v("sentinelAddresses") as string[] | undefined)?.join(" ")],
         ["sentinel master name", v("masterName")],
         ["cluster nodes", (v("clusterNodes") as string[] | undefined)?.join(" ")],
+        ["password rotation", rotationText(v("passwordRotation"))],
     ];
     if (showSecrets) {
         rows.push(["password", v("password")], ["connection URL", v("connectionUrl")]);

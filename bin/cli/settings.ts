@@ -1,10 +1,11 @@
 // Deployment settings: flags <-> stack config <-> RedisDeploymentArgs, and the inline program
 // every stack runs (one RedisDeployment shaped by the stack's config).
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { RedisDeployment, RedisDeploymentArgumentError, validateArgs, type RedisDeploymentArgs } from "../../components";
-import { MAXMEMORY_POLICIES, MODES, PLACEMENTS, PROVIDER_KINDS } from "../../components/types";
+import { MAXMEMORY_POLICIES, MODES, PLACEMENTS, PROVIDER_KINDS, ROTATION_PHASES, type RotationPhase } from "../../components/types";
 import { CliError } from "./errors";
 
 /** Pulumi project of every stack this CLI manages. */
@@ -33,6 +34,12 @@ export interface DeploymentSettings {
     zones?: string;
     addressPrefix?: string;
     dataDir?: string;
+    /** The application password (`--password-file`), stored as secret stack config. */
+    password?: string;
+    /** `--rotation`: "rotate" (phase 1) or "set" (phase 2). */
+    rotation?: string;
+    /** `--rotate-internal`: the internal-password rotation counter. */
+    rotateInternal?: string;
     /** Where `backup` puts sets (a URI; local default `file://<state-dir>/backups/<stack>/redis`). */
     backupTarget?: string;
     /** An S3-compatible store's endpoint for s3:// URIs. */
@@ -50,7 +57,8 @@ export type SettingKey = keyof DeploymentSettings;
 export interface FlagSpec {
     flag: string;
     key: SettingKey;
-    kind: "string" | "integer" | "list";
+    /** `file`: the flag names a file whose contents (without a trailing newline) are the value. */
+    kind: "string" | "integer" | "list" | "file";
     help: string;
 }
 
@@ -67,6 +75,9 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "zones", key: "zones", kind: "list", help: "placement targets, comma-separated, e.g. a,b,c (default a,b,c locally)" },
     { flag: "address-prefix", key: "addressPrefix", kind: "string", help: "local: the 127.N block of the addresses, e.g. 127.42 (default derived from the stack)" },
     { flag: "data-dir", key: "dataDir", kind: "string", help: "local: root of the members' data directories (default <state-dir>/data/<project>-<stack>)" },
+    { flag: "password-file", key: "password", kind: "file", help: "the application password, read from a file (default generated); a new one starts a rotation: old and new both valid" },
+    { flag: "rotation", key: "rotation", kind: "string", help: `password rotation phase: ${ROTATION_PHASES.join(" | ")} ("set" retires the old password; default rotate)` },
+    { flag: "rotate-internal", key: "rotateInternal", kind: "integer", help: "rotation counter of the internal passwords (rd-admin, rd-monitor): raise it to rotate them" },
     { flag: "backup-target", key: "backupTarget", kind: "string", help: "where `backup` puts sets: s3://, gs://, azblob://, file:// (default file://<state-dir>/backups/<stack>/redis)" },
     { flag: "backup-endpoint", key: "backupEndpoint", kind: "string", help: "an S3-compatible store's URL for s3:// targets" },
     { flag: "backup-keep-days", key: "backupKeepDays", kind: "integer", help: "retention: delete sets older than this many days (default 7)" },
@@ -74,6 +85,9 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "restore-from", key: "restoreFrom", kind: "string", help: "a backup set URI to restore when the stack's deployment is created (once; same shard count and slots)" },
     { flag: "import", key: "importRdb", kind: "list", help: "RDB file URIs, comma-separated, loaded when the deployment is created (any mode and size)" },
 ];
+
+/** Settings stored as secret stack config. */
+export const SECRET_SETTINGS: SettingKey[] = ["password"];
 
 /** Keys that only make sense for some modes: dropped from config when `--mode` changes unless given again. */
 const MODE_SPECIFIC: SettingKey[] = ["shards", "replicasPerShard", "sentinels"];
@@ -89,6 +103,10 @@ export function parseSettingFlags(values: Record<string, string | boolean | unde
     for (const f of SETTING_FLAGS) {
         const raw = values[f.flag];
         if (raw === undefined) continue;
+        if (f.kind === "file") {
+            settings[f.key] = readValueFile(f.flag, String(raw));
+            continue;
+        }
         const value = String(raw).trim();
         if (f.kind === "integer" && !/^\d+$/.test(value)) throw new CliError(`--${f.flag}: expected a whole number, got "${raw}"`);
         if (f.kind === "list" && value.split(",").some((z) => z.trim() === "")) throw new CliError(`--${f.flag}: expected a comma-separated list like a,b,c, got "${raw}"`);
@@ -96,6 +114,19 @@ export function parseSettingFlags(values: Record<string, string | boolean | unde
         settings[f.key] = f.kind === "integer" ? String(Number(value)) : value;
     }
     return settings;
+}
+
+/** A `file` flag's value: the file's text without its trailing newline. */
+function readValueFile(flag: string, file: string): string {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new CliError(`--${flag}: can not read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const value = text.replace(/\r?\n$/, "");
+    if (value === "") throw new CliError(`--${flag}: ${file} is empty`);
+    return value;
 }
 
 /** Resolves `--data-dir` against the working directory and checks the enumerations (in place). */
@@ -106,6 +137,7 @@ export function checkSettingFlags(settings: DeploymentSettings): void {
     const enums: [string, string | undefined, readonly string[]][] = [
         ["provider", settings.provider, PROVIDER_KINDS], ["mode", settings.mode, MODES],
         ["placement", settings.placement, PLACEMENTS], ["maxmemory-policy", settings.maxmemoryPolicy, MAXMEMORY_POLICIES],
+        ["rotation", settings.rotation, ROTATION_PHASES],
     ];
     for (const [flag, value, allowed] of enums) {
         if (value !== undefined && !allowed.includes(value)) throw new CliError(`--${flag}: "${value}" is not one of: ${allowed.join(", ")}`);
@@ -128,6 +160,13 @@ export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
     set("maxmemoryPolicy", s.maxmemoryPolicy);
     set("placement", s.placement);
     set("zones", s.zones === undefined ? undefined : s.zones.split(",").map((z) => z.trim()));
+    if (s.password !== undefined || s.rotation !== undefined || s.rotateInternal !== undefined) {
+        const auth: Record<string, unknown> = {};
+        if (s.password !== undefined) auth.password = s.password;
+        if (s.rotation !== undefined) auth.rotation = s.rotation as RotationPhase;
+        if (s.rotateInternal !== undefined) auth.rotateInternal = Number(s.rotateInternal);
+        args.auth = auth;
+    }
     if (s.addressPrefix !== undefined || s.dataDir !== undefined) {
         const local: Record<string, string> = {};
         if (s.addressPrefix !== undefined) local.addressPrefix = s.addressPrefix;
@@ -158,6 +197,13 @@ export function mergeSettings(stored: DeploymentSettings, flags: DeploymentSetti
     if (flags.provider !== undefined && flags.provider !== "local") {
         for (const key of LOCAL_KEYS) delete merged[key];
     }
+    if (flags.password !== undefined && flags.password === stored.password) {
+        throw new CliError("--password-file: the new password equals the current one; write a new password to the file to rotate it");
+    }
+    // A new password (or internal rotation) starts phase 1 unless --rotation says otherwise.
+    const rotating = (flags.password !== undefined && flags.password !== stored.password)
+        || (flags.rotateInternal !== undefined && flags.rotateInternal !== (stored.rotateInternal ?? "0"));
+    if (rotating && flags.rotation === undefined) delete merged.rotation;
     for (const [key, value] of Object.entries(flags) as [SettingKey, string | undefined][]) {
         if (value !== undefined) merged[key] = value;
     }
@@ -189,10 +235,14 @@ export async function deploymentProgram(): Promise<Record<string, pulumi.Output<
     const config = new pulumi.Config();
     const settings: DeploymentSettings = {};
     for (const { key } of SETTING_FLAGS) {
+        if (SECRET_SETTINGS.includes(key)) continue;
         const value = config.get(key);
         if (value !== undefined) settings[key] = value;
     }
-    const redis = new RedisDeployment(DEPLOYMENT_NAME, toDeploymentArgs(settings));
+    const args = toDeploymentArgs(settings);
+    const password = config.getSecret("password");
+    if (password !== undefined) args.auth = { ...args.auth, password };
+    const redis = new RedisDeployment(DEPLOYMENT_NAME, args);
     // Outputs a topology does not have (no proxies: no read endpoint; not sentinel: no master
     // name) are left out rather than exported as undefined (which the engine warns about).
     const absent = new Set<string>();

@@ -5,7 +5,7 @@ import type { Stack, Workspace } from "@pulumi/pulumi/automation";
 import { defaultAddressPrefix } from "../../providers/local";
 import type { CommandOptions } from "./command";
 import { CliError } from "./errors";
-import { DEPLOYMENT_NAME, mergeSettings, PROJECT, settingsFromConfig, validateSettings, type DeploymentSettings, type SettingKey } from "./settings";
+import { DEPLOYMENT_NAME, mergeSettings, PROJECT, SECRET_SETTINGS, settingsFromConfig, validateSettings, type DeploymentSettings, type SettingKey } from "./settings";
 import { defaultStateDir, openStack } from "./workspace";
 
 /** Stored settings merged with the flags, validated: what `up` stores and deploys. */
@@ -38,7 +38,7 @@ export async function writeSettings(stack: Stack, before: DeploymentSettings, af
     const removed = (Object.keys(before) as SettingKey[]).filter((k) => after[k] === undefined);
     if (removed.length > 0) await stack.removeAllConfig(removed);
     const changed = (Object.entries(after) as [SettingKey, string][]).filter(([k, v]) => before[k] !== v);
-    if (changed.length > 0) await stack.setAllConfig(Object.fromEntries(changed.map(([k, v]) => [k, { value: v }])));
+    if (changed.length > 0) await stack.setAllConfig(Object.fromEntries(changed.map(([k, v]) => [k, { value: v, secret: SECRET_SETTINGS.includes(k) }])));
 }
 
 /** Another stack of this state directory already using the address block this one would get. */

@@ -1,9 +1,44 @@
 import { createHash } from "crypto";
-import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials } from "../types";
+import { ADMIN_USER, MONITOR_USER, type ApplicationCommands, type Credentials, type PasswordKey, type StoredSecret } from "../types";
+
+/** The passwords a server accepts for one of the deployment's passwords: the current one, then the retiring one. */
+export function acceptedPasswords(credentials: Credentials, key: PasswordKey): string[] {
+    const retiring = credentials.retiring?.[key];
+    return retiring !== undefined && retiring !== credentials[key] ? [credentials[key], retiring] : [credentials[key]];
+}
+
+const RETIRING_OF: Record<Exclude<StoredSecret, PasswordKey>, PasswordKey> = {
+    retiringPassword: "password",
+    retiringAdminPassword: "adminPassword",
+    retiringMonitorPassword: "monitorPassword",
+};
+
+/** The value a secret store holds for `key`: a credential, or the password being retired (the current one when none is). */
+export function storedSecretValue(credentials: Credentials, key: StoredSecret): string {
+    if (key === "password" || key === "adminPassword" || key === "monitorPassword") return credentials[key];
+    const current = RETIRING_OF[key];
+    return credentials.retiring?.[current] ?? credentials[current];
+}
+
+/**
+ * The admin password the bootstrap logs in with: the retiring one during phase 1 (every member
+ * accepts it before and after the new one is added), else the current one.
+ */
+export function adminLoginPassword(credentials: Credentials): string {
+    return credentials.retiring?.adminPassword ?? credentials.adminPassword;
+}
 
 /** SHA-256 hex of a password: ACL rules store this, so configs carry no plaintext for users. */
 export function passwordHash(password: string): string {
     return createHash("sha256").update(password).digest("hex");
+}
+
+/**
+ * The password rules of a user: `#<sha256>` of the current password, and during phase 1 of a
+ * rotation also of the retiring one (a Redis user may hold several passwords).
+ */
+export function passwordRules(credentials: Credentials, key: PasswordKey): string {
+    return acceptedPasswords(credentials, key).map((p) => `#${passwordHash(p)}`).join(" ");
 }
 
 /**
@@ -69,11 +104,11 @@ export function applicationCommandRules(commands: ApplicationCommands, disabledC
  *   the one secret that haproxy.cfg must hold in plain text, so it can do nothing else.
  */
 export function aclUsers(credentials: Credentials, authEnabled: boolean, commands: ApplicationCommands, disabledCommands: string[]): string[] {
-    const appPassword = authEnabled ? `#${passwordHash(credentials.password)}` : "nopass";
+    const appPassword = authEnabled ? passwordRules(credentials, "password") : "nopass";
     return [
         `user default on ${appPassword} ~* &* ${applicationCommandRules(commands, disabledCommands).join(" ")}`,
         adminUser(credentials),
-        `user ${MONITOR_USER} on #${passwordHash(credentials.monitorPassword)} -@all +ping +info`,
+        `user ${MONITOR_USER} on ${passwordRules(credentials, "monitorPassword")} -@all +ping +info`,
     ];
 }
 
@@ -86,7 +121,7 @@ export function aclUsers(credentials: Credentials, authEnabled: boolean, command
  *   ask for votes).
  */
 export function sentinelAclUsers(credentials: Credentials, authEnabled: boolean): string[] {
-    const appPassword = authEnabled ? `#${passwordHash(credentials.password)}` : "nopass";
+    const appPassword = authEnabled ? passwordRules(credentials, "password") : "nopass";
     return [
         `user default on ${appPassword} ${SENTINEL_CLIENT_RULES.join(" ")}`,
         adminUser(credentials),
@@ -94,5 +129,24 @@ export function sentinelAclUsers(credentials: Credentials, authEnabled: boolean)
 }
 
 function adminUser(credentials: Credentials): string {
-    return `user ${ADMIN_USER} on #${passwordHash(credentials.adminPassword)} ~* &* +@all`;
+    return `user ${ADMIN_USER} on ${passwordRules(credentials, "adminPassword")} ~* &* +@all`;
+}
+
+/** The passwords one user must accept, as the SHA-256 hashes ACL rules hold; or no password at all. */
+export interface UserPasswords {
+    user: string;
+    hashes: string[];
+    nopass: boolean;
+}
+
+/**
+ * What the users of a member and of a sentinel accept, as the live-credentials resource applies
+ * it (bootstrap/credentials.ts): the same passwords as the rendered `user` lines above.
+ */
+export function userPasswords(credentials: Credentials, authEnabled: boolean): { member: UserPasswords[]; sentinel: UserPasswords[] } {
+    const hashes = (key: PasswordKey) => acceptedPasswords(credentials, key).map(passwordHash);
+    const application: UserPasswords = { user: "default", hashes: authEnabled ? hashes("password") : [], nopass: !authEnabled };
+    const admin: UserPasswords = { user: ADMIN_USER, hashes: hashes("adminPassword"), nopass: false };
+    const monitor: UserPasswords = { user: MONITOR_USER, hashes: hashes("monitorPassword"), nopass: false };
+    return { member: [application, admin, monitor], sentinel: [application, admin] };
 }

@@ -4,11 +4,13 @@
 // architecture in use.
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsSdk from "@pulumi/aws";
-import type { CredentialKey } from "../../components/types";
+import { storedSecretValue } from "../../components/config/users";
+import type { StoredSecret } from "../../components/types";
+import { loadPeerPackage } from "../peerPackage";
 import type { ProviderContext } from "../types";
 import { requireComputed } from "../vm/computed";
 import { LayoutError, assignSubnets, type SubnetInfo } from "../vm/layout";
-import { SECRET_NAMES } from "../vm/secrets";
+import { SECRET_NAMES, secretRefs } from "../vm/secrets";
 import { AWS_TYPES } from "./computed";
 import { architectureOf } from "./instanceTypes";
 import type { CloudScope, VmFoundation } from "../vm/provider";
@@ -19,7 +21,7 @@ export type Aws = typeof awsSdk;
 /** The official Debian account that publishes Debian's AMIs. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 /** SSM parameter name suffix of each secret. */
-export const PARAMETER_NAMES: Record<CredentialKey, string> = SECRET_NAMES;
+export const PARAMETER_NAMES: Record<StoredSecret, string> = SECRET_NAMES;
 
 /** What the foundation needs of the provider. */
 export interface AwsScope extends CloudScope<ResolvedAwsArgs> {
@@ -29,11 +31,7 @@ export interface AwsScope extends CloudScope<ResolvedAwsArgs> {
 }
 
 export function loadAws(): Aws {
-    try {
-        return require("@pulumi/aws") as Aws;
-    } catch (err) {
-        throw new pulumi.RunError(`provider "aws" needs the @pulumi/aws package (an optional peer dependency of redis-deployment): npm install @pulumi/aws@7 (${(err as Error).message.split("\n")[0]})`);
-    }
+    return loadPeerPackage("aws", "@pulumi/aws", 7, () => require("@pulumi/aws") as Aws);
 }
 
 export interface SubnetLookup extends SubnetInfo {
@@ -55,7 +53,7 @@ export interface AwsFoundation extends VmFoundation {
     instanceProfileName: pulumi.Output<string>;
     rolePolicy: awsSdk.iam.RolePolicy;
     /** Secret key -> its SSM parameter name (only the secrets the deployment stores). */
-    secretRefs: Record<CredentialKey, string>;
+    secretRefs: Record<StoredSecret, string>;
     /** Architecture -> the AMI every instance of that architecture boots. */
     amis: Record<string, pulumi.Output<string>>;
 }
@@ -154,14 +152,14 @@ export function createAwsFoundation(s: AwsScope, ctx: ProviderContext): AwsFound
         const parameter = new aws.ssm.Parameter(resource, {
             name: `${o.parameterPrefix}/${PARAMETER_NAMES[key]}`,
             type: "SecureString",
-            value: pulumi.secret(ctx.credentials.apply((c) => c[key])),
+            value: pulumi.secret(ctx.credentials.apply((c) => storedSecretValue(c, key))),
             keyId: o.kmsKeyId,
             description: `redis-deployment ${name}: ${key}`,
             tags: s.tags(resource),
         }, { parent, deleteBeforeReplace: true });
         return parameter.arn.apply((arn) => requireComputed(name, AWS_TYPES.parameter, resource, "arn", arn));
     });
-    const secretRefs = Object.fromEntries(keys.map((k) => [k, `${o.parameterPrefix}/${PARAMETER_NAMES[k]}`])) as Record<CredentialKey, string>;
+    const refs = secretRefs(keys, (secretName) => `${o.parameterPrefix}/${secretName}`);
 
     // The instances' role: read those parameters, nothing else.
     const role = new aws.iam.Role(`${name}-role`, {
@@ -192,7 +190,7 @@ export function createAwsFoundation(s: AwsScope, ctx: ProviderContext): AwsFound
     const architectures = [...new Set(s.sizes.map(architectureOf))];
     return {
         aws, parent, subnets: found, subnetOf, vpcId, region, securityGroup: group, securityGroupRules: rules,
-        instanceProfileName, rolePolicy, secretRefs,
+        instanceProfileName, rolePolicy, secretRefs: refs,
         amis: Object.fromEntries(architectures.map((arch) => [arch, ami(s, aws, parent, arch)])),
         checks: [...parameterArns, roleName, instanceProfileName],
     };

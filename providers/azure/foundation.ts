@@ -8,13 +8,15 @@ import type * as computeSdk from "@pulumi/azure-native/compute";
 import type * as keyvaultSdk from "@pulumi/azure-native/keyvault";
 import type * as managedidentitySdk from "@pulumi/azure-native/managedidentity";
 import type * as networkSdk from "@pulumi/azure-native/network";
-import type { CredentialKey } from "../../components/types";
+import { storedSecretValue } from "../../components/config/users";
+import type { StoredSecret } from "../../components/types";
+import { loadPeerPackage } from "../peerPackage";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { parseCidr } from "../vm/ipv4";
 import { LayoutError } from "../vm/layout";
 import type { CloudScope, VmFoundation } from "../vm/provider";
-import { SECRET_NAMES } from "../vm/secrets";
+import { SECRET_NAMES, secretRefs } from "../vm/secrets";
 import { staticLayout, usableRange, type StaticLayout } from "../vm/staticAddresses";
 import { keyVaultSecretUrl } from "./boot";
 import { AZURE_TYPES } from "./computed";
@@ -40,17 +42,13 @@ export interface AzureScope extends CloudScope<ResolvedAzureArgs> {
 }
 
 export function loadAzure(): AzureSdk {
-    try {
-        return {
-            authorization: require("@pulumi/azure-native/authorization"),
-            compute: require("@pulumi/azure-native/compute"),
-            keyvault: require("@pulumi/azure-native/keyvault"),
-            managedidentity: require("@pulumi/azure-native/managedidentity"),
-            network: require("@pulumi/azure-native/network"),
-        };
-    } catch (err) {
-        throw new pulumi.RunError(`provider "azure" needs the @pulumi/azure-native package (an optional peer dependency of redis-deployment): npm install @pulumi/azure-native@3 (${(err as Error).message.split("\n")[0]})`);
-    }
+    return loadPeerPackage("azure", "@pulumi/azure-native", 3, () => ({
+        authorization: require("@pulumi/azure-native/authorization"),
+        compute: require("@pulumi/azure-native/compute"),
+        keyvault: require("@pulumi/azure-native/keyvault"),
+        managedidentity: require("@pulumi/azure-native/managedidentity"),
+        network: require("@pulumi/azure-native/network"),
+    }));
 }
 
 export interface AzureFoundation extends VmFoundation {
@@ -66,7 +64,7 @@ export interface AzureFoundation extends VmFoundation {
     clientId: pulumi.Output<string>;
     /** The vault's URI, and secret key -> its URL in the vault (only the secrets the deployment stores). */
     vaultUri: pulumi.Output<string>;
-    secretRefs: pulumi.Output<Record<CredentialKey, string>>;
+    secretRefs: pulumi.Output<Record<StoredSecret, string>>;
     /** What a VM must wait for: the secrets and the identity's grant. */
     secretAccess: pulumi.Resource[];
 }
@@ -155,7 +153,7 @@ export function createAzureFoundation(s: AzureScope, ctx: ProviderContext): Azur
         resourceGroupName,
         vaultName,
         secretName: SECRET_NAMES[key],
-        properties: { value: pulumi.secret(ctx.credentials.apply((c) => c[key])), contentType: `redis-deployment ${name}: ${key}` },
+        properties: { value: pulumi.secret(ctx.credentials.apply((c) => storedSecretValue(c, key))), contentType: `redis-deployment ${name}: ${key}` },
         tags: s.tags(),
     }, { parent }));
     const roleAssignment = new az.authorization.RoleAssignment(`${name}-read-secrets`, {
@@ -170,7 +168,7 @@ export function createAzureFoundation(s: AzureScope, ctx: ProviderContext): Azur
     const clientId = identityOutput("clientId");
     return {
         az, parent, subnet, resourceGroupName, layout, applicationSecurityGroup, securityGroup, identity, clientId, vaultUri,
-        secretRefs: vaultUri.apply((uri) => Object.fromEntries(keys.map((k) => [k, keyVaultSecretUrl(uri, SECRET_NAMES[k])])) as Record<CredentialKey, string>),
+        secretRefs: vaultUri.apply((uri) => secretRefs(keys, (secretName) => keyVaultSecretUrl(uri, secretName))),
         secretAccess: [roleAssignment, ...secrets],
         checks: [clientId, identityOutput("principalId"), identityOutput("tenantId"), vaultName, vaultUri],
     };

@@ -7,7 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as computeSdk from "@pulumi/gcp/compute";
 import type * as secretmanagerSdk from "@pulumi/gcp/secretmanager";
 import type * as serviceaccountSdk from "@pulumi/gcp/serviceaccount";
-import type { CredentialKey } from "../../components/types";
+import { storedSecretValue } from "../../components/config/users";
+import type { StoredSecret } from "../../components/types";
+import { loadPeerPackage } from "../peerPackage";
 import type { ProviderContext } from "../types";
 import { computedOr, requireComputed } from "../vm/computed";
 import { LayoutError, assignSubnets, type SubnetInfo } from "../vm/layout";
@@ -33,15 +35,11 @@ export interface GcpScope extends CloudScope<ResolvedGcpArgs> {
 }
 
 export function loadGcp(): Gcp {
-    try {
-        return {
-            compute: require("@pulumi/gcp/compute") as typeof computeSdk,
-            secretmanager: require("@pulumi/gcp/secretmanager") as typeof secretmanagerSdk,
-            serviceaccount: require("@pulumi/gcp/serviceaccount") as typeof serviceaccountSdk,
-        };
-    } catch (err) {
-        throw new pulumi.RunError(`provider "gcp" needs the @pulumi/gcp package (an optional peer dependency of redis-deployment): npm install @pulumi/gcp@9 (${(err as Error).message.split("\n")[0]})`);
-    }
+    return loadPeerPackage("gcp", "@pulumi/gcp", 9, () => ({
+        compute: require("@pulumi/gcp/compute") as typeof computeSdk,
+        secretmanager: require("@pulumi/gcp/secretmanager") as typeof secretmanagerSdk,
+        serviceaccount: require("@pulumi/gcp/serviceaccount") as typeof serviceaccountSdk,
+    }));
 }
 
 export interface SubnetworkLookup {
@@ -61,7 +59,7 @@ export interface GcpFoundation extends VmFoundation {
     /** The VMs' service account's email. */
     serviceAccountEmail: pulumi.Output<string>;
     /** Secret key -> the secret's resource name (only the secrets the deployment stores). */
-    secretRefs: pulumi.Output<Record<CredentialKey, string>>;
+    secretRefs: pulumi.Output<Record<StoredSecret, string>>;
     /** What a VM must wait for: its boot reads the secrets, which needs the versions and the grants. */
     secretAccess: pulumi.Resource[];
     image: pulumi.Output<string>;
@@ -97,7 +95,7 @@ function secrets(s: GcpScope, gcp: Gcp, ctx: ProviderContext, project: string | 
         secretAccess.push(
             new gcp.secretmanager.SecretVersion(`${resource}-value`, {
                 secret: secret.id,
-                secretData: pulumi.secret(ctx.credentials.apply((c) => c[key])),
+                secretData: pulumi.secret(ctx.credentials.apply((c) => storedSecretValue(c, key))),
             }, { parent }),
             new gcp.secretmanager.SecretIamMember(`${resource}-reader`, {
                 secretId: secret.id,
@@ -108,7 +106,7 @@ function secrets(s: GcpScope, gcp: Gcp, ctx: ProviderContext, project: string | 
         return secret.name.apply((n) => computedOr(n, () =>
             `projects/${requireComputed(s.name, GCP_TYPES.secret, resource, "name", project)}/secrets/${secretId}`));
     });
-    const secretRefs = pulumi.all(names).apply((ns) => Object.fromEntries(keys.map((k, i) => [k, ns[i]])) as Record<CredentialKey, string>);
+    const secretRefs = pulumi.all(names).apply((ns) => Object.fromEntries(keys.map((k, i) => [k, ns[i]])) as Record<StoredSecret, string>);
     return { secretRefs, secretAccess };
 }
 

@@ -23,7 +23,16 @@ export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Outp
             replicas: plan.proxies.length,
             selector: { matchLabels: selector(name, "haproxy") },
             template: {
-                metadata: { labels: labels(name, "haproxy"), annotations: { "redis-deployment/config-checksum": cfg.apply((c) => digest(c, o.images.haproxy)) } },
+                metadata: {
+                    labels: labels(name, "haproxy"),
+                    annotations: {
+                        "redis-deployment/config-checksum": cfg.apply((c) => digest(c, o.images.haproxy)),
+                        // HAProxy reads its check password (rd-monitor) from the Secret at start:
+                        // a rotation of the internal passwords rolls the pods onto the new one
+                        // (valid everywhere from phase 1 on, next to the old one).
+                        ...(plan.args.rotateInternal > 0 ? { "redis-deployment/internal-passwords": String(plan.args.rotateInternal) } : {}),
+                    },
+                },
                 spec: {
                     ...podBasics(o),
                     ...spreadPlacement(name, o, "haproxy", plan.proxies.map((p) => p.zone)),

@@ -7,6 +7,7 @@ import type { LocalProviderArgs } from "../../components/args";
 import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
+import { adminLoginPassword } from "../../components/config/users";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { LocalProcess, type ProcessInputs } from "./process";
@@ -117,8 +118,9 @@ export class LocalProvider implements InfraProvider {
                 emptyParentsToRemove: this.ownedParents,
                 config: ctx.credentials.apply((credentials) => renderRedisConf({ args: ctx.plan.args, member, credentials, dataDir })),
                 command: [redisServer, "{config}"],
-                readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: c.adminPassword, timeoutMs: READY_TIMEOUT_MS })),
-                adminPassword: ctx.credentials.apply((c) => c.adminPassword),
+                // The admin password every member accepts now (the retiring one during a rotation).
+                readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: adminLoginPassword(c), timeoutMs: READY_TIMEOUT_MS })),
+                adminPassword: ctx.credentials.apply(adminLoginPassword),
                 ...restartPolicy(ctx.plan.args, members, member),
             }, { parent: ctx.parent });
         });

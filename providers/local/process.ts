@@ -82,6 +82,18 @@ export function parseConfig(text: string): Map<string, string> {
     return map;
 }
 
+/**
+ * A config text with the passwords and password hashes masked: what is left differs only when
+ * something other than the credentials changed. Credentials are applied live to running
+ * nodes by the live-credentials resource (bootstrap/credentials.ts), never by a restart.
+ */
+export function withoutSecretValues(text: string): string {
+    return text.split("\n").map((line) => line
+        .replace(/^(\s*user\s+\S+\s.*?)(#[0-9a-f]{64}(\s+#[0-9a-f]{64})*)/, "$1#<hash>")
+        .replace(/^(\s*masterauth\s+)\S+/, "$1<secret>")
+        .replace(/^(\s*sentinel\s+sentinel-pass\s+)\S+/, "$1<secret>")).join("\n");
+}
+
 /** Directives whose values differ between two config texts. */
 export function changedSettings(before: string, after: string): string[] {
     const a = parseConfig(before);
@@ -243,11 +255,17 @@ async function restartStopped(olds: ProcessOutputs, news: ProcessInputs): Promis
 export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Promise<ProcessOutputs> {
     const fs = require("fs") as typeof import("fs");
     if (!isOurProcess(olds.pid, olds.configFile)) return restartStopped(olds, news);
-    const changed = changedSettings(olds.config, news.config);
+    // Password changes are left to the live-credentials resource (and are in the file written below).
+    const changed = changedSettings(withoutSecretValues(olds.config), withoutSecretValues(news.config));
     const structural = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "config", "pid", "configFile", "logFile", "readiness", "adminPassword",
         // Restart policies: they only matter when the process has to be started again.
         "emptyMasterGuard", "rejoinLiveMaster"]);
     const admin = { user: ADMIN_USER, password: news.adminPassword };
+    if (news.kind === "sentinel" && structural.length === 0 && changed.length === 0) {
+        // Sentinel owns its file (it rewrites it with what it learns); the live-credentials
+        // resource persists the new users there with SENTINEL FLUSHCONFIG.
+        return { ...olds, ...news };
+    }
     if (news.kind === "redis" && structural.length === 0 && changed.every((k) => LIVE_SETTINGS.includes(k))) {
         const settings = parseConfig(news.config);
         await withClient({ kind: "direct" }, news, admin, async (c) => {

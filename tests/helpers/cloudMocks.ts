@@ -87,6 +87,9 @@ export class CloudMocks {
      * (MOCK_GENERATED), so tests can name the generated passwords; false for a generic mock,
      * which returns the inputs alone (the component needs no more).
      */
+    /** More outputs of the DeploymentPassword (with answersPassword), e.g. a retiring password during a rotation. */
+    passwordState: Record<string, string> = {};
+
     constructor(private readonly cloud: CloudBehaviour, private readonly answersPassword = true) {}
 
     async install(): Promise<void> {
@@ -97,7 +100,7 @@ export class CloudMocks {
         await pulumi.runtime.setMocks({
             newResource: (args) => {
                 const computed = args.type.endsWith(":DeploymentPassword") && this.answersPassword
-                    ? { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}) }
+                    ? { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}), ...this.passwordState }
                     : this.cloud.computed(args.type, args.name, args.inputs);
                 const state = { ...args.inputs, ...computed };
                 this.seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, state });

@@ -15,15 +15,16 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import type { RedisDeploymentArgs } from "../../components/args";
-import { passwordHash } from "../../components/config/users";
+import { passwordHash, storedSecretValue } from "../../components/config/users";
 import { plan } from "../../components/plan";
-import { ADMIN_USER, MONITOR_USER, type AddressedMember, type Credentials, type TopologyPlan } from "../../components/types";
+import { ADMIN_USER, MONITOR_USER, STORED_SECRETS, type AddressedMember, type Credentials, type StoredSecret, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, keyVaultSecretUrl } from "../../providers/azure/boot";
 import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
 import { VM_PATHS, renderBootScript, type CloudHooks } from "../../providers/vm/bootScript";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
+import { secretRefs } from "../../providers/vm/secrets";
 import {
     ProgramRunner, ReplyError, command, infoField, runTcpCheck, tcpCheckSteps, waitForPing, waitUntil, type Program,
 } from "../helpers/realPrograms";
@@ -31,8 +32,8 @@ import {
 let nextGroup = crypto.randomInt(0, 200);
 const REGION = "eu-central-1";
 const PREFIX = "/redis-deployment/itest";
-const REFS = { password: `${PREFIX}/password`, adminPassword: `${PREFIX}/admin-password`, monitorPassword: `${PREFIX}/monitor-password` };
-const GCP_REFS = { password: "projects/itest/secrets/rd-password", adminPassword: "projects/itest/secrets/rd-admin-password", monitorPassword: "projects/itest/secrets/rd-monitor-password" };
+const REFS = secretRefs(STORED_SECRETS, (name) => `${PREFIX}/${name}`);
+const GCP_REFS = secretRefs(STORED_SECRETS, (name) => `projects/itest/secrets/rd-${name}`);
 const GCP_TOKEN = "ya29.stub-token";
 const hex = () => crypto.randomBytes(20).toString("hex");
 const VAULT_URI = "https://rd-itest-0a1b2c3d.vault.azure.net/";
@@ -45,7 +46,7 @@ interface CloudCase {
     /** Loopback block of its processes: each cloud's cases have their own, so suites running in parallel never share addresses. */
     block: string;
     hooks: CloudHooks;
-    refs: Record<keyof Credentials, string>;
+    refs: Record<StoredSecret, string>;
     /** Device paths of a member's disk, most stable first; the first one is created in the test root. */
     disk: (member: string, index: number) => string[];
     /** The secret references the stub log shows were read, in order. */
@@ -72,7 +73,7 @@ const CLOUDS: Record<Cloud, CloudCase> = {
     azure: {
         block: `127.${55 + crypto.randomInt(0, 5)}`,
         hooks: azureBootHooks(CLIENT_ID, VAULT_URI),
-        refs: { password: keyVaultSecretUrl(VAULT_URI, "password"), adminPassword: keyVaultSecretUrl(VAULT_URI, "admin-password"), monitorPassword: keyVaultSecretUrl(VAULT_URI, "monitor-password") },
+        refs: secretRefs(STORED_SECRETS, (name) => keyVaultSecretUrl(VAULT_URI, name)),
         disk: (_member, lun) => azureDiskDevices(lun),
         secretsRead: (log) => log.filter((l) => l.startsWith("curl ") && l.includes("/secrets/")).map((l) => /(https:\S+)\?api-version/.exec(l)![1]),
         packages: "curl jq",
@@ -187,7 +188,7 @@ describe("VM boot script, run into a temporary root", function () {
             for (const [cmd, body] of Object.entries(STUBS)) {
                 fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
             }
-            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "secrets", secretFile(ref)), credentials[key as keyof Credentials]);
+            for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "secrets", secretFile(ref)), storedSecretValue(credentials, key as StoredSecret));
             host.host.members.forEach((m, i) => {
                 const device = path.join(root, cloud.disk(m.name, i)[0]);
                 fs.mkdirSync(path.dirname(device), { recursive: true });
@@ -230,6 +231,8 @@ describe("VM boot script, run into a temporary root", function () {
     const selfBooting = (Object.keys(CLOUDS) as Cloud[]).filter((c) => CLOUDS[c].hooks.addAddresses && !CLOUDS[c].hooks.runByCloudAtEveryBoot);
     for (const cloudName of selfBooting) it(`${cloudName}: sentinel 1+1: prepares each VM and writes configs that redis-server, redis-sentinel and haproxy accept`, async () => {
         const cloud = CLOUDS[cloudName];
+        // Booted during phase 1 of a rotation of the application password: the store holds the retiring one too.
+        credentials.retiring = { password: `old-${hex()}` };
         const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 }, "itest", cloudName);
         for (const vm of vms) {
             const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", vm.scriptFile], { encoding: "utf8" });
@@ -255,7 +258,7 @@ describe("VM boot script, run into a temporary root", function () {
         assert.ok(log.includes(`mkfs.ext4 -q -m 0 -L rd-data ${device}`), "the empty disk is formatted");
         assert.ok(log.includes(`mount -t ext4 -o noatime ${device} ${path.join(m0.root, VM_PATHS.data, master)}`));
         assert.ok(log.indexOf(`mkfs.ext4 -q -m 0 -L rd-data ${device}`) < log.indexOf(`systemctl start redis-deployment-${master}.service`));
-        assert.deepEqual(cloud.secretsRead(log), [cloud.refs.password, cloud.refs.adminPassword, cloud.refs.monitorPassword]);
+        assert.deepEqual(cloud.secretsRead(log), STORED_SECRETS.map((k) => cloud.refs[k]), "a member reads every password and every retiring one");
         assert.ok(log.every((l) => !l.includes(credentials.password) && !l.includes(credentials.adminPassword)), "no secret on a command line");
 
         // Units and the boot service.
@@ -268,7 +271,7 @@ describe("VM boot script, run into a temporary root", function () {
         assert.equal(fs.readFileSync(path.join(m0.root, VM_PATHS.self), "utf8"), m0.script, "the boot script installed itself");
         const sentinelVm = vmOf(vms, "itest-sentinel0");
         assert.match(fs.readFileSync(path.join(sentinelVm.root, "etc/systemd/system/redis-deployment-itest-sentinel0.service"), "utf8"), /^ExecStart=\/usr\/bin\/redis-sentinel \/var\/lib\/redis-deployment\/itest-sentinel0\/sentinel.conf$/m);
-        assert.deepEqual([...cloud.secretsRead(results.get("itest-sentinel0")!.log)].sort(), [cloud.refs.password, cloud.refs.adminPassword].sort(), "a sentinel reads the application password (its clients' user) and the admin password (rd-admin: bootstrap, peers), not the monitor password");
+        assert.deepEqual([...cloud.secretsRead(results.get("itest-sentinel0")!.log)].sort(), [cloud.refs.password, cloud.refs.adminPassword, cloud.refs.retiringPassword, cloud.refs.retiringAdminPassword].sort(), "a sentinel reads the application password (its clients' user) and the admin password (rd-admin: bootstrap, peers) and their retiring ones, not the monitor password");
         assert.ok(log.every((l) => !l.includes(IMDS_TOKEN)), "the Key Vault token never on a command line");
 
         // Every unit file is one systemd accepts (systemd-analyze verify reports unknown or bad settings).
@@ -295,6 +298,7 @@ describe("VM boot script, run into a temporary root", function () {
         const m = startRedis(m0, master);
         await waitForPing(m, addressOf(vms, master), 6379, admin());
         assert.equal(await command(addressOf(vms, master), 6379, { password: credentials.password }, ["PING"]), "PONG", "the application password works");
+        assert.equal(await command(addressOf(vms, master), 6379, { password: credentials.retiring!.password! }, ["PING"]), "PONG", "booted during a rotation, it accepts the retiring password too");
         const denied = await command(addressOf(vms, master), 6379, { user: MONITOR_USER, password: credentials.monitorPassword }, ["GET", "x"]);
         assert.ok(denied instanceof ReplyError && denied.message.startsWith("NOPERM"), "the monitor user may not read data");
         const r = startRedis(vmOf(vms, replica), replica);
@@ -491,7 +495,7 @@ describe("VM boot script, run into a temporary root", function () {
             assert.ok(!log.some((l) => l.startsWith("ip addr add")), "adds no address: the guest agent routes alias IPs");
             assert.ok(log.includes("apt-get -q install -y --no-install-recommends redis-server curl"));
             const secretCalls = log.filter((l) => l.includes("secretmanager.googleapis.com"));
-            assert.deepEqual(secretCalls.map((l) => /\/v1\/(\S+)\/versions\/latest:access$/.exec(l)![1]), [GCP_REFS.password, GCP_REFS.adminPassword, GCP_REFS.monitorPassword]);
+            assert.deepEqual(secretCalls.map((l) => /\/v1\/(\S+)\/versions\/latest:access$/.exec(l)![1]), STORED_SECRETS.map((k) => GCP_REFS[k]));
             assert.ok(log.filter((l) => l.includes("computeMetadata/v1/instance/service-accounts/default/token")).length >= 3, "a token per read");
             assert.ok(log.every((l) => !l.includes(credentials.password) && !l.includes(credentials.adminPassword)), "no secret on a command line");
             const device = path.join(m0.root, `dev/disk/by-id/google-${master}`);

@@ -241,7 +241,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
 
         it("stores the passwords as SecureString parameters (secret inputs) that only the instance role may read", () => {
             const params = rec.ofType(T.parameter);
-            assert.deepEqual(params.map((p) => p.inputs.name).sort(), ["admin-password", "monitor-password", "password"].map((k) => `/redis-deployment/${PROJECT}/${STACK}/${name}/${k}`).sort());
+            assert.deepEqual(params.map((p) => p.inputs.name).sort(), ["admin-password", "monitor-password", "password", "retiring-admin-password", "retiring-monitor-password", "retiring-password"].map((k) => `/redis-deployment/${PROJECT}/${STACK}/${name}/${k}`).sort());
             for (const p of params) {
                 assert.equal(p.inputs.type, "SecureString");
                 assert.ok(isWrappedSecret(p.inputs.value), `${p.name}: value must be a secret input`);
@@ -459,8 +459,8 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
 
         it("renders each kind's boot script with only the secrets it needs, none inline", () => {
             const secretsOf = (n: string) => /\n {4}rd_secrets ([^\n]*)\n/.exec(userDataOf(rec.byName(T.instance, n)))![1];
-            assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword");
-            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
+            assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword retiringPassword retiringAdminPassword retiringMonitorPassword");
+            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword retiringPassword retiringAdminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
             assert.equal(secretsOf("sent-proxy0"), "monitorPassword");
             const proxy = userDataOf(rec.byName(T.instance, "sent-proxy1"));
             for (const m of d.members) assert.ok(proxy.includes(`server ${m.name} ${m.address}:6379`), `proxy config lists ${m.name}`);
@@ -536,7 +536,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
         it("stores and fetches no application password", async () => {
             await rec.install();
             await deploy("open", { provider: "aws", zones: ZONES, maxmemory: "1gb", mode: "replication", auth: { enabled: false }, aws: awsArgs() });
-            assert.deepEqual(rec.ofType(T.parameter).map((p) => p.inputs.name.split("/").pop()).sort(), ["admin-password", "monitor-password"]);
+            assert.deepEqual(rec.ofType(T.parameter).map((p) => p.inputs.name.split("/").pop()).sort(), ["admin-password", "monitor-password", "retiring-admin-password", "retiring-monitor-password"]);
             for (const i of rec.ofType(T.instance)) {
                 const script = userDataOf(i);
                 assert.ok(!/\n {4}rd_secrets [^\n]*\bpassword\b/.test(script), `${i.name}: no application password fetched`);

@@ -249,7 +249,7 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
             assert.equal(vault[0].inputs.properties.tenantId, TENANT, "the identity's tenant");
             assert.match(vault[0].inputs.vaultName, /^rd-cache-[0-9a-f]{8}$/);
             const secrets = rec.ofType(T.secret);
-            assert.deepEqual(secrets.map((s) => s.inputs.secretName).sort(), ["admin-password", "monitor-password", "password"]);
+            assert.deepEqual(secrets.map((s) => s.inputs.secretName).sort(), ["admin-password", "monitor-password", "password", "retiring-admin-password", "retiring-monitor-password", "retiring-password"]);
             for (const s of secrets) {
                 // The engine sees the properties object holding the value as secret.
                 assert.ok(isWrappedSecret(s.inputs.properties), `${s.name}: value must be a secret input`);
@@ -428,8 +428,8 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
 
         it("renders each kind's boot script with only the secrets it needs; proxies after the bootstrap", () => {
             const secretsOf = (n: string) => /\n {4}rd_secrets ([^\n]*)\n/.exec(bootScriptOf(rec.byName(T.vm, n)))![1];
-            assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword");
-            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
+            assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword retiringPassword retiringAdminPassword retiringMonitorPassword");
+            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword retiringPassword retiringAdminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
             assert.equal(secretsOf("sent-proxy0"), "monitorPassword");
             const master = d.members.find((m) => m.role === "master")!;
             for (const m of d.members.filter((x) => x.role === "replica")) {
@@ -497,7 +497,7 @@ describe("Azure provider: component graph under Pulumi mocks", function () {
         it("stores and fetches no application password", async () => {
             await rec.install();
             await deploy("open", { provider: "azure", zones: ZONES, maxmemory: "1gb", mode: "replication", auth: { enabled: false }, azure: azureArgs() });
-            assert.deepEqual(rec.ofType(T.secret).map((s) => s.inputs.secretName).sort(), ["admin-password", "monitor-password"]);
+            assert.deepEqual(rec.ofType(T.secret).map((s) => s.inputs.secretName).sort(), ["admin-password", "monitor-password", "retiring-admin-password", "retiring-monitor-password"]);
             for (const vm of rec.ofType(T.vm)) assert.ok(!/RD_SECRET_REF=\([^\n]*\[password\]/.test(bootScriptOf(vm)), `${vm.name}: no reference to it`);
         });
     });

@@ -9,7 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
-import type { AddressedMember } from "../../components/types";
+import { secretRefs } from "../../providers/vm/secrets";
+import { STORED_SECRETS, type AddressedMember } from "../../components/types";
 import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
 import { loadBalancedPorts } from "../../components/plan";
 import { nsgRules, stableGuid } from "../../providers/azure";
@@ -177,7 +178,7 @@ describe("Azure boot script (rendered text)", function () {
                     plan: p, allMembers, hooks: azureBootHooks(CLIENT_ID, VAULT),
                     placed: { host, subnet: { id: SUBNET_ID, zone: host.zone, cidr: "10.1.0.0/24" }, hostAddress: "10.1.0.4", nodeAddresses: Object.fromEntries([...host.members, ...host.sentinels, ...host.proxies].map((n) => [n.name, layout.nodes[n.name]])) },
                     disks: Object.fromEntries(host.members.map((m, lun) => [m.name, azureDiskDevices(lun)])),
-                    secretRefs: { password: `${VAULT}secrets/password`, adminPassword: `${VAULT}secrets/admin-password`, monitorPassword: `${VAULT}secrets/monitor-password` },
+                    secretRefs: secretRefs(STORED_SECRETS, (name) => `${VAULT}secrets/${name}`),
                 });
                 const file = path.join(tmp, `${host.name}.sh`);
                 fs.writeFileSync(file, script);

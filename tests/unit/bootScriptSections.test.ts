@@ -5,7 +5,8 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
-import type { AddressedMember } from "../../components/types";
+import { secretRefs } from "../../providers/vm/secrets";
+import { STORED_SECRETS, type AddressedMember } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { BOOT_SECTIONS, bootContext, composeBootScript, renderBootScript, type BootContext, type BootScriptInput, type BootSection, type CloudHooks } from "../../providers/vm/bootScript";
@@ -23,7 +24,7 @@ import { startUnitsSection } from "../../providers/vm/bootScript/startUnits";
 import { systemTuningSection } from "../../providers/vm/bootScript/systemTuning";
 import { planHosts } from "../../providers/vm/layout";
 
-const REFS = { password: "/rd/t/password", adminPassword: "/rd/t/admin-password", monitorPassword: "/rd/t/monitor-password" };
+const REFS = secretRefs(STORED_SECRETS, (name) => `/rd/t/${name}`);
 const BARE: CloudHooks = { cloud: "test", secretStore: "a file", packages: [], secretFunction: 'cat "/secrets$1"', addAddresses: false };
 
 /** The inputs of every host of a deployment, with made-up addresses 10.9.<host>.<node>. */
@@ -185,9 +186,9 @@ describe("VM boot script sections", function () {
 
     describe("secrets", () => {
         it("reads exactly the secrets the host's configs use, and refuses one without a store entry", () => {
-            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "sentinel")), ["rd_secrets password adminPassword"]);
-            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "proxy")), ["rd_secrets monitorPassword"]);
-            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "standalone", auth: { enabled: false } })), ["rd_secrets adminPassword monitorPassword"]);
+            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "sentinel")), ["rd_secrets password adminPassword retiringPassword retiringAdminPassword"]);
+            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "sentinel" }, "proxy")), ["rd_secrets monitorPassword"], "HAProxy presents the current monitor password; it accepts none");
+            assert.deepEqual(callsOf(secretsSection, ctxOf({ mode: "standalone", auth: { enabled: false } })), ["rd_secrets adminPassword monitorPassword retiringAdminPassword retiringMonitorPassword"]);
             const { monitorPassword: _m, ...refs } = REFS;
             assert.throws(() => callsOf(secretsSection, { ...repl, secretRefs: refs as typeof REFS }), /monitorPassword secret\(s\), which have no entry in AWS/);
             assert.match(secretsSection.functions!(repl), /rd_retry "\$RD_SECRET_ATTEMPTS" 5 rd_cloud_secret/);

@@ -384,6 +384,50 @@ describe("VM clouds under generic Pulumi mocks (inputs only, then the documented
     // deployment says deleteDataOnDestroy, and nothing else is kept.
     const DISK_TYPES: Record<Cloud["name"], string> = { aws: "aws:ebs/volume:Volume", gcp: "gcp:compute/disk:Disk", azure: "azure-native:compute:Disk" };
     for (const cloud of CLOUDS) {
+        describe(`${cloud.name}: a password rotation`, () => {
+            const rec = new CloudMocks(new DocumentedOutputs(cloud.computed, cloud.lookups), true);
+            const OLD = "old-application-password-0123456789";
+            const NEW = "new-application-password-0123456789";
+            /** Secret name (SECRET_NAMES) -> the value the secret store is given. */
+            const storeValues = (): Record<string, unknown> => {
+                const entries = cloud.name === "aws"
+                    ? rec.ofType("aws:ssm/parameter:Parameter").map((r) => [String(r.inputs.name).split("/").pop(), unwrap(r.inputs.value)])
+                    : cloud.name === "gcp"
+                        ? rec.ofType("gcp:secretmanager/secretVersion:SecretVersion").map((r) => [r.name.replace(/^cache-secret-|-value$/g, ""), unwrap(r.inputs.secretData)])
+                        : rec.ofType("azure-native:keyvault:Secret").map((r) => [r.inputs.secretName, (unwrap(r.inputs.properties) as { value: string }).value]);
+                return Object.fromEntries(entries);
+            };
+            const storeTypes = ["aws:ssm/parameter:Parameter", "gcp:secretmanager/secretVersion:SecretVersion", "azure-native:keyvault:Secret"];
+
+            it("phase 1 writes the new password and keeps the old one as the retiring secret; no VM, disk or network input changes (no reboot)", async () => {
+                await withConfig(cloud.config, async () => {
+                    const prefix = cloud.name === "azure" ? "azure-native:" : `${cloud.name}:`;
+                    await rec.install();
+                    rec.passwordState = {};
+                    await deploy("cache", argsFor(cloud, "sentinel", OLD));
+                    const idle = storeValues();
+                    assert.equal(idle["password"], OLD);
+                    assert.equal(idle["retiring-password"], OLD, "no rotation: the retiring secret holds the current password");
+                    const before = rec.snapshot(prefix, unwrap);
+
+                    await rec.install();
+                    rec.passwordState = { retiringPassword: OLD };
+                    await deploy("cache", argsFor(cloud, "sentinel", NEW));
+                    const rotating = storeValues();
+                    assert.equal(rotating["password"], NEW, "the new password reaches the secret store");
+                    assert.equal(rotating["retiring-password"], OLD, "the old one stays valid for VMs that boot during phase 1");
+                    assert.deepEqual(Object.keys(rotating).sort(), Object.keys(idle).sort(), "the same secrets");
+                    const after = rec.snapshot(prefix, unwrap);
+                    assert.deepEqual(Object.keys(after).sort(), Object.keys(before).sort(), "the same resources");
+                    const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+                    assert.ok(changed.length > 0, "the secret store changes");
+                    for (const k of changed) assert.ok(storeTypes.some((t) => k.startsWith(`${t}::`)), `${k}: only secret store values change, no VM input (its user data) and nothing it needs`);
+                    // Running members get it live through the bootstrap path, without a reboot.
+                    assert.deepEqual(rec.ofType("pulumi-nodejs:dynamic/redis-deployment:CredentialsSync").map((r) => r.name), ["cache-credentials"], "the credentials sync resource applies it to running nodes");
+                });
+            });
+        });
+
         describe(`${cloud.name}: data disks on destroy`, () => {
             const rec = new CloudMocks(new DocumentedOutputs(cloud.computed, cloud.lookups), false);
             for (const deleteDataOnDestroy of [undefined, true]) {

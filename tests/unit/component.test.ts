@@ -145,6 +145,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                 const expected = new Map<string, number>([
                     [COMPONENT_TYPE, 1],
                     [dynamicType("DeploymentPassword"), 1],
+                    [dynamicType("CredentialsSync"), 1],
                     [dynamicType("LocalProcess"), memberCount + mode.sentinels + mode.proxies],
                 ]);
                 if (mode.bootstrap) expected.set(dynamicType(mode.bootstrap), 1);
@@ -154,6 +155,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                 assert.equal(component.name, mode.name);
                 assert.equal(component.custom, false, "the component is not a custom resource");
                 assert.equal(rec.one(":DeploymentPassword").name, `${mode.name}-password`);
+                assert.equal(rec.one(":CredentialsSync").name, `${mode.name}-credentials`);
                 if (mode.bootstrap) {
                     const suffix = { ReplicationBootstrap: "replication", SentinelBootstrap: "sentinel", ClusterBootstrap: "cluster" }[mode.bootstrap];
                     assert.equal(rec.one(`:${mode.bootstrap}`).name, `${mode.name}-${suffix}`);
@@ -186,7 +188,7 @@ describe("RedisDeployment component graph (local provider, Pulumi mocks)", funct
                 const custom = rec.seen.filter((r) => r.custom);
                 assert.ok(custom.length >= 2);
                 for (const r of custom) {
-                    assert.match(r.type, /^pulumi-nodejs:dynamic\/redis-deployment:(DeploymentPassword|LocalProcess|ReplicationBootstrap|SentinelBootstrap|ClusterBootstrap)$/);
+                    assert.match(r.type, /^pulumi-nodejs:dynamic\/redis-deployment:(DeploymentPassword|CredentialsSync|LocalProcess|ReplicationBootstrap|SentinelBootstrap|ClusterBootstrap)$/);
                     assert.equal(typeof r.inputs.__provider, "string", `${r.name}: __provider is the serialized provider`);
                     assert.ok(r.inputs.__provider.length > 100, `${r.name}: __provider must hold the provider's code`);
                     assert.ok(r.inputs.__provider.includes("exports.handler"), `${r.name}: __provider is a serialized closure module`);

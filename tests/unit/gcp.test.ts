@@ -209,7 +209,7 @@ describe("GCP provider: component graph under Pulumi mocks", function () {
 
         it("stores the passwords in Secret Manager (secret inputs) that only the VMs' service account may access", () => {
             const secrets = rec.ofType(T.secret);
-            assert.deepEqual(secrets.map((s) => s.inputs.secretId).sort(), ["admin-password", "monitor-password", "password"].map((k) => `redis-deployment-${PROJECT}-${STACK}-cache-${k}`).sort());
+            assert.deepEqual(secrets.map((s) => s.inputs.secretId).sort(), ["admin-password", "monitor-password", "password", "retiring-admin-password", "retiring-monitor-password", "retiring-password"].map((k) => `redis-deployment-${PROJECT}-${STACK}-cache-${k}`).sort());
             const email = rec.ofType(T.account)[0].state.email;
             for (const s of secrets) {
                 const version = rec.ofType(T.version).find((v) => v.inputs.secret === `projects/${GCP_PROJECT}/secrets/${s.inputs.secretId}`)!;
@@ -217,7 +217,7 @@ describe("GCP provider: component graph under Pulumi mocks", function () {
                 const grants = rec.ofType(T.secretIam).filter((g) => g.inputs.secretId === `projects/${GCP_PROJECT}/secrets/${s.inputs.secretId}`);
                 assert.deepEqual(grants.map((g) => [g.inputs.role, g.inputs.member]), [[SECRET_ACCESSOR_ROLE, `serviceAccount:${email}`]]);
             }
-            assert.equal(rec.ofType(T.secretIam).length, 3, "no other grant");
+            assert.equal(rec.ofType(T.secretIam).length, secrets.length, "no other grant");
             const password = rec.ofType(T.version).find((v) => v.inputs.secret.endsWith("-cache-password"))!;
             assert.equal(unwrap(password.inputs.secretData), GIVEN_PASSWORD);
             for (const i of rec.ofType(T.instance)) {
@@ -360,8 +360,8 @@ describe("GCP provider: component graph under Pulumi mocks", function () {
 
         it("reads only the secrets each kind needs and leaks none", () => {
             const secretsOf = (n: string) => /\n {4}rd_secrets ([^\n]*)\n/.exec(scriptOf(rec.byName(T.instance, n)))![1];
-            assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword");
-            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
+            assert.equal(secretsOf("sent-s0-m0"), "password adminPassword monitorPassword retiringPassword retiringAdminPassword retiringMonitorPassword");
+            assert.equal(secretsOf("sent-sentinel0"), "password adminPassword retiringPassword retiringAdminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
             assert.equal(secretsOf("sent-proxy0"), "monitorPassword");
             for (const i of rec.ofType(T.instance)) for (const s of SECRETS) assert.ok(!scriptOf(i).includes(s), `${i.name} leaks a password`);
             const master = d.members.find((m) => m.role === "master")!;

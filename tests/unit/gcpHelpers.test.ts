@@ -7,7 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
-import type { AddressedMember } from "../../components/types";
+import { secretRefs } from "../../providers/vm/secrets";
+import { STORED_SECRETS, type AddressedMember } from "../../components/types";
 import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
 import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
 import { pickMachineType } from "../../providers/gcp/machineTypes";
@@ -91,7 +92,7 @@ describe("GCP boot script (rendered text)", function () {
     this.timeout(60000);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rd-gcpboot-"));
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-    const refs = { password: "projects/p/secrets/x-password", adminPassword: "projects/p/secrets/x-admin-password", monitorPassword: "projects/p/secrets/x-monitor-password" };
+    const refs = secretRefs(STORED_SECRETS, (name) => `projects/p/secrets/x-${name}`);
 
     const cases: { title: string; args: RedisDeploymentArgs; perHost?: number; loadBalanced?: boolean }[] = [
         { title: "standalone behind the load balancer", args: { mode: "standalone", loadBalancer: true }, loadBalanced: true },

@@ -205,7 +205,7 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
                 assert.deepEqual(names(b, T.deployment), c.haproxy ? [`${c.name}-haproxy`] : []);
                 assert.deepEqual(names(b, T.provider), [], "no provider of its own without kubeconfig/context");
                 const dynamic = b.seen.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.type.split(":").pop()).sort();
-                assert.deepEqual(dynamic, [c.bootstrap, "DeploymentPassword"].sort());
+                assert.deepEqual(dynamic, [c.bootstrap, "CredentialsSync", "DeploymentPassword"].sort());
                 const known = new Set([COMPONENT, ...Object.values(T)]);
                 assert.deepEqual(b.seen.filter((r) => !known.has(r.type) && !r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => r.type), []);
                 // metadata.name is the object's name in the cluster: the DNS names depend on it.
@@ -594,6 +594,22 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             assert.deepEqual(await checksums("256mb"), first, "same arguments, same pod templates");
             const changed = await checksums("512mb");
             for (const set of Object.keys(first)) assert.notEqual(changed[set], first[set], `${set} rolls on a maxmemory change`);
+        });
+
+        it("a rotation of the internal passwords rolls the HAProxy pods (they read the check password at start); the member pods stay", async () => {
+            const templates = async (rotateInternal?: number) => {
+                const b = await build("rot", { provider: "kubernetes", mode: "sentinel", maxmemory: "256mb", auth: rotateInternal === undefined ? undefined : { rotateInternal } }, trap);
+                return {
+                    proxies: JSON.stringify(ofType(b, T.deployment)[0].inputs.spec.template.metadata),
+                    members: JSON.stringify(ofType(b, T.statefulSet).map((s) => s.inputs.spec.template.metadata)),
+                };
+            };
+            const idle = await templates();
+            const first = await templates(1);
+            assert.notEqual(first.proxies, idle.proxies, "raising the counter changes the HAProxy pod template");
+            assert.notEqual((await templates(2)).proxies, first.proxies, "and again on the next rotation");
+            assert.equal((await templates(1)).proxies, first.proxies, "no change, no rollout");
+            assert.equal(first.members, idle.members, "members take the new passwords live");
         });
     });
 

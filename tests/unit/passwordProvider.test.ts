@@ -40,3 +40,51 @@ describe("DeploymentPassword provider", () => {
         assert.equal(dropped.adminPassword, CANDIDATES.adminPassword);
     });
 });
+
+describe("DeploymentPassword provider: rotation phases", () => {
+    const created: PasswordOutputs = { minLength: 16, rotation: "rotate", rotateInternal: 0, rotationInProgress: false, ...CANDIDATES, given: "old-given-password-0123", password: "old-given-password-0123" };
+    const inputs = (over: Partial<PasswordOutputs>) => ({ minLength: 16, rotation: "rotate" as const, rotateInternal: 0, ...LATER, given: created.given, ...over });
+
+    it("phase 1 keeps the old application password as retiring next to the new one; the internal ones stay", async () => {
+        const news = inputs({ given: "new-given-password-0123" });
+        const checked = await passwordProvider.check!(created, news);
+        assert.deepEqual(checked.failures, []);
+        assert.equal(checked.inputs.rotationInProgress, true);
+        const { outs } = await passwordProvider.update!("id", created, checked.inputs);
+        assert.equal(outs.password, "new-given-password-0123");
+        assert.equal(outs.retiringPassword, "old-given-password-0123");
+        assert.equal(outs.retiringAdminPassword, undefined);
+        assert.equal(outs.adminPassword, CANDIDATES.adminPassword);
+    });
+
+    it("phase 1 of the internal passwords (rotateInternal raised) takes the run's candidates and keeps the old ones as retiring", async () => {
+        const checked = await passwordProvider.check!(created, inputs({ rotateInternal: 1 }));
+        const { outs } = await passwordProvider.update!("id", created, checked.inputs);
+        assert.deepEqual([outs.adminPassword, outs.retiringAdminPassword], [LATER.adminPassword, CANDIDATES.adminPassword]);
+        assert.deepEqual([outs.monitorPassword, outs.retiringMonitorPassword], [LATER.monitorPassword, CANDIDATES.monitorPassword]);
+        assert.equal(outs.retiringPassword, undefined);
+    });
+
+    it("phase 2 drops the retiring passwords; a no-op run in either phase is no change", async () => {
+        const phase1 = (await passwordProvider.update!("id", created, (await passwordProvider.check!(created, inputs({ given: "new-given-password-0123" }))).inputs)).outs as PasswordOutputs;
+        const again = await passwordProvider.check!(phase1, inputs({ given: "new-given-password-0123" }));
+        assert.equal((await passwordProvider.diff!("id", phase1, again.inputs)).changes, false, "phase 1 again");
+        const set = await passwordProvider.check!(phase1, inputs({ given: "new-given-password-0123", rotation: "set" }));
+        assert.deepEqual(set.failures, []);
+        const phase2 = (await passwordProvider.update!("id", phase1, set.inputs)).outs as PasswordOutputs;
+        assert.equal(phase2.password, "new-given-password-0123");
+        assert.equal(phase2.retiringPassword, undefined);
+        const setAgain = await passwordProvider.check!(phase2, inputs({ given: "new-given-password-0123", rotation: "set" }));
+        assert.deepEqual(setAgain.failures, [], "`set` left in the program stays accepted");
+        assert.equal((await passwordProvider.diff!("id", phase2, setAgain.inputs)).changes, false);
+    });
+
+    it("refuses at check (preview): set with nothing in progress, set together with a new password, a second rotation during phase 1", async () => {
+        const reasons = async (olds: PasswordOutputs, over: Partial<PasswordOutputs>) => ((await passwordProvider.check!(olds, inputs(over))).failures ?? []).map((f) => f.reason).join("\n");
+        assert.match(await reasons(created, { rotation: "set" }), /no rotation is in progress/);
+        assert.match(await reasons(created, { rotation: "set", given: "new-given-password-0123" }), /was ever valid next to it/);
+        const phase1 = { ...created, rotationInProgress: true };
+        assert.match(await reasons(phase1, { given: "third-given-password-0123" }), /a rotation is in progress/);
+        assert.match(await reasons(created, { given: "short" }), /at least 16 characters/);
+    });
+});

@@ -10,6 +10,9 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
+import { aclUsers, passwordHash, sentinelAclUsers, userPasswords } from "../../components/config/users";
+import { withoutSecretValues } from "../../providers/local/process";
+import { parseAclUser, passwordRuleChanges } from "../../bootstrap/credentials";
 import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type Mode } from "../../components/types";
 import { validateArgs } from "../../components/validate";
@@ -570,5 +573,41 @@ describe("renderers, proven by the real programs", function () {
             assert.equal(await configGet(member.address, member.port, admin, "replica-announce-ip"), hostname);
             assert.equal(await configGet(member.address, member.port, admin, "cluster-announce-ip"), member.address);
         });
+    });
+});
+
+describe("password rotation in the rendered configs", () => {
+    const base = { password: "app-new-0123456789abcdef", adminPassword: "admin-new-0123456789abcdef", monitorPassword: "mon-new-0123456789abcdef" };
+    const rotating = { ...base, retiring: { password: "app-old-0123456789abcdef", adminPassword: "admin-old-0123456789abcdef" } };
+    const commands = { allow: [], deny: [] };
+
+    it("during phase 1 every user accepts the current and the retiring password; outside it only the current one", () => {
+        const lines = aclUsers(rotating, true, commands, []);
+        assert.ok(lines[0].includes(`#${passwordHash(base.password)} #${passwordHash(rotating.retiring.password)}`));
+        assert.ok(lines[1].includes(`#${passwordHash(base.adminPassword)} #${passwordHash(rotating.retiring.adminPassword)}`));
+        assert.equal(lines[2].match(/#[0-9a-f]{64}/g)!.length, 1, "rd-monitor is not rotating");
+        assert.equal(aclUsers(base, true, commands, []).join(" ").match(/#[0-9a-f]{64}/g)!.length, 3);
+        assert.equal(sentinelAclUsers(rotating, true).join(" ").match(/#[0-9a-f]{64}/g)!.length, 4);
+        const live = userPasswords(rotating, true);
+        assert.deepEqual(live.member[0].hashes, [passwordHash(base.password), passwordHash(rotating.retiring.password)]);
+        assert.deepEqual(live.sentinel.map((u) => u.user), ["default", "rd-admin"]);
+    });
+
+    it("a member's config differs only in masked values when only passwords change (no restart)", () => {
+        const member = { name: "m", shard: 0, index: 0, ordinal: 0, role: "master" as const, zone: "a", port: 6379, address: "127.0.0.2" };
+        const args = validateArgs("rot", {});
+        const before = renderRedisConf({ args, member, credentials: base, dataDir: "/d" });
+        const after = renderRedisConf({ args, member, credentials: { ...rotating, adminPassword: "admin-newer-0123456789abc" }, dataDir: "/d" });
+        assert.notEqual(before, after);
+        assert.equal(withoutSecretValues(before), withoutSecretValues(after));
+        const other = renderRedisConf({ args: { ...args, maxmemoryBytes: args.maxmemoryBytes * 2 }, member, credentials: base, dataDir: "/d" });
+        assert.notEqual(withoutSecretValues(before), withoutSecretValues(other));
+    });
+
+    it("the live changes add the missing hashes first and remove the unwanted ones separately", () => {
+        const live = parseAclUser(["flags", ["on"], "passwords", ["aa", "bb"], "commands", "+@all"])!;
+        assert.deepEqual(passwordRuleChanges(live, { user: "default", hashes: ["bb", "cc"], nopass: false }), { add: ["#cc"], remove: ["!aa"] });
+        assert.deepEqual(passwordRuleChanges(live, { user: "default", hashes: [], nopass: true }), { add: ["nopass"], remove: [] });
+        assert.equal(parseAclUser(null), undefined);
     });
 });

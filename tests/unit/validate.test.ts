@@ -247,3 +247,29 @@ describe("validateArgs", () => {
         }
     });
 });
+
+describe("validateArgs: password rotation", () => {
+    it("defaults to rotation \"rotate\" and rotateInternal 0, and takes valid values", () => {
+        const d = validateArgs("r", {});
+        assert.deepEqual([d.rotation, d.rotateInternal], ["rotate", 0]);
+        const s = validateArgs("r", { auth: { rotation: "set", rotateInternal: 2 } });
+        assert.deepEqual([s.rotation, s.rotateInternal], ["set", 2]);
+    });
+
+    it("names the field for a bad phase, a bad counter, and rotateInternal with HAProxy on VMs", () => {
+        const problems = (args: Parameters<typeof validateArgs>[1]) => {
+            try {
+                validateArgs("r", args);
+                return "";
+            } catch (err) {
+                return (err as Error).message;
+            }
+        };
+        assert.match(problems({ auth: { rotation: "now" as never } }), /auth\.rotation: "now" is not one of: rotate, set/);
+        assert.match(problems({ auth: { rotateInternal: -1 } }), /auth\.rotateInternal: must be a whole number >= 0/);
+        const aws: RedisDeploymentArgs = { provider: "aws", zones: ["a"], maxmemory: "1gb" };
+        assert.match(problems({ ...aws, auth: { rotateInternal: 1 } }), /auth\.rotateInternal: HAProxy on aws VMs reads its check password/);
+        assert.equal(problems({ ...aws, proxy: { haproxy: false }, auth: { rotateInternal: 1 } }), "");
+        assert.equal(problems({ provider: "kubernetes", maxmemory: "1gb", auth: { rotateInternal: 1 } }), "", "Kubernetes rolls the HAProxy pods");
+    });
+});

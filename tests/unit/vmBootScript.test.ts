@@ -9,15 +9,15 @@ import * as os from "os";
 import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
-import type { AddressedMember, TopologyPlan } from "../../components/types";
+import { STORED_SECRETS, type AddressedMember, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { nodeTemplates, renderBootScript, shellQuote, type BootScriptInput, type CloudHooks } from "../../providers/vm/bootScript";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
-import { PLACEHOLDER_CREDENTIALS, placeholderHashes } from "../../providers/vm/secrets";
+import { PLACEHOLDERS, placeholderHashes, secretRefs } from "../../providers/vm/secrets";
 
 const ZONES = ["z-a", "z-b", "z-c"];
-const REFS = { password: "/rd/t/password", adminPassword: "/rd/t/admin-password", monitorPassword: "/rd/t/monitor-password" };
+const REFS = secretRefs(STORED_SECRETS, (name) => `/rd/t/${name}`);
 
 /** Placed hosts with made-up addresses 10.9.<host>.<node>. */
 function placeAll(p: TopologyPlan, perHost = 1): PlacedHost[] {
@@ -157,8 +157,8 @@ describe("VM boot script (rendered text)", function () {
     it("fetches only the secrets its configs use, through the cloud hook", () => {
         const { placed, scripts } = scriptsFor({ mode: "sentinel" });
         const secretsOf = (kind: string) => /\n {4}rd_secrets ([^\n]+)\n/.exec(scripts[placed.findIndex((h) => h.host.kind === kind)])![1];
-        assert.equal(secretsOf("member"), "password adminPassword monitorPassword");
-        assert.equal(secretsOf("sentinel"), "password adminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
+        assert.equal(secretsOf("member"), "password adminPassword monitorPassword retiringPassword retiringAdminPassword retiringMonitorPassword", "members accept the retiring passwords too (rotation)");
+        assert.equal(secretsOf("sentinel"), "password adminPassword retiringPassword retiringAdminPassword", "sentinels: the clients' user and rd-admin (bootstrap, peers)");
         assert.equal(secretsOf("proxy"), "monitorPassword");
         assert.match(scripts[0], /aws ssm get-parameter --region eu-west-1 --name "\$1" --with-decryption/);
         assert.ok(scripts[0].includes("[adminPassword]=/rd/t/admin-password"));
@@ -197,6 +197,6 @@ describe("VM boot script (rendered text)", function () {
 
     it("placeholders in the script are the ones the secrets module defines", () => {
         const { scripts } = scriptsFor({ mode: "standalone" });
-        for (const v of Object.values(PLACEHOLDER_CREDENTIALS)) assert.ok(scripts[0].includes(v));
+        for (const v of Object.values(PLACEHOLDERS)) assert.ok(scripts[0].includes(v), v);
     });
 });

@@ -12,6 +12,12 @@ export interface StackListing {
     settings: DeploymentSettings;
 }
 
+/** The settings without the stored password (a listing never shows it). */
+function withoutSecrets(settings: DeploymentSettings): DeploymentSettings {
+    const { password: _password, ...rest } = settings;
+    return rest;
+}
+
 export async function list(opts: CommandOptions): Promise<StackListing[]> {
     const ws = await openWorkspace(opts);
     const stacks = await ws.listStacks();
@@ -20,7 +26,7 @@ export async function list(opts: CommandOptions): Promise<StackListing[]> {
         resources: s.resourceCount ?? 0,
         lastUpdate: s.lastUpdate,
         updateInProgress: !!s.updateInProgress,
-        settings: settingsFromConfig(await ws.getAllConfig(s.name)),
+        settings: withoutSecrets(settingsFromConfig(await ws.getAllConfig(s.name))),
     })));
 }
 
@@ -29,7 +35,7 @@ export function stackTable(stacks: StackListing[]): string {
     if (stacks.length === 0) return "no stacks yet; create one with `redis-deployment up`\n";
     const lines = [`${"STACK".padEnd(16)}${"RESOURCES".padEnd(11)}${"LAST UPDATE".padEnd(26)}SETTINGS\n`];
     for (const s of stacks) {
-        const { dataDir: _dataDir, ...shown } = s.settings;
+        const { dataDir: _dataDir, password: _password, ...shown } = s.settings;
         const settings = Object.entries(shown).map(([k, v]) => `${k}=${v}`).join(" ");
         lines.push(`${s.name.padEnd(16)}${String(s.resources).padEnd(11)}${(s.updateInProgress ? "(in progress)" : s.lastUpdate ?? "-").padEnd(26)}${settings}\n`);
     }

@@ -1,13 +1,13 @@
 // The head of the boot script: what it is, the shell options, its settings (tunables that tests
 // override from the environment, then constants) and the helpers every section uses.
-import { CREDENTIAL_KEYS, type CredentialKey } from "../../../components/types";
-import { PLACEHOLDER_CREDENTIALS, ROOT_TOKEN, placeholderHashes } from "../secrets";
+import { STORED_SECRETS, type StoredSecret } from "../../../components/types";
+import { PLACEHOLDERS, ROOT_TOKEN, placeholderHashes } from "../secrets";
 import { shellQuote as q } from "./shell";
 import { VM_PATHS, type BootContext, type BootSection } from "./types";
 
-/** `declare -A NAME=([key]=value ...)` of the secret keys that have a value, in CREDENTIAL_KEYS order. */
-function assoc(name: string, values: Partial<Record<CredentialKey, string>>): string {
-    return `declare -A ${name}=(${CREDENTIAL_KEYS.filter((k) => values[k] !== undefined).map((k) => `[${k}]=${q(values[k]!)}`).join(" ")})`;
+/** `declare -A NAME=([key]=value ...)` of the secret keys that have a value, in STORED_SECRETS order. */
+function assoc(name: string, values: Partial<Record<StoredSecret, string>>): string {
+    return `declare -A ${name}=(${STORED_SECRETS.filter((k) => values[k] !== undefined).map((k) => `[${k}]=${q(values[k]!)}`).join(" ")})`;
 }
 
 /**
@@ -53,7 +53,7 @@ readonly RD_BOOT_UNIT=${q(VM_PATHS.bootUnit)}
 readonly RD_MEMBER_RESTART=${restart}
 readonly RD_GUARD_EMPTY_MASTER=${guardEmptyMaster ? 1 : 0}
 ${assoc("RD_SECRET_REF", ctx.secretRefs)}
-${assoc("RD_PLACEHOLDER", PLACEHOLDER_CREDENTIALS)}
+${assoc("RD_PLACEHOLDER", PLACEHOLDERS)}
 ${assoc("RD_PLACEHOLDER_SHA256", hashes)}
 declare -A RD_SECRET=()
 RD_UNITS=()

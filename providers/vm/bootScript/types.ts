@@ -1,6 +1,6 @@
 // What the boot script is rendered from (BootScriptInput, CloudHooks), what its sections see
 // (BootContext) and what a section is (BootSection).
-import type { AddressedMember, CredentialKey, TopologyPlan } from "../../../components/types";
+import type { AddressedMember, StoredSecret, TopologyPlan } from "../../../components/types";
 import type { PlacedHost } from "../layout";
 import type { VmScheduledJob } from "./scheduledJobs";
 
@@ -61,7 +61,7 @@ export interface BootScriptInput {
     /** Member name -> device paths of its data disk, most stable first; the first that exists is used. */
     disks: Record<string, string[]>;
     /** Secret key -> where the cloud's secret store keeps it (e.g. an SSM parameter name). */
-    secretRefs: Record<CredentialKey, string>;
+    secretRefs: Record<StoredSecret, string>;
     hooks: CloudHooks;
     /**
      * Addresses a load balancer delivers to this host unchanged (GCP's passthrough LB keeps its
@@ -88,7 +88,7 @@ export interface BootContext extends BootScriptInput {
     /** The VM's nodes in start order: members, sentinels, proxies. */
     nodes: NodeTemplate[];
     /** The secrets the nodes' configs use, in CREDENTIAL_KEYS order. */
-    secrets: CredentialKey[];
+    secrets: StoredSecret[];
     /** Distribution packages the host needs: every section's, in list order, once each. */
     packages: string[];
 }
