@@ -75,6 +75,7 @@ describe("e2e: backup, restore and import through the engine (local provider)", 
         }
         const again = await timed("backup: no-op up of the restored deployment", () => restored.upAgain());
         assert.deepEqual(Object.keys(again.result.summary.resourceChanges ?? {}), ["same"], "a later up never restores again");
+        await assert.rejects(() => restored.upAgain({ restoreFrom: `${setUri}-other` }), /--restore-from: stack "e2e" already has a deployment; a restore or import only fills a new one/);
     });
 
     it("refuses to restore a 3-shard set into 4 shards before anything is created, and says to import instead", async function () {

@@ -13,7 +13,7 @@ import {
 import { backupJobEnvironment, renderBackupScript, renderEnvironmentFile } from "../../components/config/backupScript";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
-import { keySlot } from "../../bootstrap/dataLoad";
+import { dataLoadProvider, keySlot, type DataLoadInputs } from "../../bootstrap/dataLoad";
 
 function problems(args: RedisDeploymentArgs): { field: string; message: string }[] {
     try {
@@ -146,5 +146,22 @@ describe("the backup job script", () => {
         assert.deepEqual(rcloneRemote(parseStoreUri("s3://bkt/p") as never, "http://127.0.0.1:9000"), {
             remote: ":s3:bkt/p", env: { RCLONE_S3_PROVIDER: "Other", RCLONE_S3_ENV_AUTH: "true", RCLONE_S3_ENDPOINT: "http://127.0.0.1:9000", RCLONE_S3_FORCE_PATH_STYLE: "true" },
         });
+    });
+});
+
+describe("restore and import happen once, at creation", () => {
+    const inputs = (source: DataLoadInputs["source"]): DataLoadInputs => ({
+        mode: "cluster", members: [], shards: [], adminPassword: "x", access: { kind: "direct" }, source, redisServer: "redis-server",
+    });
+    const set = { kind: "restore" as const, set: { scheme: "file" as const, bucket: "", path: "/b/cache-20261204T200000Z" } };
+
+    it("a restore or import added to or changed on an existing deployment fails at preview (diff), naming the field", async () => {
+        await assert.rejects(() => dataLoadProvider.diff!("id", inputs({ kind: "none" }), inputs(set)), /backup\.from is set on an existing deployment: a restore or import happens only when the deployment is created, never over live data/);
+        await assert.rejects(() => dataLoadProvider.diff!("id", inputs({ kind: "none" }), inputs({ kind: "import", files: [set.set] })), /^Error: import is set on an existing deployment/);
+    });
+
+    it("the same source again, or dropping it after the load, changes nothing", async () => {
+        assert.deepEqual(await dataLoadProvider.diff!("id", inputs(set), inputs(set)), { changes: false });
+        assert.deepEqual(await dataLoadProvider.diff!("id", inputs(set), inputs({ kind: "none" })), { changes: false });
     });
 });
