@@ -186,8 +186,17 @@ export async function clusterFailover(rounds: number, nodeTimeout?: number): Pro
 
 export interface Throughput { set: number; get: number }
 
-async function redisBenchmark(host: string, port: number, password: string, requests: number): Promise<Throughput> {
+/** redis-benchmark's TLS flags: the CA and the client certificate, as files. */
+export interface BenchTls {
+    cacert: string;
+    cert?: string;
+    key?: string;
+}
+
+async function redisBenchmark(host: string, port: number, password: string, requests: number, tls?: BenchTls): Promise<Throughput> {
+    const tlsFlags = tls ? ["--tls", "--cacert", tls.cacert, ...(tls.cert && tls.key ? ["--cert", tls.cert, "--key", tls.key] : [])] : [];
     const r = await run("redis-benchmark", [
+        ...tlsFlags,
         "-h", host, "-p", String(port), "-a", password,
         "-t", "set,get", "-n", String(requests), "-c", "50", "-r", "100000", "-d", "64", "--csv",
     ]);
@@ -196,23 +205,44 @@ async function redisBenchmark(host: string, port: number, password: string, requ
     return { set: rps("SET"), get: rps("GET") };
 }
 
-export async function proxyVsDirect(rounds: number, requests = 100000): Promise<{ proxy: Throughput[]; direct: Throughput[] }> {
-    const fleet = await startSentinelDeployment("bench-hap", {}, { rootPrefix: "rd-bench-" });
-    const proxy: Throughput[] = [];
-    const direct: Throughput[] = [];
+/** SET/GET throughput of one deployment through HAProxy and direct to the master. */
+export interface PathThroughput { proxy: Throughput[]; direct: Throughput[] }
+
+/**
+ * HAProxy path vs direct to the master, with TLS next to without in the same run: two sentinel deployments
+ * side by side (one with tls.enabled), each round benchmarking all four paths in alternating order.
+ */
+export async function tlsVsPlain(rounds: number, requests = 100000): Promise<{ plain: PathThroughput; tls: PathThroughput }> {
+    const fs = await import("fs");
+    const plainFleet = await startSentinelDeployment("bench-plain", {}, { rootPrefix: "rd-bench-" });
+    let tlsFleet: Awaited<ReturnType<typeof startSentinelDeployment>> | undefined;
+    const plain: PathThroughput = { proxy: [], direct: [] };
+    const tls: PathThroughput = { proxy: [], direct: [] };
     try {
-        const master = await waitSentinelHealthy(fleet);
+        tlsFleet = await startSentinelDeployment("bench-tls", { tls: { enabled: true } }, { rootPrefix: "rd-bench-" });
+        const files: BenchTls = { cacert: path.join(tlsFleet.root, "bench-ca.crt"), cert: path.join(tlsFleet.root, "bench-client.crt"), key: path.join(tlsFleet.root, "bench-client.key") };
+        fs.writeFileSync(files.cacert, tlsFleet.tls!.ca);
+        fs.writeFileSync(files.cert!, tlsFleet.tls!.client!.certificate);
+        fs.writeFileSync(files.key!, tlsFleet.tls!.client!.key, { mode: 0o600 });
+        const plainMaster = await waitSentinelHealthy(plainFleet);
+        // No failover has happened in the TLS fleet: its master is the planned one (its proxies' readiness saw it).
+        const tlsMaster = tlsFleet.members.find((m) => m.role === "master")!;
         for (let i = 0; i < rounds; i++) {
-            // Alternate the order; each run gets the same warm server.
-            const p = fleet.proxies[0];
-            const runs: [Throughput[], string][] = i % 2 === 0 ? [[proxy, p.address], [direct, master.address]] : [[direct, master.address], [proxy, p.address]];
-            for (const [into, host] of runs) into.push(await redisBenchmark(host, 6379, fleet.credentials.password, requests));
-            log(`redis-benchmark round ${i + 1}: through HAProxy SET ${proxy[i].set} GET ${proxy[i].get} rps; direct SET ${direct[i].set} GET ${direct[i].get} rps`);
+            const paths: [Throughput[], string, BenchTls | undefined][] = [
+                [plain.proxy, plainFleet.proxies[0].address, undefined], [plain.direct, plainMaster.address, undefined],
+                [tls.proxy, tlsFleet.proxies[0].address, files], [tls.direct, tlsMaster.address, files],
+            ];
+            for (const [into, host, withTls] of i % 2 === 0 ? paths : [...paths].reverse()) {
+                const password = withTls ? tlsFleet.credentials.password : plainFleet.credentials.password;
+                into.push(await redisBenchmark(host, 6379, password, requests, withTls));
+            }
+            log(`redis-benchmark round ${i + 1}: HAProxy SET ${plain.proxy[i].set}/${tls.proxy[i].set} GET ${plain.proxy[i].get}/${tls.proxy[i].get}; direct SET ${plain.direct[i].set}/${tls.direct[i].set} GET ${plain.direct[i].get}/${tls.direct[i].get} rps (plain/TLS)`);
         }
     } finally {
-        await fleet.cleanup();
+        await plainFleet.cleanup();
+        await tlsFleet?.cleanup();
     }
-    return { proxy, direct };
+    return { plain, tls };
 }
 
 // ---------------------------------------------------------------------------------------------

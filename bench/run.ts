@@ -8,7 +8,7 @@ import * as path from "path";
 import { median } from "../tests/helpers/topologies";
 import { writeOutputs, table, type Row } from "./report";
 import { backupRestore } from "./backupRows";
-import { clusterBootstrap, clusterFailover, log, programCost, proxyVsDirect, sentinelFailover } from "./rows";
+import { clusterBootstrap, clusterFailover, log, programCost, sentinelFailover, tlsVsPlain } from "./rows";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STOCK_ROUNDS = Number(process.env.BENCH_STOCK_ROUNDS ?? 3);
@@ -69,8 +69,9 @@ async function main(): Promise<void> {
     rows.push(failRow("Cluster failover: our previous default", cluOurs.map((r) => r.writeOkMs), cluPrev.map((r) => r.writeOkMs),
         "cluster-node-timeout 5000 (before tuning)", "cluster-node-timeout 1500"));
 
-    section(`4/6 HAProxy path vs direct to the master, redis-benchmark -c 50 (${STOCK_ROUNDS} rounds)`);
-    const tp = await proxyVsDirect(STOCK_ROUNDS);
+    section(`4/6 HAProxy path vs direct to the master, without and with TLS, redis-benchmark -c 50 (${STOCK_ROUNDS} rounds)`);
+    const both = await tlsVsPlain(STOCK_ROUNDS);
+    const tp = both.plain;
     for (const op of ["set", "get"] as const) {
         const p = tp.proxy.map((t) => t[op]);
         const d = tp.direct.map((t) => t[op]);
@@ -79,6 +80,17 @@ async function main(): Promise<void> {
             baseline: median(d), baselineLabel: "direct to the master", ratio: median(p) / median(d), rounds: p.length, samples: { ours: p, baseline: d },
             note: op === "set" ? "ratio = HAProxy / direct; redis-benchmark, HAProxy and Redis share the same 2 cores, so the proxy's CPU is taken from the others" : undefined,
         });
+    }
+    for (const [label, key] of [["through HAProxy", "proxy"], ["direct to the master", "direct"]] as const) {
+        for (const op of ["set", "get"] as const) {
+            const withTls = both.tls[key].map((t) => t[op]);
+            const without = both.plain[key].map((t) => t[op]);
+            rows.push({
+                name: `Throughput with TLS vs without, ${label}: ${op.toUpperCase()}`, unit: "rps", ours: median(withTls), oursLabel: "TLS",
+                baseline: median(without), baselineLabel: "plaintext", ratio: median(withTls) / median(without), rounds: withTls.length, samples: { ours: withTls, baseline: without },
+                note: key === "proxy" && op === "set" ? "ratio = TLS / plaintext; HAProxy terminates TLS and opens its own TLS connection to the master, so this path pays for two TLS sessions" : undefined,
+            });
+        }
     }
 
     section(`5/6 program cost: the component under Pulumi mocks (${STOCK_ROUNDS} rounds per size)`);

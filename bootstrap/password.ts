@@ -7,6 +7,12 @@ export interface PasswordInputs {
     /** Minimum length of a given password (checked at preview, when a secret Output's value is known). */
     minLength: number;
     /**
+     * How the deployment's links run: "tls" or "plain" (absent in state written before TLS
+     * existed: plain). Switching a running deployment is refused here, the first resource a
+     * deployment registers, so a preview fails before anything changes.
+     */
+    transport?: "tls" | "plain";
+    /**
      * Candidates the program generated for this run: used by `create` only, ignored by `diff`
      * and `update` (the passwords in state stay). Sent as inputs so that the program never needs
      * the engine to have run `create` to know a password: under Pulumi's generic mocks, whose
@@ -41,6 +47,13 @@ export interface PasswordOutputs extends PasswordInputs {
 function generatePassword(): string {
     const { randomBytes } = require("crypto") as typeof import("crypto");
     return randomBytes(24).toString("hex");
+}
+
+/** Why TLS is not switched on (or off) in place, and how to migrate. */
+export function transportChangeRefusal(to: "tls" | "plain"): string {
+    return to === "tls"
+        ? "tls.enabled: turning TLS on for a running deployment is not done in place (its clients, replicas, sentinels and proxies would lose each other while members restart one by one with TLS only). Migrate: deploy a second RedisDeployment with tls: { enabled: true } (another name), copy the data (replicate with REPLICAOF from the old master, or restore an RDB), move the clients to its rediss:// connectionUrl with its caCertificate, then remove the old one. Or remove tls to keep this deployment as it is."
+        : "tls.enabled: turning TLS off for a running deployment is not done in place (its clients would be cut off). Deploy a second RedisDeployment without TLS, move the data and the clients, then remove this one; or keep tls: { enabled: true }.";
 }
 
 /**
@@ -78,6 +91,10 @@ export function rotationProblem(olds: Partial<PasswordInputs>, news: PasswordInp
  */
 export const passwordProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<PasswordInputs>, news: PasswordInputs) {
+        const before = olds?.minLength === undefined ? undefined : olds.transport ?? "plain";
+        if (before !== undefined && news.transport !== undefined && before !== news.transport) {
+            return { inputs: news, failures: [{ property: "transport", reason: transportChangeRefusal(news.transport) }] };
+        }
         const failures: pulumi.dynamic.CheckFailure[] = [];
         const given = news.given;
         if (given !== undefined && (given.length < news.minLength || /[\s"'\\]/.test(given))) {
@@ -92,7 +109,8 @@ export const passwordProvider: pulumi.dynamic.ResourceProvider = {
             changes: olds.given !== news.given || olds.minLength !== news.minLength
                 || (olds.rotation ?? "rotate") !== (news.rotation ?? "rotate")
                 || (olds.rotateInternal ?? 0) !== (news.rotateInternal ?? 0)
-                || !!olds.rotationInProgress !== !!news.rotationInProgress,
+                || !!olds.rotationInProgress !== !!news.rotationInProgress
+                || (olds.transport ?? "plain") !== (news.transport ?? "plain"),
         };
     },
     async create(inputs: PasswordInputs) {
@@ -111,7 +129,7 @@ export const passwordProvider: pulumi.dynamic.ResourceProvider = {
         const password = news.given ?? (olds.given === undefined ? olds.password : news.password ?? generatePassword());
         const outs: PasswordOutputs = {
             ...olds,
-            given: news.given, minLength: news.minLength, rotation: news.rotation, rotateInternal: news.rotateInternal,
+            given: news.given, minLength: news.minLength, transport: news.transport, rotation: news.rotation, rotateInternal: news.rotateInternal,
             rotationInProgress: !!news.rotationInProgress, password,
         };
         if ((news.rotation ?? "rotate") === "set") {
@@ -134,6 +152,7 @@ export const passwordProvider: pulumi.dynamic.ResourceProvider = {
 export interface DeploymentPasswordArgs {
     given?: pulumi.Input<string>;
     minLength?: number;
+    transport?: "tls" | "plain";
     rotation?: RotationPhase;
     rotateInternal?: number;
 }
@@ -151,6 +170,7 @@ export class DeploymentPassword extends pulumi.dynamic.Resource {
         super(passwordProvider, name, {
             given,
             minLength: args.minLength ?? 16,
+            ...(args.transport ? { transport: args.transport } : {}),
             password: given ?? pulumi.secret(generatePassword()),
             adminPassword: pulumi.secret(generatePassword()),
             monitorPassword: pulumi.secret(generatePassword()),

@@ -98,11 +98,17 @@ export interface RedisDeploymentArgs {
     /**
      * Backup sets (one RDB per shard, checked and checksummed, with a manifest) to an object
      * store on a schedule, and restore from one at creation; see components/backup.ts and
-     * docs/operations.md. On the local provider backups are taken on demand (`redis-deployment backup`).
+     * docs/backups.md. On the local provider backups are taken on demand (`redis-deployment backup`).
      */
     backup?: BackupArgs;
     /** RDB files (e.g. exported from ElastiCache) loaded into the new deployment, keys distributed by slot. */
     import?: ImportArgs;
+    /**
+     * TLS in transit on every link: clients, replication, the cluster bus, Sentinel and HAProxy
+     * (`{ enabled: true }`). Certificates are generated (a CA and one per node) unless `ca` +
+     * `caKey` (issue from your CA) or `certificates` (one per node name) are given. See docs/tls.md.
+     */
+    tls?: TlsArgs;
     /** Options of the local provider. */
     local?: LocalProviderArgs;
     /** Options of the Kubernetes provider (`provider: "kubernetes"`); see providers/kubernetes/args.ts. */
@@ -113,6 +119,24 @@ export interface RedisDeploymentArgs {
     gcp?: GcpProviderArgs;
     /** Options of the Azure provider (`provider: "azure"`); see providers/azure/args.ts. */
     azure?: AzureProviderArgs;
+}
+
+export interface TlsArgs {
+    /** Default false. */
+    enabled?: boolean;
+    /** Client certificates: not asked for (default), checked when presented, or required of every client. */
+    clientAuth?: "none" | "optional" | "required";
+    /** A CA certificate (PEM) to issue the nodes' certificates from, with its private key `caKey` (a secret). */
+    ca?: pulumi.Input<string>;
+    caKey?: pulumi.Input<string>;
+    /** Your own certificate per node name (`<name>-s0-m0`, `<name>-sentinel0`, `<name>-proxy0`), issued by `ca`. */
+    certificates?: Record<string, { certificate: pulumi.Input<string>; key: pulumi.Input<string> }>;
+    /** Kubernetes: a cert-manager issuer to have the pods' certificates issued by (not supported yet). */
+    certManagerIssuer?: { name: string; kind?: "Issuer" | "ClusterIssuer" };
+    /** `up` issues a certificate again once it expires within this many days. Default 30. */
+    renewBeforeDays?: number;
+    /** Lifetime of the certificates the deployment issues. Default 365 days. */
+    validityDays?: number;
 }
 
 export interface LocalProviderArgs {

@@ -68,11 +68,13 @@ export const CLUSTER_BUS_OFFSET = 10000;
 /**
  * The ports of a deployment: Redis on members (and HAProxy's write frontend on the same port),
  * the cluster bus between members only, Sentinel, and HAProxy's read frontend one above.
+ * With TLS every one of them speaks TLS only, on the same number (plaintext `port 0`), so
+ * firewalls and load balancers stay as they are and a plaintext client is refused.
  */
 export function plannedPorts(args: ResolvedArgs): PlannedPort[] {
     const balanced = (purpose: PortPurpose) => args.loadBalancer && (purpose === "redis" || purpose === "proxy-read");
     const port = (purpose: PortPurpose, number: number, listeners: NodeKind[], description: string, clients: boolean): PlannedPort =>
-        ({ purpose, port: number, listeners, description, clients, loadBalanced: balanced(purpose) });
+        ({ purpose, port: number, listeners, description: args.tls.enabled ? `${description}, TLS` : description, clients, loadBalanced: balanced(purpose), tls: args.tls.enabled });
     const proxied = args.haproxy && args.proxyCount > 0;
     const ports = [port("redis", args.port, proxied ? ["member", "proxy"] : ["member"], "Redis (members, and the HAProxy write frontend)", true)];
     // Node-to-node only: clients never speak the cluster bus protocol.

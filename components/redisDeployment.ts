@@ -6,7 +6,9 @@ import { type AddressedMember, type BootstrapAccess, type Credentials, type Prov
 import { acceptedPasswords, adminLoginPassword, userPasswords } from "./config/users";
 import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
-import type { InfraProvider, NodeHandles, ProviderContext } from "../providers/types";
+import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
+import { TlsCertificates } from "../bootstrap/tlsCertificates";
+import { TLS_FILES, type TlsMaterial } from "./tls";
 import { ClusterBootstrap } from "../bootstrap/cluster";
 import { CredentialsSync } from "../bootstrap/credentials";
 import { DeploymentPassword } from "../bootstrap/password";
@@ -26,7 +28,7 @@ export interface MemberInfo {
 /** Every output of the component, in the order the CLI prints them: registered from this one list. */
 export const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members",
-    "proxyAddresses", "password", "connectionUrl", "passwordRotation", "diagram",
+    "proxyAddresses", "password", "connectionUrl", "caCertificate", "passwordRotation", "diagram",
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -84,8 +86,13 @@ export class RedisDeployment extends pulumi.ComponentResource {
     declare readonly proxyAddresses: pulumi.Output<string[]>;
     /** The application password (secret). Empty when auth is disabled. */
     declare readonly password: pulumi.Output<string>;
-    /** redis://[default:password@]endpoint (secret); the `default` user name makes redis-cli 7 and every ACL-aware client accept it. */
+    /**
+     * redis://[default:password@]endpoint (secret), rediss:// with TLS; the `default` user name
+     * makes redis-cli 7 and every ACL-aware client accept it.
+     */
     declare readonly connectionUrl: pulumi.Output<string>;
+    /** With TLS: the CA certificate (PEM) clients check the deployment's certificates against; empty without. */
+    declare readonly caCertificate: pulumi.Output<string>;
     /**
      * `"idle"`, or `"rotating"` during phase 1 of a password rotation (the old and the new
      * password are both valid until an `up` with `auth.rotation: "set"`).
@@ -109,7 +116,9 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const mode = topology.args.mode;
 
         const { rotation, rotateInternal, authEnabled } = topology.args;
-        const secret = new DeploymentPassword(`${name}-password`, { given: args.auth?.password, rotation, rotateInternal }, { parent: this });
+        const secret = new DeploymentPassword(`${name}-password`, {
+            given: args.auth?.password, rotation, rotateInternal, transport: topology.args.tls.enabled ? "tls" : "plain",
+        }, { parent: this });
         const credentials: pulumi.Output<Credentials> = pulumi.secret(pulumi.all([
             secret.password, secret.adminPassword, secret.monitorPassword,
             secret.retiringPassword, secret.retiringAdminPassword, secret.retiringMonitorPassword,
@@ -121,12 +130,21 @@ export class RedisDeployment extends pulumi.ComponentResource {
             return Object.keys(retiring).length > 0 ? { password, adminPassword, monitorPassword, retiring } : { password, adminPassword, monitorPassword };
         }));
         const ctx: ProviderContext = { plan: topology, credentials, parent: this };
+        const tlsCertificates = topology.args.tls.enabled ? deploymentCertificates(name, args, topology, provider, ctx) : undefined;
+        const tls = tlsCertificates && pulumi.secret(pulumi.all([tlsCertificates.caCertificate, tlsCertificates.issued, tlsCertificates.client])
+            .apply(([ca, nodes, client]): TlsMaterial => ({ ca, nodes, ...(client ? { client } : {}) })));
+        if (tls) {
+            ctx.tls = tls;
+            // The private keys go where the provider keeps secrets (the certificates travel with the configs).
+            provider.secretFiles?.(ctx, Object.fromEntries([...topology.members, ...topology.sentinels, ...topology.proxies].map((n) =>
+                [n.name, { [TLS_FILES.key]: pulumi.secret(tls.apply((m) => m.nodes?.[n.name]?.key ?? "")) }])));
+        }
 
         // The backup job and its store permission come first: a VM's boot script carries its job.
         scheduleBackups(name, provider, ctx);
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
-        const access = bootstrapAccess(args, provider.access());
+        const access = bootstrapAccess(args, provider.access(), tls);
         const timeoutMs = provider.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS;
         // The passwords, live on every member and sentinel (a rotation's phases), before the
         // bootstrap and the proxies, which log in and check with them.
@@ -186,7 +204,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
         const sentinelAddresses = sentinels ? sentinels.nodes.apply((ns) => ns.map((s) => `${s.address}:${s.port}`)) : pulumi.output([] as string[]);
         const clusterNodes = mode === "cluster" ? members.nodes.apply((ms) => ms.map((m) => `${m.address}:${m.port}`)) : pulumi.output([] as string[]);
         const password = authEnabled ? credentials.apply((c) => c.password) : pulumi.secret("");
-        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `redis://${pw ? `default:${pw}@` : ""}${ep}`));
+        const scheme = tls ? "rediss" : "redis";
+        const connectionUrl = pulumi.secret(pulumi.all([password, endpoint]).apply(([pw, ep]) => `${scheme}://${pw ? `default:${pw}@` : ""}${ep}`));
 
         Object.assign(this, {
             endpoint,
@@ -198,6 +217,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
             password,
             connectionUrl,
+            caCertificate: tlsCertificates ? tlsCertificates.caCertificate : pulumi.output(""),
             passwordRotation: secret.rotationInProgress.apply((p) => (p ? "rotating" : "idle")),
             diagram: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes, loadBalancer]).apply(([ms, ss, ps, lb]) =>
                 renderDiagram({ name, members: ms, sentinels: ss, proxies: ps, loadBalancer: lb })),
@@ -207,14 +227,38 @@ export class RedisDeployment extends pulumi.ComponentResource {
 }
 
 /**
- * access.ssh (validated) as the bootstraps' access, else the provider's own. The whole access
- * input is a secret Output: it carries the private key, which must never be plain in state.
+ * access.ssh (validated) as the bootstraps' access, else the provider's own; with TLS, every
+ * connection over it speaks TLS with the deployment's CA and client certificate. The whole
+ * access input is then a secret Output: it carries private keys, never plain in state.
  */
-function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess): pulumi.Input<BootstrapAccess> {
+function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess, tls?: pulumi.Output<TlsMaterial>): pulumi.Input<BootstrapAccess> {
     const ssh = args.access?.ssh;
-    if (!ssh) return fallback;
-    return pulumi.secret(pulumi.output(ssh.privateKey).apply((privateKey): BootstrapAccess => ({
+    const route: pulumi.Input<BootstrapAccess> = !ssh ? fallback : pulumi.secret(pulumi.output(ssh.privateKey).apply((privateKey): BootstrapAccess => ({
         kind: "ssh", host: ssh.host, port: ssh.port ?? 22, user: ssh.user, privateKey,
         ...(ssh.hostKey !== undefined ? { hostKey: ssh.hostKey.trim() } : {}),
     })));
+    if (!tls) return route;
+    return pulumi.secret(pulumi.all([route, tls]).apply(([access, material]): BootstrapAccess => ({
+        ...access, tls: { ca: material.ca, ...(material.client ? { certificate: material.client.certificate, key: material.client.key } : {}) },
+    })));
+}
+
+/** The CA and the certificates of every node, named as the provider will reach them. */
+function deploymentCertificates(name: string, args: RedisDeploymentArgs, topology: TopologyPlan, provider: InfraProvider, ctx: ProviderContext): TlsCertificates {
+    const subjects = requireCapability(provider, "tlsSubjects", "TLS (tls.enabled)")(ctx);
+    const given = args.tls ?? {};
+    const certificates = given.certificates === undefined ? undefined
+        : pulumi.secret(pulumi.all(Object.entries(given.certificates).map(([node, pair]) =>
+            pulumi.all([pair.certificate, pair.key]).apply(([certificate, key]) => [node, { certificate, key }] as const)))
+            .apply((entries) => Object.fromEntries(entries)));
+    return new TlsCertificates(`${name}-tls`, {
+        deployment: name,
+        nodes: subjects.apply((s) => Object.entries(s).map(([node, names]) => ({ name: node, names }))),
+        clientAuth: topology.args.tls.clientAuth,
+        validityDays: topology.args.tls.validityDays,
+        renewBeforeDays: topology.args.tls.renewBeforeDays,
+        ...(given.ca !== undefined ? { ca: given.ca } : {}),
+        ...(given.caKey !== undefined ? { caKey: pulumi.secret(given.caKey) } : {}),
+        ...(certificates ? { certificates } : {}),
+    }, { parent: ctx.parent });
 }

@@ -1,6 +1,7 @@
 // Plain data types shared by validation, planning and rendering. No Pulumi in here: the
 // pure core works on resolved values so it can be tested without an engine.
 import type { ResolvedBackup, ResolvedImport } from "./backup";
+import type { ResolvedTls } from "./tls";
 
 export const MODES = ["standalone", "replication", "sentinel", "cluster"] as const;
 export type Mode = (typeof MODES)[number];
@@ -41,10 +42,25 @@ export type RotationPhase = (typeof ROTATION_PHASES)[number];
  * `kubeconfig` (a path) or $KUBECONFIG / ~/.kube/config when the bootstrap runs, so cluster
  * credentials never enter the resource's inputs.
  */
-export type BootstrapAccess =
+export type BootstrapAccess = (
     | { kind: "direct" }
     | { kind: "ssh"; host: string; port: number; user: string; privateKey: string; hostKey?: string }
-    | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string };
+    | { kind: "kubernetes"; namespace: string; kubeconfig?: string; context?: string }
+) & {
+    /** With tls.enabled: every connection speaks TLS, whatever the route (see ClientTls). */
+    tls?: ClientTls;
+};
+
+/**
+ * How a client of the deployment speaks TLS: the CA its nodes' certificates are checked
+ * against (each must name the node's planned address or DNS name, also when the connection
+ * goes through an SSH channel or a port-forward), and a client certificate for tls.clientAuth.
+ */
+export interface ClientTls {
+    ca: string;
+    certificate?: string;
+    key?: string;
+}
 
 /**
  * Entries are lowercase command names (`get`), subcommands (`client|list`) or ACL categories
@@ -91,6 +107,8 @@ export interface ResolvedArgs {
     backup?: ResolvedBackup;
     /** RDB files loaded at creation (absent: none). */
     import?: ResolvedImport;
+    /** TLS in transit (see components/tls.ts). */
+    tls: ResolvedTls;
 }
 
 export interface PlannedMember {
@@ -148,6 +166,8 @@ export interface PlannedPort {
     clients: boolean;
     /** Forwarded by the load balancer, when there is one. */
     loadBalanced: boolean;
+    /** Spoken over TLS only (with `tls.enabled` every port is; Redis then listens with `tls-port` and `port 0`). */
+    tls: boolean;
 }
 
 export interface TopologyPlan {

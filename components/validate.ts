@@ -3,6 +3,7 @@ import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
 import { checkBackupArgs } from "./backup";
 import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fieldChecks";
 import { MAX_REPLICAS_PER_SHARD } from "./plan";
+import { validateTls } from "./tls";
 import {
     MAXMEMORY_POLICIES,
     MODES,
@@ -23,7 +24,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
-        "sentinelPort", "sentinel", "cluster", "access", "backup", "import", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "tls", "backup", "import", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "applicationCommands", "disabledCommands", "rotation", "rotateInternal"],
@@ -325,6 +326,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     }
 
     const data = checkBackupArgs(check, a.backup, a.import, mode, provider);
+    const tls = validateTls(check, a.tls, provider);
 
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
 
@@ -332,7 +334,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         ...data,
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, rotation, rotateInternal, haproxy, proxyCount, loadBalancer,
-        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster,
+        deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, tls,
     };
 }
 

@@ -2,12 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type {
     AddressedMember, AddressedNode, BootstrapAccess, Credentials, ProviderKind, TopologyPlan,
 } from "../components/types";
+import type { TlsMaterial } from "../components/tls";
 
 /** What every provider is handed: the plan, the credentials (secret), and the parent component. */
 export interface ProviderContext {
     plan: TopologyPlan;
     credentials: pulumi.Output<Credentials>;
     parent: pulumi.Resource;
+    /** With tls.enabled: every node's certificate and key and the CA (secret); place them with the node's files. */
+    tls?: pulumi.Output<TlsMaterial>;
 }
 
 /** Running nodes at their static addresses, and the resources to wait for before using them. */
@@ -51,8 +54,18 @@ export interface StorageGrant {
  * refuses a provider without it with one clear error (see requireCapability).
  */
 export interface ProviderCapabilities {
-    /** Files with secret contents on each node (`node name -> file name -> contents`), e.g. TLS keys: the VM clouds' secret stores, a Kubernetes Secret, mode-0600 files locally. */
-    secretFiles?(ctx: ProviderContext, files: pulumi.Output<Record<string, Record<string, string>>>): pulumi.Resource[];
+    /**
+     * TLS: the names (IP addresses, DNS names) each node (member, sentinel, proxy, by name) is
+     * reached at, known before the node exists: its certificate's subject alternative names.
+     */
+    tlsSubjects?(ctx: ProviderContext): pulumi.Output<Record<string, string[]>>;
+    /**
+     * Files with secret contents on each node (`node name -> file name -> contents`), e.g. TLS
+     * keys: the VM clouds' secret stores, a Kubernetes Secret. Called before the nodes are
+     * created; the nodes wait for what it returns. (The local provider writes its nodes' key
+     * files itself, mode 0600, when it starts them.)
+     */
+    secretFiles?(ctx: ProviderContext, files: Record<string, Record<string, pulumi.Input<string>>>): pulumi.Resource[];
     /** A job on a schedule: a systemd timer on one member VM per shard, a CronJob, a process on this machine. */
     scheduledJob?(ctx: ProviderContext, job: ScheduledJob): pulumi.Resource[];
     /** Lets the nodes' identity use an object-store location: the instance role, the service account, the managed identity; on Kubernetes a Secret the user names. */

@@ -53,6 +53,9 @@ export function endpointTable(stackName: string, outs: OutputMap, showSecrets: b
             lines.push(`    ${m.name.padEnd(18)}shard ${String(m.shard).padEnd(3)}${m.role.padEnd(9)}zone ${m.zone.padEnd(4)}${m.address}:${m.port}`);
         }
     }
+    if (v("caCertificate")) {
+        lines.push(`  TLS                   on: clients check the certificates against the caCertificate output (redis-deployment outputs --json)`);
+    }
     if (!showSecrets && outs.connectionUrl) {
         lines.push(`  connection URL (holds the password): redis-deployment outputs --stack ${stackName}${stateDir ? ` --state-dir ${stateDir}` : ""} --show-secrets`);
     }

@@ -34,6 +34,8 @@ export interface DeploymentSettings {
     zones?: string;
     addressPrefix?: string;
     dataDir?: string;
+    /** "on" | "off". */
+    tls?: string;
     /** The application password (`--password-file`), stored as secret stack config. */
     password?: string;
     /** `--rotation`: "rotate" (phase 1) or "set" (phase 2). */
@@ -73,6 +75,7 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "maxmemory-policy", key: "maxmemoryPolicy", kind: "string", help: `eviction policy (default noeviction)` },
     { flag: "placement", key: "placement", kind: "string", help: `${PLACEMENTS.join(" | ")} (default spread)` },
     { flag: "zones", key: "zones", kind: "list", help: "placement targets, comma-separated, e.g. a,b,c (default a,b,c locally)" },
+    { flag: "tls", key: "tls", kind: "string", help: "on | off: TLS on every link, with generated certificates (default off; not switched on a running deployment)" },
     { flag: "address-prefix", key: "addressPrefix", kind: "string", help: "local: the 127.N block of the addresses, e.g. 127.42 (default derived from the stack)" },
     { flag: "data-dir", key: "dataDir", kind: "string", help: "local: root of the members' data directories (default <state-dir>/data/<project>-<stack>)" },
     { flag: "password-file", key: "password", kind: "file", help: "the application password, read from a file (default generated); a new one starts a rotation: old and new both valid" },
@@ -137,6 +140,7 @@ export function checkSettingFlags(settings: DeploymentSettings): void {
     const enums: [string, string | undefined, readonly string[]][] = [
         ["provider", settings.provider, PROVIDER_KINDS], ["mode", settings.mode, MODES],
         ["placement", settings.placement, PLACEMENTS], ["maxmemory-policy", settings.maxmemoryPolicy, MAXMEMORY_POLICIES],
+        ["tls", settings.tls, ["on", "off"]],
         ["rotation", settings.rotation, ROTATION_PHASES],
     ];
     for (const [flag, value, allowed] of enums) {
@@ -160,6 +164,7 @@ export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
     set("maxmemoryPolicy", s.maxmemoryPolicy);
     set("placement", s.placement);
     set("zones", s.zones === undefined ? undefined : s.zones.split(",").map((z) => z.trim()));
+    if (s.tls === "on") args.tls = { enabled: true };
     if (s.password !== undefined || s.rotation !== undefined || s.rotateInternal !== undefined) {
         const auth: Record<string, unknown> = {};
         if (s.password !== undefined) auth.password = s.password;

@@ -24,10 +24,10 @@ async function routeTo(access: BootstrapAccess, node: NodeAddress): Promise<Rout
 /** Opens a connection to one node through the deployment's access. Fails fast: callers retry. */
 export async function openClient(access: BootstrapAccess, node: NodeAddress, login: Login): Promise<Redis> {
     const route = await routeTo(access, node);
-    if (!route) return connectDirect(node, login);
+    if (!route) return connectDirect(node, login, access.tls);
     let client: Redis;
     try {
-        client = await connectDirect({ address: "127.0.0.1", port: route.port }, login);
+        client = await connectDirect({ address: "127.0.0.1", port: route.port }, login, access.tls, node.address);
     } catch (err) {
         route.close();
         throw new Error(`${node.address}:${node.port} (${route.via}): ${route.errors() || (err as Error).message}`);

@@ -1,3 +1,5 @@
+import { TLS_OFF, type ResolvedTls } from "../tls";
+import { haproxyBindOptions, haproxyServerOptions } from "./tls";
 import { MONITOR_USER, type AddressedMember, type AddressedNode, type Credentials } from "../types";
 
 export interface HaproxyCfgInput {
@@ -8,15 +10,19 @@ export interface HaproxyCfgInput {
     socketPath?: string;
     /** More addresses the frontends listen on: a load balancer's that delivers packets unchanged (GCP passthrough). */
     alsoListenOn?: string[];
+    /** TLS on every link (default off); `tlsDir` holds the proxy's certificate and key (one PEM) and the CA. */
+    tls?: ResolvedTls;
+    tlsDir?: string;
 }
 
 export const HAPROXY_WRITE_BACKEND = "redis_master";
 export const HAPROXY_READ_BACKEND = "redis_replicas";
 
-function roleCheck(credentials: Credentials, role: "master" | "slave"): string[] {
+function roleCheck(credentials: Credentials, role: "master" | "slave", tls: boolean): string[] {
     return [
         "    option tcp-check",
-        "    tcp-check connect",
+        // With TLS the check speaks TLS to the member like the traffic does (the server line's CA and certificate).
+        `    tcp-check connect${tls ? " ssl" : ""}`,
         `    tcp-check send AUTH\\ ${MONITOR_USER}\\ ${credentials.monitorPassword}\\r\\n`,
         "    tcp-check expect string +OK",
         "    tcp-check send PING\\r\\n",
@@ -37,7 +43,9 @@ function roleCheck(credentials: Credentials, role: "master" | "slave"): string[]
  */
 export function renderHaproxyCfg(input: HaproxyCfgInput): string {
     const { proxy, members, credentials } = input;
-    const servers = members.map((m) => `    server ${m.name} ${m.address}:${m.port}`);
+    const tls = input.tls ?? TLS_OFF;
+    const servers = members.map((m) => `    server ${m.name} ${m.address}:${m.port}${haproxyServerOptions(tls, input.tlsDir)}`);
+    const bind = haproxyBindOptions(tls, input.tlsDir);
     const lines = [
         `# redis-deployment: proxy ${proxy.name} (zone ${proxy.zone}).`,
         "global",
@@ -70,20 +78,20 @@ export function renderHaproxyCfg(input: HaproxyCfgInput): string {
         "    default-server check inter 500ms fastinter 250ms downinter 250ms rise 2 fall 2 observe layer4 error-limit 1 on-error mark-down on-marked-down shutdown-sessions",
         "",
         "frontend redis_write",
-        ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.port}`),
+        ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.port}${bind}`),
         `    default_backend ${HAPROXY_WRITE_BACKEND}`,
         "",
         `backend ${HAPROXY_WRITE_BACKEND}`,
-        ...roleCheck(credentials, "master"),
+        ...roleCheck(credentials, "master", tls.enabled),
         ...servers,
         "",
         "frontend redis_read",
-        ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.readPort}`),
+        ...[proxy.address, ...(input.alsoListenOn ?? [])].map((a) => `    bind ${a}:${proxy.readPort}${bind}`),
         `    default_backend ${HAPROXY_READ_BACKEND}`,
         "",
         `backend ${HAPROXY_READ_BACKEND}`,
         "    balance roundrobin",
-        ...roleCheck(credentials, "slave"),
+        ...roleCheck(credentials, "slave", tls.enabled),
         ...servers,
         "",
     );

@@ -1,4 +1,5 @@
 import { ADMIN_USER, type AddressedMember, type Credentials, type ResolvedArgs } from "../types";
+import { listenerDirectives } from "./tls";
 import { aclUsers } from "./users";
 
 export interface RedisConfInput {
@@ -11,6 +12,8 @@ export interface RedisConfInput {
     announceHostname?: string;
     /** More addresses to accept clients on: a load balancer's that delivers packets unchanged (GCP passthrough). */
     alsoListenOn?: string[];
+    /** With TLS: the directory holding the member's certificate, key and the CA (components/tls.ts TLS_FILES). */
+    tlsDir?: string;
 }
 
 /** Replication backlog: large enough that a replica reconnecting after a short partition does a partial resync. */
@@ -30,7 +33,7 @@ export function renderRedisConf(input: RedisConfInput): string {
         "# see the address they were told about.",
         `bind ${[member.address, ...(input.alsoListenOn ?? [])].join(" ")}`,
         `bind-source-addr ${member.address}`,
-        `port ${member.port}`,
+        ...listenerDirectives(args.tls, member.port, input.tlsDir, { cluster: args.mode === "cluster" }),
         // Protected mode only trusts 127.0.0.1/::1; without a password peers on 127.x.y.z would be refused.
         `protected-mode ${args.authEnabled ? "yes" : "no"}`,
         "tcp-backlog 511",

@@ -1,4 +1,5 @@
 import { ADMIN_USER, type AddressedNode, type Credentials, type ResolvedArgs } from "../types";
+import { listenerDirectives } from "./tls";
 import { sentinelAclUsers } from "./users";
 
 export interface SentinelConfInput {
@@ -12,6 +13,8 @@ export interface SentinelConfInput {
      * and reconfigure members by name and re-resolve it when a pod comes back with a new IP.
      */
     announceHostname?: string;
+    /** With TLS: the directory holding the sentinel's certificate, key and the CA. */
+    tlsDir?: string;
 }
 
 /**
@@ -26,7 +29,7 @@ export function renderSentinelConf(input: SentinelConfInput): string {
         "# Sentinel rewrites this file with what it learns; the master is added by the bootstrap.",
         `bind ${sentinel.address}`,
         `bind-source-addr ${sentinel.address}`,
-        `port ${sentinel.port}`,
+        ...listenerDirectives(args.tls, sentinel.port, input.tlsDir),
         `protected-mode ${args.authEnabled ? "yes" : "no"}`,
         "daemonize no",
         'logfile ""',

@@ -24,6 +24,7 @@
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
+import { storeAwsSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createAwsFoundation, type AwsFoundation, type AwsScope } from "./foundation";
 import { grantAwsStorage } from "./storageGrant";
@@ -60,6 +61,7 @@ export const AWS_CLOUD: VmCloud<ResolvedAwsArgs, AwsScope, AwsFoundation, AwsNet
     bootParts: awsBootParts,
     machine: createInstance,
     loadBalancer: createNlb,
+    storeSecretFile: storeAwsSecretFile,
 };
 
 /** EC2 instances in existing subnets, one ENI per instance and one EBS volume per member. */

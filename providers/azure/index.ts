@@ -24,6 +24,7 @@ import type * as computeSdk from "@pulumi/azure-native/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
+import { storeAzureSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createAzureFoundation, type AzureFoundation, type AzureScope } from "./foundation";
 import { grantAzureStorage } from "./storageGrant";
@@ -57,6 +58,7 @@ export const AZURE_CLOUD: VmCloud<ResolvedAzureArgs, AzureScope, AzureFoundation
     bootParts: (f, network) => azureBootParts(f, network),
     machine: createVm,
     loadBalancer: createInternalLoadBalancer,
+    storeSecretFile: storeAzureSecretFile,
     // Static addresses are known from the subnet alone, before any NIC exists.
     addressed: (stage, nodes) => stage.foundation.layout.apply((l) => nodes.map((node) => ({ ...node, address: l.nodes[node.name] }))),
 };

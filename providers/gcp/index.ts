@@ -25,6 +25,7 @@ import type * as computeSdk from "@pulumi/gcp/compute";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { TopologyPlan } from "../../components/types";
 import type { InfraProvider } from "../types";
+import { storeGcpSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createFirewall, createGcpFoundation, type GcpFoundation, type GcpScope } from "./foundation";
 import { grantGcpStorage } from "./storageGrant";
@@ -60,6 +61,7 @@ export const GCP_CLOUD: VmCloud<ResolvedGcpArgs, GcpScope, GcpFoundation, GcpNet
     bootParts: (f, network, _disks, spec) => gcpBootParts(f, network, spec),
     machine: createInstance,
     loadBalancer: createInternalLoadBalancer,
+    storeSecretFile: storeGcpSecretFile,
 };
 
 /** Compute Engine VMs in existing subnetworks, a static alias IP per node and a persistent disk per member. */

@@ -9,6 +9,7 @@ import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
 import { adminLoginPassword } from "../../components/config/users";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
+import { nodeTlsFiles } from "../../components/tls";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { LocalProcess, type ProcessInputs } from "./process";
 
@@ -44,6 +45,15 @@ export function findProgram(program: string, debianPackage: string): string {
 }
 
 const READY_TIMEOUT_MS = 30000;
+
+/** Where a local node keeps its certificate files. */
+function tlsDirOf(dataDir: string): string {
+    return path.join(dataDir, "tls");
+}
+
+function tlsDirFor(ctx: ProviderContext, dataDir: string): { tlsDir?: string } {
+    return ctx.tls ? { tlsDir: tlsDirOf(dataDir) } : {};
+}
 
 /** Derived address blocks taken by deployments of this program: two in one block would share addresses. */
 const prefixesInUse = new Map<string, string>();
@@ -91,6 +101,29 @@ export class LocalProvider implements InfraProvider {
         return path.join(this.dataRoot, node);
     }
 
+    /** Every node's loopback address: the subject alternative name of its certificate. */
+    tlsSubjects({ plan }: ProviderContext): pulumi.Output<Record<string, string[]>> {
+        const subjects: Record<string, string[]> = Object.fromEntries([
+            ...plan.members.map((m) => [m.name, [localAddress(this.prefix, "member", m.ordinal)]]),
+            ...plan.sentinels.map((s) => [s.name, [localAddress(this.prefix, "sentinel", s.ordinal)]]),
+            ...plan.proxies.map((p) => [p.name, [localAddress(this.prefix, "proxy", p.ordinal)]]),
+        ]);
+        return pulumi.output(subjects) as unknown as pulumi.Output<Record<string, string[]>>;
+    }
+
+    /**
+     * With TLS: the node's certificate files (mode 0600 in `<dataDir>/tls`, written by the
+     * process resource before it starts) and how this program's own connections to it speak TLS.
+     */
+    private tlsInputs(ctx: ProviderContext, node: string, dataDir: string): Pick<ProcessInputs, "tls" | "tlsFiles" | "tlsDir"> | Record<string, never> {
+        if (!ctx.tls) return {};
+        return {
+            tlsDir: tlsDirOf(dataDir),
+            tlsFiles: ctx.tls.apply((m) => nodeTlsFiles(m, node)),
+            tls: ctx.tls.apply((m) => ({ ca: m.ca, ...(m.client ? { certificate: m.client.certificate, key: m.client.key } : {}) })),
+        } as unknown as Pick<ProcessInputs, "tls" | "tlsFiles" | "tlsDir">;
+    }
+
     /** Removed once empty: the deployment's root, and with the default layout its <project>-<stack> parent too. */
     private get ownedParents(): string[] {
         return this.options.dataDir === undefined ? [this.dataRoot, path.dirname(this.dataRoot)] : [this.dataRoot];
@@ -116,7 +149,8 @@ export class LocalProvider implements InfraProvider {
                 port: member.port,
                 dataDir,
                 emptyParentsToRemove: this.ownedParents,
-                config: ctx.credentials.apply((credentials) => renderRedisConf({ args: ctx.plan.args, member, credentials, dataDir })),
+                config: ctx.credentials.apply((credentials) => renderRedisConf({ args: ctx.plan.args, member, credentials, dataDir, ...tlsDirFor(ctx, dataDir) })),
+                ...this.tlsInputs(ctx, member.name, dataDir),
                 command: [redisServer, "{config}"],
                 // The admin password every member accepts now (the retiring one during a rotation).
                 readiness: ctx.credentials.apply((c) => ({ user: ADMIN_USER, password: adminLoginPassword(c), timeoutMs: READY_TIMEOUT_MS })),
@@ -139,7 +173,8 @@ export class LocalProvider implements InfraProvider {
                 port: sentinel.port,
                 dataDir,
                 emptyParentsToRemove: this.ownedParents,
-                config: ctx.credentials.apply((credentials) => renderSentinelConf({ args: ctx.plan.args, sentinel, credentials, dataDir })),
+                config: ctx.credentials.apply((credentials) => renderSentinelConf({ args: ctx.plan.args, sentinel, credentials, dataDir, ...tlsDirFor(ctx, dataDir) })),
+                ...this.tlsInputs(ctx, sentinel.name, dataDir),
                 command: [redisServer, "{config}", "--sentinel"],
                 readiness: ctx.credentials.apply((c) => ({ password: ctx.plan.args.authEnabled ? c.password : undefined, timeoutMs: READY_TIMEOUT_MS })),
             }, { parent: ctx.parent });
@@ -162,7 +197,8 @@ export class LocalProvider implements InfraProvider {
                 dataDir,
                 emptyParentsToRemove: this.ownedParents,
                 config: pulumi.all([ctx.credentials, members]).apply(([credentials, ms]) =>
-                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: statsSocket })),
+                    renderHaproxyCfg({ proxy, members: ms, credentials, socketPath: statsSocket, tls: ctx.plan.args.tls, ...tlsDirFor(ctx, dataDir) })),
+                ...this.tlsInputs(ctx, proxy.name, dataDir),
                 command: [haproxy, "-db", "-f", "{config}"],
                 // Ready means: the write frontend already reaches the master.
                 readiness: ctx.credentials.apply((c) => ({

@@ -2,7 +2,7 @@
 // create writes the config and starts it, delete stops it and removes its data directory, a
 // config change is applied live where Redis allows it and by a restart otherwise.
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER } from "../../components/types";
+import { ADMIN_USER, type BootstrapAccess, type ClientTls } from "../../components/types";
 import { changedInputs } from "../../bootstrap/converging";
 import { readShowStat } from "../../bootstrap/haproxyStats";
 import { fatal, info, waitFor, withClient, type Login } from "../../bootstrap/redisClient";
@@ -48,6 +48,14 @@ export interface ProcessInputs {
     rejoinLiveMaster?: { peers: { address: string; port: number }[] };
     /** Directories the package created above `dataDir`, removed on delete once empty. */
     emptyParentsToRemove?: string[];
+    /**
+     * With TLS: how this program's own connections (readiness, live CONFIG SET) speak TLS, and
+     * the node's certificate files (file name -> PEM), written mode 0600 into `tlsDir` before
+     * it starts (secret: they hold its private key).
+     */
+    tls?: ClientTls;
+    tlsFiles?: Record<string, string>;
+    tlsDir?: string;
 }
 
 export interface ProcessOutputs extends ProcessInputs {
@@ -101,6 +109,26 @@ export function changedSettings(before: string, after: string): string[] {
     return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
 }
 
+/** How this program reaches its own processes: directly, over TLS when the deployment has it. */
+function localAccess(inputs: Pick<ProcessInputs, "tls">): BootstrapAccess {
+    return inputs.tls ? { kind: "direct", tls: inputs.tls } : { kind: "direct" };
+}
+
+/** Writes the node's certificate files, each mode 0600 in a directory of mode 0700. */
+export function writeTlsFiles(inputs: Pick<ProcessInputs, "tlsFiles" | "tlsDir">): void {
+    if (!inputs.tlsFiles || !inputs.tlsDir) return;
+    const fs = require("fs") as typeof import("fs");
+    const path = require("path") as typeof import("path");
+    fs.mkdirSync(inputs.tlsDir, { recursive: true, mode: 0o700 });
+    for (const [file, contents] of Object.entries(inputs.tlsFiles)) {
+        const target = path.join(inputs.tlsDir, file);
+        // Written beside and renamed: a running process never reads half a key.
+        fs.writeFileSync(`${target}.new`, contents, { mode: 0o600 });
+        fs.chmodSync(`${target}.new`, 0o600);
+        fs.renameSync(`${target}.new`, target);
+    }
+}
+
 function paths(inputs: ProcessInputs) {
     const path = require("path") as typeof import("path");
     const file = inputs.kind === "haproxy" ? "haproxy.cfg" : `${inputs.kind}.conf`;
@@ -141,6 +169,7 @@ export async function startProcess(inputs: ProcessInputs): Promise<ProcessOutput
     const { spawn } = require("child_process") as typeof import("child_process");
     const { configFile, logFile } = paths(inputs);
     fs.mkdirSync(inputs.dataDir, { recursive: true, mode: 0o700 });
+    writeTlsFiles(inputs);
     fs.writeFileSync(configFile, inputs.config, { mode: 0o600 });
     fs.chmodSync(configFile, 0o600);
     const log = fs.openSync(logFile, "a", 0o600);
@@ -186,7 +215,7 @@ async function isReady(p: ProcessOutputs): Promise<boolean> {
         const servers = await haproxyServers(statsSocket, backend);
         if (servers.some((s) => s.check.includes("INI") || s.check === "") || servers.filter((s) => s.status.startsWith("UP")).length !== 1) return false;
     }
-    return withClient({ kind: "direct" }, p, p.readiness, async (c) => {
+    return withClient(localAccess(p), p, p.readiness, async (c) => {
         if ((await c.ping()) !== "PONG") return false;
         // The process answering must be the one just started, not another on the same address.
         if (p.kind !== "haproxy" && (await info(c, "server")).process_id !== String(p.pid)) {
@@ -239,7 +268,7 @@ async function restartStopped(olds: ProcessOutputs, news: ProcessInputs): Promis
         const admin = { user: ADMIN_USER, password: news.adminPassword };
         let best = -1;
         for (const peer of peers) {
-            const role = await withClient({ kind: "direct" }, peer, admin, (c) => info(c, "replication")).catch(() => undefined);
+            const role = await withClient(localAccess(news), peer, admin, (c) => info(c, "replication")).catch(() => undefined);
             if (role?.role === "master" && Number(role.connected_slaves ?? 0) > best) {
                 best = Number(role.connected_slaves ?? 0);
                 replicaOf = `replicaof ${peer.address} ${peer.port}`;
@@ -259,7 +288,9 @@ export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Pr
     const changed = changedSettings(withoutSecretValues(olds.config), withoutSecretValues(news.config));
     const structural = changedInputs(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, ["__provider", "config", "pid", "configFile", "logFile", "readiness", "adminPassword",
         // Restart policies: they only matter when the process has to be started again.
-        "emptyMasterGuard", "rejoinLiveMaster"]);
+        "emptyMasterGuard", "rejoinLiveMaster",
+        // Renewed certificates: Redis loads new files on CONFIG SET of their paths.
+        ...(news.kind === "redis" ? ["tls", "tlsFiles"] : [])]);
     const admin = { user: ADMIN_USER, password: news.adminPassword };
     if (news.kind === "sentinel" && structural.length === 0 && changed.length === 0) {
         // Sentinel owns its file (it rewrites it with what it learns); the live-credentials
@@ -268,8 +299,13 @@ export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Pr
     }
     if (news.kind === "redis" && structural.length === 0 && changed.every((k) => LIVE_SETTINGS.includes(k))) {
         const settings = parseConfig(news.config);
-        await withClient({ kind: "direct" }, news, admin, async (c) => {
+        const renewed = JSON.stringify(olds.tlsFiles) !== JSON.stringify(news.tlsFiles);
+        if (renewed) writeTlsFiles(news);
+        await withClient(localAccess(news), news, admin, async (c) => {
             for (const key of changed) await c.call("CONFIG", "SET", key, settings.get(key) ?? "");
+            if (renewed) {
+                await c.call("CONFIG", "SET", ...["tls-cert-file", "tls-key-file", "tls-ca-cert-file"].flatMap((k) => [k, settings.get(k) ?? ""]));
+            }
         });
         // Keep the role Redis persisted, so a later crash-restart still comes back as a replica.
         const replicaOf = persistedReplicaOf(olds.configFile);
@@ -278,7 +314,7 @@ export async function reconfigure(olds: ProcessOutputs, news: ProcessInputs): Pr
     }
     let config = news.config;
     if (news.kind === "redis") {
-        const replication = await withClient({ kind: "direct" }, olds, admin, (c) => info(c, "replication")).catch(() => undefined);
+        const replication = await withClient(localAccess(olds), olds, admin, (c) => info(c, "replication")).catch(() => undefined);
         if (replication?.role === "slave") config += `replicaof ${replication.master_host} ${replication.master_port}\n`;
     }
     await stopProcess(olds);
@@ -321,6 +357,6 @@ export class LocalProcess extends pulumi.dynamic.Resource {
     declare readonly configFile: pulumi.Output<string>;
     constructor(name: string, args: LocalProcessArgs, opts?: pulumi.CustomResourceOptions) {
         super(processProvider, name, { ...args, pid: undefined, configFile: undefined, logFile: undefined },
-            { ...opts, additionalSecretOutputs: ["config", "readiness", "adminPassword"] }, "redis-deployment", "LocalProcess");
+            { ...opts, additionalSecretOutputs: ["config", "readiness", "adminPassword", "tls", "tlsFiles"] }, "redis-deployment", "LocalProcess");
     }
 }

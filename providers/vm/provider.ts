@@ -20,7 +20,8 @@ import { cronToOnCalendar } from "../../components/backup";
 import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, shardVariables } from "../../components/config/backupScript";
 import type { VmScheduledJob } from "./bootScript";
 import { argumentErrorsAsRunError } from "../../components/runError";
-import { renderBootScript } from "./bootScript";
+import { renderBootScript, type BootScriptInput } from "./bootScript";
+import { TLS_FILES } from "../../components/tls";
 import { mastersFollowedBy, planHosts, withAddresses, type HostKind, type HostPlan, type PlacedHost } from "./layout";
 
 /** The Pulumi project and stack: part of the names and ids a deployment's resources get. */
@@ -83,6 +84,8 @@ export interface Stage<F extends VmFoundation, N extends HostNetwork, M extends 
     shared: pulumi.Resource[];
     /** Host name -> its VM, as members(), sentinels() and proxies() create them. */
     machines: Map<string, { network: N; machine: M }>;
+    /** Node -> file name -> its reference in the secret store (secretFiles), and the resources every VM waits for. */
+    secretFiles?: { refs: Record<string, Record<string, pulumi.Output<string>>>; resources: pulumi.Resource[] };
 }
 
 /** What the load balancer fronts. */
@@ -141,6 +144,11 @@ export interface VmCloud<Options, S extends CloudScope<Options>, F extends VmFou
     loadBalancer(s: S, ctx: ProviderContext, f: F, front: LoadBalancerFront<N, M>): pulumi.Output<string>;
     /** Lets the VMs' identity use an object-store location (the instance role, the service account, the managed identity); only that bucket. */
     grantStorage?(s: S, ctx: ProviderContext, f: F, grant: StorageGrant): pulumi.Resource[];
+    /**
+     * Keeps one secret file of one node (base64 text, one line) in the cloud's secret store, where
+     * the VMs' identity may read it: its reference for the boot script, and what a VM waits for.
+     */
+    storeSecretFile?(s: S, ctx: ProviderContext, f: F, file: { node: string; name: string; value: pulumi.Input<string> }): { ref: pulumi.Output<string>; resources: pulumi.Resource[] };
     /** Nodes with their addresses when the cloud knows them without the hosts' networks (default: read from those). */
     addressed?<T extends { name: string }>(stage: Stage<F, N, M>, nodes: T[]): pulumi.Output<(T & { address: string })[]>;
 }
@@ -214,12 +222,12 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
         const { ctx, foundation: f } = stage;
         const created = this.hostsOf(kind).map((host) => {
             const network = stage.networks.get(host.name)!;
-            const spec: HostSpec = { size: this.sizes[kind], configMembers: configMembers(host), dependsOn: [...stage.shared, ...dependsOn], loadBalanced: this.isFront(host) };
+            const spec: HostSpec = { size: this.sizes[kind], configMembers: configMembers(host), dependsOn: [...stage.shared, ...(stage.secretFiles?.resources ?? []), ...dependsOn], loadBalanced: this.isFront(host) };
             const disks = this.cloud.disks(this.scope, ctx, f, host);
             const parts = this.cloud.bootParts(f, network, disks, spec);
             const jobs = kind === "member" ? this.hostJobs(stage, host) : pulumi.output([] as VmScheduledJob[]);
-            const script = pulumi.all([network.placed, spec.configMembers, parts, jobs]).apply(([placed, allMembers, p, scheduledJobs]) =>
-                renderBootScript({ plan: this.plan, placed, allMembers, ...p, ...(scheduledJobs.length > 0 ? { scheduledJobs } : {}) }));
+            const script = pulumi.all([network.placed, spec.configMembers, parts, this.bootTls(stage, host), jobs]).apply(([placed, allMembers, p, tls, scheduledJobs]) =>
+                renderBootScript({ plan: this.plan, placed, allMembers, ...p, ...(tls ? { tls } : {}), ...(scheduledJobs.length > 0 ? { scheduledJobs } : {}) }));
             const machine = this.cloud.machine(this.scope, ctx, f, network, disks, script, spec);
             stage.machines.set(host.name, { network, machine });
             return { network, machine };
@@ -306,6 +314,49 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
             backends,
             proxies,
         });
+    }
+
+    /** TLS: every node at its static private address (the address clients and peers dial). */
+    tlsSubjects(ctx: ProviderContext): pulumi.Output<Record<string, string[]>> {
+        const nodes = [...ctx.plan.members, ...ctx.plan.sentinels, ...ctx.plan.proxies];
+        return this.addressed(this.stage(ctx), nodes).apply((addressed) => Object.fromEntries(addressed.map((n) => [n.name, [n.address]])));
+    }
+
+    /** Secret files (TLS keys) in the cloud's secret store, base64 (one line), read by the boot script; never in user data. */
+    secretFiles(ctx: ProviderContext, files: Record<string, Record<string, pulumi.Input<string>>>): pulumi.Resource[] {
+        const store = this.cloud.storeSecretFile;
+        if (!store) this.fail(`secret files (TLS keys) are not available on ${this.kind} yet`);
+        const stage = this.stage(ctx);
+        const refs: Record<string, Record<string, pulumi.Output<string>>> = {};
+        const resources: pulumi.Resource[] = [];
+        for (const [node, byName] of Object.entries(files)) {
+            for (const [name, contents] of Object.entries(byName)) {
+                const value = pulumi.secret(pulumi.output(contents).apply((text) => Buffer.from(text).toString("base64")));
+                const stored = store.call(this.cloud, this.scope, ctx, stage.foundation, { node, name, value });
+                (refs[node] ??= {})[name] = stored.ref;
+                resources.push(...stored.resources);
+            }
+        }
+        stage.secretFiles = { refs, resources };
+        return resources;
+    }
+
+    /** The boot script's TLS part for a host: the CA and its nodes' certificates, and where their keys are. */
+    private bootTls(stage: Stage<F, N, M>, host: HostPlan): pulumi.Output<BootScriptInput["tls"]> {
+        const { ctx, secretFiles } = stage;
+        if (!ctx.tls) return pulumi.output(undefined);
+        const names = [...host.members, ...host.sentinels, ...host.proxies].map((n) => n.name);
+        const keyRefs = pulumi.all(Object.fromEntries(names.map((n) => {
+            const ref = secretFiles?.refs[n]?.[TLS_FILES.key];
+            if (!ref) this.fail(`no TLS key of ${n} in the secret store: the component stores the keys (secretFiles) before it creates the nodes`);
+            return [n, ref];
+        })));
+        // Certificates are public: the boot script stays a plain value (the keys are only referenced).
+        return pulumi.unsecret(pulumi.all([ctx.tls, keyRefs]).apply(([material, refs]) => ({
+            ca: material.ca,
+            certificates: Object.fromEntries(names.map((n) => [n, material.nodes?.[n]?.certificate ?? ""])),
+            keyRefs: refs as Record<string, string>,
+        })));
     }
 
     access(): BootstrapAccess {

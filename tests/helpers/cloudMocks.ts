@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeployment } from "../../components/redisDeployment";
 import { addressAt, parseCidr } from "../../providers/vm/ipv4";
-import { MOCK_GENERATED, RejectionTrap, programResult, redactSecrets, settle, unwrap as unwrapSecrets, value } from "./mocks";
+import { MOCK_GENERATED, mockTlsState, RejectionTrap, programResult, redactSecrets, settle, unwrap as unwrapSecrets, value } from "./mocks";
 
 export const PROJECT = "proj";
 export const STACK = "dev";
@@ -101,7 +101,8 @@ export class CloudMocks {
             newResource: (args) => {
                 const computed = args.type.endsWith(":DeploymentPassword") && this.answersPassword
                     ? { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}), ...this.passwordState }
-                    : this.cloud.computed(args.type, args.name, args.inputs);
+                    : args.type.endsWith(":TlsCertificates") ? mockTlsState(args.inputs)
+                        : this.cloud.computed(args.type, args.name, args.inputs);
                 const state = { ...args.inputs, ...computed };
                 this.seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, state });
                 return { id: this.cloud.id(args.type, args.name, args.inputs), state };
@@ -259,4 +260,38 @@ export function membersFailure(mocks: string, args: RedisDeploymentArgs): string
     const result = programResult(program) as { message?: string };
     assert.ok(result.message !== undefined, "the members output must fail");
     return result.message;
+}
+
+/**
+ * TLS on a VM cloud under mocks: every node's private key is in a secret-store resource (a
+ * secret input, base64), no boot script holds a key, and each boot script fetches its nodes'
+ * keys by reference and renders TLS-only configs.
+ */
+export function assertTlsKeysOnlyInSecretStore(rec: CloudMocks, opts: {
+    nodes: string[];
+    /** The secret-store resources holding values, and the input that holds the value. */
+    stored: Seen[];
+    valueOf: (r: Seen) => unknown;
+    /** Every VM's boot script. */
+    scripts: string[];
+}): void {
+    const { MOCK_TLS: tls } = require("./mocks") as typeof import("./mocks");
+    for (const node of opts.nodes) {
+        const key = `${tls.key} ${node}`;
+        const holding = opts.stored.filter((r) => {
+            // The value, or an object holding it (Key Vault's properties) as a whole secret.
+            const raw = unwrapSecrets(opts.valueOf(r));
+            const v = raw && typeof raw === "object" ? raw.value : raw;
+            return typeof v === "string" && Buffer.from(v, "base64").toString() === key;
+        });
+        assert.equal(holding.length, 1, `${node}: its key is in exactly one secret-store entry`);
+        const { isWrappedSecret } = require("./mocks") as typeof import("./mocks");
+        assert.ok(isWrappedSecret(opts.valueOf(holding[0])), `${node}: the stored key is a secret input`);
+    }
+    const all = opts.scripts.join("\n");
+    assert.ok(!all.includes(tls.key), "no private key in any boot script");
+    assert.ok(!all.includes(Buffer.from(`${tls.key} ${opts.nodes[0]}`).toString("base64")), "no encoded key in any boot script");
+    for (const node of opts.nodes) assert.match(all, new RegExp(`^    rd_tls_files ${node} (redis|haproxy):(redis|haproxy) \\S+ `, "m"), `${node}: its boot script writes its TLS files`);
+    assert.match(all, /^port 0\ntls-port 6379$/m, "members listen with TLS only");
+    rec.assertNoPasswordInPlainInputs([`${tls.key} ${opts.nodes[0]}`]);
 }

@@ -13,6 +13,9 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import { localAddress, restartPolicy } from "../../providers/local";
 import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import type { BootstrapMember } from "../../bootstrap/replication";
+import { issueAll } from "../../bootstrap/tlsCertificates";
+import { nodeTlsFiles, type TlsMaterial } from "../../components/tls";
+import type { BootstrapAccess } from "../../components/types";
 
 const livePids = new Set<number>();
 process.on("exit", () => {
@@ -62,6 +65,33 @@ export class Fleet {
         this.members = this.plan.members.map((m) => ({ ...m, address: localAddress(this.prefix, "member", m.ordinal) }));
         this.sentinels = this.plan.sentinels.map((s) => ({ ...s, address: localAddress(this.prefix, "sentinel", s.ordinal) }));
         this.proxies = this.plan.proxies.map((p) => ({ ...p, address: localAddress(this.prefix, "proxy", p.ordinal) }));
+        if (this.plan.args.tls.enabled) {
+            // Issued the way the TlsCertificates resource issues them: a CA, one per node at its address.
+            const { tls } = this.plan.args;
+            const issued = issueAll({
+                deployment: name, clientAuth: tls.clientAuth, validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays,
+                nodes: [...this.members, ...this.sentinels, ...this.proxies].map((n) => ({ name: n.name, names: [n.address] })),
+            });
+            this.tls = { ca: issued.caCertificate, nodes: issued.issued, client: issued.client };
+        }
+    }
+
+    /** With tls.enabled: the fleet's CA and certificates. */
+    readonly tls?: TlsMaterial;
+
+    /** How the bootstrap reaches this fleet: directly, over TLS with the client certificate when it has TLS. */
+    get access(): BootstrapAccess {
+        return this.tls ? { kind: "direct", tls: this.clientTls! } : { kind: "direct" };
+    }
+
+    get clientTls() {
+        return this.tls ? { ca: this.tls.ca, ...(this.tls.client ? { certificate: this.tls.client.certificate, key: this.tls.client.key } : {}) } : undefined;
+    }
+
+    /** A node's TLS inputs for the local process (none without TLS), and its config's tlsDir. */
+    private tlsOf(name: string, dataDir: string): { tls?: ProcessInputs["tls"]; tlsFiles?: Record<string, string>; tlsDir?: string } {
+        if (!this.tls) return {};
+        return { tls: this.clientTls, tlsFiles: nodeTlsFiles(this.tls, name), tlsDir: path.join(dataDir, "tls") };
     }
 
     get adminLogin() {
@@ -82,7 +112,7 @@ export class Fleet {
     /** The redis.conf the fleet gives `member` (the renderer's output plus `options.redisConfExtra`). */
     memberConfig(member: AddressedMember): string {
         const dataDir = path.join(this.root, member.name);
-        const rendered = renderRedisConf({ args: this.plan.args, member, credentials: this.credentials, dataDir });
+        const rendered = renderRedisConf({ args: this.plan.args, member, credentials: this.credentials, dataDir, tlsDir: this.tlsOf(member.name, dataDir).tlsDir });
         const extra = this.options.redisConfExtra ?? [];
         return extra.length === 0 ? rendered : `${rendered}${extra.join("\n")}\n`;
     }
@@ -102,6 +132,7 @@ export class Fleet {
             readiness: { ...this.adminLogin, timeoutMs: 15000 },
             adminPassword: this.credentials.adminPassword,
             ...restartPolicy(this.plan.args, this.members, member),
+            ...this.tlsOf(member.name, dataDir),
         });
     }
 
@@ -114,9 +145,10 @@ export class Fleet {
             const dataDir = path.join(this.root, sentinel.name);
             return this.start({
                 kind: "sentinel", name: sentinel.name, address: sentinel.address, port: sentinel.port, dataDir,
-                config: renderSentinelConf({ args: this.plan.args, sentinel, credentials: this.credentials, dataDir }),
+                config: renderSentinelConf({ args: this.plan.args, sentinel, credentials: this.credentials, dataDir, tlsDir: this.tlsOf(sentinel.name, dataDir).tlsDir }),
                 command: ["redis-server", "{config}", "--sentinel"],
                 readiness: { password: this.credentials.password, timeoutMs: 15000 },
+                ...this.tlsOf(sentinel.name, dataDir),
             });
         }));
     }
@@ -126,7 +158,8 @@ export class Fleet {
             const dataDir = path.join(this.root, proxy.name);
             return this.start({
                 kind: "haproxy", name: proxy.name, address: proxy.address, port: proxy.port, dataDir,
-                config: renderHaproxyCfg({ proxy, members: this.members, credentials: this.credentials, socketPath: path.join(dataDir, "haproxy.sock") }),
+                config: renderHaproxyCfg({ proxy, members: this.members, credentials: this.credentials, socketPath: path.join(dataDir, "haproxy.sock"), tls: this.plan.args.tls, tlsDir: this.tlsOf(proxy.name, dataDir).tlsDir }),
+                ...this.tlsOf(proxy.name, dataDir),
                 command: ["haproxy", "-db", "-f", "{config}"],
                 readiness: {
                     user: MONITOR_USER, password: this.credentials.monitorPassword, expectRole: "master",

@@ -44,6 +44,19 @@ export function redactSecrets(v: any): any {
     return v;
 }
 
+/** Stand-ins for the PEM texts a TlsCertificates resource returns under mocks. */
+export const MOCK_TLS = { ca: "MOCK-CA-CERTIFICATE", caKey: "MOCK-CA-PRIVATE-KEY", certificate: "MOCK-CERTIFICATE", key: "MOCK-PRIVATE-KEY" };
+
+/** What a TlsCertificates resource's create returns under mocks: stand-ins for the PEM texts (issuing real keys is slow). */
+export function mockTlsState(inputs: Record<string, any>): Record<string, unknown> {
+    const nodes = (inputs.nodes ?? []) as { name: string }[];
+    return {
+        caCertificate: MOCK_TLS.ca, caPrivateKey: MOCK_TLS.caKey,
+        issued: Object.fromEntries(nodes.map((n) => [n.name, { certificate: `${MOCK_TLS.certificate} ${n.name}`, key: `${MOCK_TLS.key} ${n.name}` }])),
+        client: { certificate: `${MOCK_TLS.certificate} client`, key: `${MOCK_TLS.key} client` },
+    };
+}
+
 export class MockRecorder {
     readonly seen: SeenResource[] = [];
     readonly calls: pulumi.runtime.MockCallArgs[] = [];
@@ -59,6 +72,8 @@ export class MockRecorder {
                     // No secret wrapping here: additionalSecretOutputs is applied by the engine, not by
                     // mocks, so secrecy seen by the tests comes from the component itself.
                     extra = { ...MOCK_GENERATED, ...(args.inputs.given !== undefined ? { password: args.inputs.given } : {}) };
+                } else if (args.type.endsWith(":TlsCertificates")) {
+                    extra = mockTlsState(args.inputs);
                 } else if (args.type.endsWith(":LocalProcess")) {
                     extra = { pid: MOCK_PID };
                 }

@@ -26,7 +26,7 @@ export function clusterInputs(fleet: Fleet, members: AddressedMember[] = fleet.m
         members: fleet.bootstrapMembers(members),
         shards: fleet.plan.shards.map((s) => ({ index: s.index, slots: s.slots! })),
         adminPassword: fleet.credentials.adminPassword,
-        access: { kind: "direct" },
+        access: fleet.access,
         timeoutMs: 60000,
         generation: "1",
     };
@@ -37,7 +37,7 @@ export function sentinelInputs(fleet: Fleet): SentinelInputs {
     return {
         members: fleet.bootstrapMembers(),
         adminPassword: fleet.credentials.adminPassword,
-        access: { kind: "direct" },
+        access: fleet.access,
         timeoutMs: 60000,
         generation: "1",
         sentinels: fleet.sentinels.map(({ address, port }) => ({ address, port })),

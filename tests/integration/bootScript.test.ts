@@ -25,6 +25,8 @@ import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
 import { VM_PATHS, renderBootScript, type CloudHooks, type VmScheduledJob } from "../../providers/vm/bootScript";
 import { parseStoreUri, type StoreLocation } from "../../components/backup";
 import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, backupJobEnvironment, renderBackupScript } from "../../components/config/backupScript";
+import { connectDirect } from "../../bootstrap/access/direct";
+import { issueAll } from "../../bootstrap/tlsCertificates";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
 import { secretRefs } from "../../providers/vm/secrets";
 import {
@@ -154,6 +156,8 @@ describe("VM boot script, run into a temporary root", function () {
     const runner = new ProgramRunner();
     let credentials: Credentials;
     let work: string;
+    /** The certificates the last render issued (TLS cases). */
+    let lastTls: ReturnType<typeof issueAll> | undefined;
 
     beforeEach(() => {
         credentials = { password: `app-${hex()}`, adminPassword: `adm-${hex()}`, monitorPassword: `mon-${hex()}` };
@@ -178,11 +182,24 @@ describe("VM boot script, run into a temporary root", function () {
             };
         });
         const allMembers: AddressedMember[] = p.members.map((m) => ({ ...m, address: placed.find((h) => h.nodeAddresses[m.name])!.nodeAddresses[m.name] }));
+        // With TLS: certificates for the nodes' addresses, keys in the stubs' secret store (base64, as the providers store them).
+        const nodeAddresses = placed.flatMap((h) => Object.entries(h.nodeAddresses));
+        const issued = p.args.tls.enabled
+            ? issueAll({ deployment: name, clientAuth: p.args.tls.clientAuth, validityDays: 30, renewBeforeDays: 7, nodes: nodeAddresses.map(([n, a]) => ({ name: n, names: [a] })) })
+            : undefined;
+        lastTls = issued;
+        const keyRef = (node: string) => `${PREFIX}/tls/${node}/node.key`;
+        const tls = issued && {
+            ca: issued.caCertificate,
+            certificates: Object.fromEntries(nodeAddresses.map(([n]) => [n, issued.issued[n].certificate])),
+            keyRefs: Object.fromEntries(nodeAddresses.map(([n]) => [n, keyRef(n)])),
+        };
         const vms = placed.map((host) => {
             const script = renderBootScript({
                 plan: p, placed: host, allMembers, secretRefs: cloud.refs, hooks: cloud.hooks,
                 disks: Object.fromEntries(host.host.members.map((m, i) => [m.name, cloud.disk(m.name, i)])),
                 ...(scheduledJobs && host.host.members.some((m) => m.index === 0) ? { scheduledJobs: scheduledJobs(allMembers) } : {}),
+                ...(tls ? { tls } : {}),
             });
             const dir = path.join(work, host.host.name);
             const root = path.join(dir, "root");
@@ -192,6 +209,7 @@ describe("VM boot script, run into a temporary root", function () {
                 fs.writeFileSync(path.join(stubs, cmd), `#!/bin/bash\nprintf '%s\\n' "${cmd} $*" >> "$RD_STUB_LOG"\n${body}\n`, { mode: 0o755 });
             }
             for (const [key, ref] of Object.entries(cloud.refs)) fs.writeFileSync(path.join(stubs, "secrets", secretFile(ref)), storedSecretValue(credentials, key as StoredSecret));
+            for (const [node, pair] of Object.entries(issued?.issued ?? {})) fs.writeFileSync(path.join(stubs, "secrets", secretFile(keyRef(node))), Buffer.from(pair.key).toString("base64"));
             host.host.members.forEach((m, i) => {
                 const device = path.join(root, cloud.disk(m.name, i)[0]);
                 fs.mkdirSync(path.dirname(device), { recursive: true });
@@ -392,6 +410,51 @@ describe("VM boot script, run into a temporary root", function () {
         assert.equal(run.status, 0, run.stderr);
         const manifest = JSON.parse(fs.readFileSync(path.join(store, "itest-20261204T200000Z/manifest.json"), "utf8"));
         assert.equal(manifest.parts[0].keys, 1);
+    });
+
+    it("aws, TLS: each node's key is read from SSM (never in the script) into a 0700 directory as 0600 files; the TLS-only configs serve replication and TLS clients", async () => {
+        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3, tls: { enabled: true } }, "itls", "aws");
+        const tls = lastTls!;
+        for (const vm of vms) {
+            for (const pair of Object.values(tls.issued)) assert.ok(!vm.script.includes(pair.key.split("\n")[1]), `${vm.host.host.name}: no private key in the script`);
+            const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", vm.scriptFile], { encoding: "utf8" });
+            assert.equal(lint.status, 0, `${vm.host.host.name}: shellcheck:\n${lint.stdout}${lint.stderr}`);
+            const r = boot(vm);
+            assert.equal(r.status, 0, `${vm.host.host.name} failed:\n${r.stderr}`);
+            for (const node of Object.keys(vm.host.nodeAddresses)) {
+                const dir = path.join(vm.root, "etc/redis-deployment/tls", node);
+                assert.equal(fs.statSync(dir).mode & 0o777, 0o700, `${node}: its TLS directory`);
+                for (const f of ["ca.crt", "node.crt", "node.key", "node.pem"]) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, `${node}: ${f}`);
+                assert.equal(fs.readFileSync(path.join(dir, "node.key"), "utf8"), tls.issued[node].key, `${node}: the key read from SSM`);
+                const owner = node.includes("proxy") ? "haproxy:haproxy" : "redis:redis";
+                assert.ok(r.log.includes(`chown ${owner} ${path.join(dir, "node.key.rd-new")}`), `${node}: owned by ${owner}`);
+                assert.ok(r.log.some((l) => l.startsWith("aws ") && l.includes(`--name /redis-deployment/itest/tls/${node}/node.key`)), `${node}: its key read from SSM`);
+            }
+        }
+        const master = "itls-s0-m0";
+        const replica = "itls-s0-m1";
+        const clientTls = { ca: tls.caCertificate, certificate: tls.client!.certificate, key: tls.client!.key };
+        const m = startRedis(vmOf(vms, master), master);
+        const r = startRedis(vmOf(vms, replica), replica);
+        const masterNode = { address: addressOf(vms, master), port: 6379 };
+        const replicaNode = { address: addressOf(vms, replica), port: 6379 };
+        await waitUntil("the replica syncs over TLS", async () => {
+            if (m.exited() || r.exited()) throw new Error(`${m.output()}\n${r.output()}`);
+            const client = await connectDirect(replicaNode, admin(), clientTls).catch(() => undefined);
+            if (!client) return false;
+            try {
+                return /master_link_status:up/.test(String(await client.call("INFO", "replication")));
+            } finally {
+                client.disconnect();
+            }
+        }, 20000);
+        const plain = await command(masterNode.address, 6379, admin(), ["PING"]).catch((e: Error) => e);
+        assert.ok(plain instanceof Error, "plaintext is refused");
+        const proxyVm = vmOf(vms, "itls-proxy0");
+        const cfg = path.join(proxyVm.root, VM_PATHS.etc, "itls-proxy0", "haproxy.cfg");
+        assert.match(fs.readFileSync(cfg, "utf8"), / ssl crt \S+\/etc\/redis-deployment\/tls\/itls-proxy0\/node\.pem/);
+        const check = spawnSync("haproxy", ["-c", "-f", cfg], { encoding: "utf8" });
+        assert.equal(check.status, 0, check.stdout + check.stderr);
     });
 
     it("cluster: a member's config starts a cluster node announcing its own address", async () => {

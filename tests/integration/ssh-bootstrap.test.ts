@@ -196,6 +196,34 @@ describe("bootstrap through an SSH bastion (real sshd, real redis-server)", func
         await bastion.idle();
     });
 
+    describe("replication 1+1 with TLS", () => {
+        let tlsFleet: Fleet;
+        before(async () => {
+            tlsFleet = new Fleet("sshtls", { mode: "replication", replicasPerShard: 1, tls: { enabled: true } }, { prefix: `127.${BLOCK >= 28 ? 20 + (BLOCK - 28) : BLOCK + 2}` });
+            await tlsFleet.startMembers();
+        });
+        after(async () => {
+            await tlsFleet?.cleanup();
+            assert.deepEqual(processesUnder(tlsFleet.root), []);
+        });
+
+        it("TLS through the SSH channel: each member's certificate is checked against its own address, not the tunnel's 127.0.0.1", async () => {
+            const access: BootstrapAccess = { ...bastion.access({ hostKey: bastion.hostFingerprint }), tls: tlsFleet.clientTls! };
+            const created = await replicationProvider.create({
+                members: tlsFleet.bootstrapMembers(), adminPassword: tlsFleet.credentials.adminPassword, access, timeoutMs: 30000, generation: "1",
+            });
+            assert.equal(created.outs.result.master, `${tlsFleet.members[0].address}:6379`);
+            assert.equal(created.outs.result.actions.length, 1);
+            // A CA that did not issue the members' certificates is refused through the same route.
+            const { issueCa } = await import("../../bootstrap/certificates");
+            const stranger = { ...access, tls: { ...tlsFleet.clientTls!, ca: issueCa("another CA", 1).certificate } };
+            await assert.rejects(replicationProvider.update!("id", {}, {
+                members: tlsFleet.bootstrapMembers(), adminPassword: tlsFleet.credentials.adminPassword, access: stranger, timeoutMs: 3000, generation: "1",
+            }), /certificate/);
+            await bastion.idle();
+        });
+    });
+
     describe("cluster 3x1", () => {
         let cluster: Fleet;
         before(async () => {

@@ -17,7 +17,7 @@ import type { AwsProviderArgs } from "../../providers/aws/args";
 import { contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, COMPONENT_TYPE, FreeAddresses, PROJECT, STACK, deploy, deployBefore, expectRefused, membersFailure, hex, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
+import { CloudMocks, COMPONENT_TYPE, FreeAddresses, PROJECT, STACK, assertTlsKeysOnlyInSecretStore, deploy, deployBefore, expectRefused, membersFailure, hex, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
 import { MOCK_GENERATED, isWrappedSecret, programResult, unwrap } from "../helpers/mocks";
 const GIVEN_PASSWORD = "given-aws-password-0123456789";
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -659,5 +659,24 @@ describe("AWS provider: backups under Pulumi mocks", function () {
 
     it("puts no credential in any non-secret input", () => {
         rec.assertNoPasswordInPlainInputs(SECRETS);
+    });
+});
+
+describe("AWS provider: TLS keys in SSM, never in user data", function () {
+    this.timeout(60000);
+    const rec = new CloudMocks(new AwsBehaviour());
+    deployBefore(rec, "tls", base({ mode: "sentinel", tls: { enabled: true } }));
+    const nodes = ["tls-s0-m0", "tls-s0-m1", "tls-sentinel0", "tls-sentinel1", "tls-sentinel2", "tls-proxy0", "tls-proxy1"];
+
+    it("one SecureString parameter per node's key, readable by the instances' role; user data fetches it by name", () => {
+        const params = rec.ofType(T.parameter).filter((p) => /\/tls\/[^/]+\/node\.key$/.test(unwrap(p.inputs.name)));
+        assert.deepEqual(params.map((p) => /\/tls\/([^/]+)\/node\.key$/.exec(unwrap(p.inputs.name))?.[1]).sort(), [...nodes].sort(), "one parameter <prefix>/tls/<node>/node.key per node");
+        for (const p of params) assert.equal(p.inputs.type, "SecureString");
+        const role = rec.ofType(T.role)[0];
+        const grants = rec.ofType(T.rolePolicy).filter((r) => /-ssm-tls-/.test(r.name));
+        assert.equal(grants.length, nodes.length);
+        for (const g of grants) assert.equal(g.inputs.role, `${role.name}_id`);
+        assertTlsKeysOnlyInSecretStore(rec, { nodes, stored: params, valueOf: (r) => r.inputs.value, scripts: rec.ofType(T.instance).map(userDataOf) });
+        for (const p of params) assert.ok(rec.ofType(T.instance).map(userDataOf).join("\n").includes(` ${unwrap(p.inputs.name)} `), `${p.name}: fetched by a boot script`);
     });
 });

@@ -17,7 +17,7 @@ import type { AzureProviderArgs } from "../../providers/azure/args";
 import { AZURE_LAUNCHER } from "../../providers/azure/boot";
 import { addressAt, contains, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, componentUrn, deploy, deployBefore, expectRefused, hex, membersFailure, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
+import { CloudMocks, assertTlsKeysOnlyInSecretStore, componentUrn, deploy, deployBefore, expectRefused, hex, membersFailure, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
 import { isWrappedSecret, programResult, unwrap } from "../helpers/mocks";
 
 const GIVEN_PASSWORD = "given-azure-password-0123456789";
@@ -614,5 +614,20 @@ describe("Azure provider: backups under Pulumi mocks", function () {
         assert.ok(withTimer.length < rec.ofType(T.vm).length, "not on every VM");
         assert.match(bootScriptOf(withTimer[0]), /RCLONE_AZUREBLOB_USE_MSI=true/);
         rec.assertNoPasswordInPlainInputs(SECRETS);
+    });
+});
+
+describe("Azure provider: TLS keys in Key Vault, never in custom data", function () {
+    this.timeout(60000);
+    const rec = new CloudMocks(new AzureBehaviour());
+    deployBefore(rec, "tls", base({ mode: "sentinel", tls: { enabled: true } }));
+    const nodes = ["tls-s0-m0", "tls-s0-m1", "tls-sentinel0", "tls-sentinel1", "tls-sentinel2", "tls-proxy0", "tls-proxy1"];
+
+    it("one Key Vault secret per node's key; the boot script fetches it by URL", () => {
+        const secrets = rec.ofType(T.secret).filter((s) => /^tls-.*-node-key$/.test(unwrap(s.inputs.secretName)));
+        assert.equal(secrets.length, nodes.length);
+        const vms = rec.ofType(T.vm);
+        assertTlsKeysOnlyInSecretStore(rec, { nodes, stored: secrets, valueOf: (r) => (isWrappedSecret(r.inputs.properties) ? r.inputs.properties : r.inputs.properties.value), scripts: [...vms.map(bootScriptOf), ...vms.map(customDataOf)] });
+        assert.match(vms.map(bootScriptOf).join("\n"), /rd_tls_files tls-s0-m0 redis:redis https:\/\/\S+\.vault\.azure\.net\/secrets\/tls-tls-s0-m0-node-key /);
     });
 });

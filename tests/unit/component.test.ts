@@ -37,6 +37,7 @@ interface Deployed {
         proxyAddresses: string[];
         password: string;
         connectionUrl: string;
+        caCertificate: string;
         diagram: string;
     };
     secret: Record<string, boolean>;
@@ -44,7 +45,7 @@ interface Deployed {
 
 const OUTPUT_NAMES = [
     "endpoint", "readEndpoint", "sentinelAddresses", "masterName", "clusterNodes", "members", "proxyAddresses",
-    "password", "connectionUrl", "diagram",
+    "password", "connectionUrl", "caCertificate", "diagram",
 ] as const;
 
 /** Reads every public output (and its secrecy), then waits until every registration reached the mock monitor. */

@@ -17,7 +17,7 @@ import type { GcpProviderArgs } from "../../providers/gcp/args";
 import { networkTag } from "../../providers/gcp/naming";
 import { contains, parseCidr } from "../../providers/vm/ipv4";
 import { dataDiskGiB } from "../../providers/vm/sizing";
-import { CloudMocks, FreeAddresses, PROJECT, STACK, componentUrn, deploy, deployBefore, expectRefused, hex, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
+import { CloudMocks, FreeAddresses, PROJECT, STACK, assertTlsKeysOnlyInSecretStore, componentUrn, deploy, deployBefore, expectRefused, hex, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
 import { isWrappedSecret, programResult, unwrap } from "../helpers/mocks";
 
 const GCP_PROJECT = "svc-project";
@@ -468,5 +468,22 @@ describe("GCP provider: backups under Pulumi mocks", function () {
 
     it("puts no credential in any non-secret input", () => {
         rec.assertNoPasswordInPlainInputs(SECRETS);
+    });
+});
+
+describe("GCP provider: TLS keys in Secret Manager, never in the startup script", function () {
+    this.timeout(60000);
+    const rec = new CloudMocks(new GcpBehaviour());
+    deployBefore(rec, "tls", base({ mode: "sentinel", tls: { enabled: true } }));
+    const nodes = ["tls-s0-m0", "tls-s0-m1", "tls-sentinel0", "tls-sentinel1", "tls-sentinel2", "tls-proxy0", "tls-proxy1"];
+
+    it("one secret per node's key with a version, readable by the VMs' service account only; the script fetches it by name", () => {
+        const secrets = rec.ofType(T.secret).filter((s) => /-tls-.*-node-key$/.test(s.name));
+        assert.equal(secrets.length, nodes.length);
+        const versions = rec.ofType(T.version).filter((v) => /-tls-.*-node-key-value$/.test(v.name));
+        const readers = rec.ofType(T.secretIam).filter((r) => /-tls-.*-node-key-reader$/.test(r.name));
+        assert.equal(readers.length, nodes.length);
+        for (const r of readers) assert.equal(r.inputs.role, "roles/secretmanager.secretAccessor");
+        assertTlsKeysOnlyInSecretStore(rec, { nodes, stored: versions, valueOf: (r) => r.inputs.secretData, scripts: rec.ofType(T.instance).map(scriptOf) });
     });
 });

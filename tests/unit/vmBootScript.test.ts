@@ -3,6 +3,7 @@
 // holds each node's config with placeholders instead of secrets, and starts a unit per node.
 // tests/integration/bootScript.test.ts runs it for real.
 import { strict as assert } from "node:assert";
+import { issueAll } from "../../bootstrap/tlsCertificates";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -32,10 +33,22 @@ function placeAll(p: TopologyPlan, perHost = 1): PlacedHost[] {
     });
 }
 
+/** A boot script's TLS input: certificates issued for the nodes' addresses, keys referenced under the SSM prefix. */
+function vmTlsInput(placed: PlacedHost[]): NonNullable<BootScriptInput["tls"]> {
+    const nodes = placed.flatMap((ph) => Object.entries(ph.nodeAddresses));
+    const issued = issueAll({ deployment: "boot", clientAuth: "none", validityDays: 30, renewBeforeDays: 7, nodes: nodes.map(([name, address]) => ({ name, names: [address] })) });
+    return {
+        ca: issued.caCertificate,
+        certificates: Object.fromEntries(nodes.map(([name]) => [name, issued.issued[name].certificate])),
+        keyRefs: Object.fromEntries(nodes.map(([name]) => [name, `${REFS.password.replace(/\/password$/, "")}/tls/${name}/node.key`])),
+    };
+}
+
 function scriptsFor(args: RedisDeploymentArgs, options: { perHost?: number; hooks?: CloudHooks; name?: string } = {}): { plan: TopologyPlan; placed: PlacedHost[]; scripts: string[]; inputs: BootScriptInput[] } {
     const p = plan(validateArgs(options.name ?? "boot", { provider: "aws", zones: ZONES, maxmemory: "256mb", ...args }));
     const placed = placeAll(p, options.perHost);
     const allMembers: AddressedMember[] = p.members.map((m) => ({ ...m, address: placed.find((h) => h.nodeAddresses[m.name])!.nodeAddresses[m.name] }));
+    const tls = p.args.tls.enabled ? vmTlsInput(placed) : undefined;
     const inputs = placed.map((ph) => ({
         plan: p,
         placed: ph,
@@ -43,6 +56,7 @@ function scriptsFor(args: RedisDeploymentArgs, options: { perHost?: number; hook
         disks: Object.fromEntries(ph.host.members.map((m, i) => [m.name, [`/dev/disk/by-id/test-${m.name}`, `/dev/xvd${"fgh"[i]}`]])),
         secretRefs: REFS,
         hooks: options.hooks ?? awsBootHooks("eu-west-1"),
+        ...(tls ? { tls } : {}),
     }));
     return { plan: p, placed, inputs, scripts: inputs.map(renderBootScript) };
 }
@@ -52,6 +66,8 @@ const CASES: { title: string; args: RedisDeploymentArgs; perHost?: number }[] = 
     { title: "replication 1+2 with proxies", args: { mode: "replication", replicasPerShard: 2 } },
     { title: "sentinel 1+1, 3 sentinels", args: { mode: "sentinel" } },
     { title: "cluster 3x1", args: { mode: "cluster" } },
+    { title: "sentinel 1+1, 3 sentinels, TLS", args: { mode: "sentinel", tls: { enabled: true } } },
+    { title: "cluster 3x1, TLS", args: { mode: "cluster", tls: { enabled: true } } },
     { title: "cluster 3x2, 3 members per VM", args: { mode: "cluster", replicasPerShard: 2 }, perHost: 3 },
     { title: "replication, persistence off, auth off", args: { mode: "replication", persistence: { aof: false, rdb: false }, auth: { enabled: false } } },
 ];

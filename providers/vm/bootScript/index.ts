@@ -27,6 +27,7 @@ import { secretsSection } from "./secrets";
 import { selfInstallSection } from "./selfInstall";
 import { startUnitsSection } from "./startUnits";
 import { systemTuningSection } from "./systemTuning";
+import { tlsFilesSection } from "./tlsFiles";
 import { nodeTemplates } from "./templates";
 import type { BootContext, BootScriptInput, BootSection } from "./types";
 
@@ -45,6 +46,7 @@ export const BOOT_SECTIONS: readonly BootSection[] = [
     packagesSection,
     secretsSection,
     nodeFilesSection,
+    tlsFilesSection,
     disksSection,
     nodesSection,
     selfInstallSection,
@@ -71,7 +73,8 @@ export function composeBootScript(input: BootScriptInput, sections: readonly Boo
         ...each((s) => s.finish?.(ctx)),
         `rd_log "host $RD_HOST is ready"`,
     ];
-    const functions = each((s) => (s.functions ? [s.functions(ctx)] : []));
+    // A section that has nothing to do for this deployment (e.g. TLS off) defines no functions.
+    const functions = each((s) => (s.functions ? [s.functions(ctx)] : [])).filter((f) => f !== "");
     return `${functions.join("\n\n")}
 
 rd_main() {

@@ -70,6 +70,11 @@ export interface BootScriptInput {
     alsoListenOn?: string[];
     /** Jobs on a schedule this VM runs (the backup job on one member VM per shard). */
     scheduledJobs?: VmScheduledJob[];
+    /**
+     * With tls.enabled: the CA and each node's certificate (public: carried in the script) and
+     * where each node's private key is in the secret store (base64, read at boot).
+     */
+    tls?: { ca: string; certificates: Record<string, string>; keyRefs: Record<string, string> };
 }
 
 /** One node of the VM with its config template (placeholder credentials, root token). */

@@ -1,0 +1,179 @@
+// TLS in transit: the `tls` argument, its validation, and the checks of a certificate against
+// the node it is for. Pure (Node's own X509Certificate parses certificates; no Pulumi here), so
+// validation at preview and the certificate resource's own check share one set of rules.
+import type { FieldChecks } from "./fieldChecks";
+import { isPlainObject } from "./fieldChecks";
+import type { ProviderKind } from "./types";
+
+export const CLIENT_AUTH_MODES = ["none", "optional", "required"] as const;
+export type ClientAuth = (typeof CLIENT_AUTH_MODES)[number];
+
+/** Where the certificates come from. */
+export type CertificateSource = "generated" | "ca" | "certificates" | "cert-manager";
+
+/** The `tls` argument after validation. */
+export interface ResolvedTls {
+    enabled: boolean;
+    clientAuth: ClientAuth;
+    source: CertificateSource;
+    /** `up` issues a node certificate again once it expires within this many days. */
+    renewBeforeDays: number;
+    /** Lifetime of the node certificates the deployment issues. */
+    validityDays: number;
+}
+
+export const TLS_OFF: ResolvedTls = { enabled: false, clientAuth: "none", source: "generated", renewBeforeDays: 30, validityDays: 365 };
+
+export const TLS_FIELDS = ["enabled", "clientAuth", "ca", "caKey", "certificates", "certManagerIssuer", "renewBeforeDays", "validityDays"];
+
+/**
+ * The files of a node's TLS directory. Redis and Sentinel read `cert` and `key` (also as the
+ * client certificate of their own outgoing links) and `ca`; HAProxy wants the certificate and
+ * its key in one file (`pem`).
+ */
+export const TLS_FILES = { ca: "ca.crt", cert: "node.crt", key: "node.key", pem: "node.pem" } as const;
+
+/** A certificate and its private key, PEM. */
+export interface CertificateAndKey {
+    certificate: string;
+    key: string;
+}
+
+/**
+ * Checks `tls` (at the top level of the arguments) and returns it resolved. Secrets given as
+ * plain strings are checked here; those given as Outputs are checked by the certificate
+ * resource at preview, once their values are known (see certificateProblems).
+ */
+export function validateTls(check: FieldChecks, value: unknown, provider: ProviderKind, now = new Date()): ResolvedTls {
+    if (value === undefined) return TLS_OFF;
+    if (!isPlainObject(value)) {
+        check.problem("tls", "must be an object, e.g. tls: { enabled: true }");
+        return TLS_OFF;
+    }
+    check.unknownFields(value, TLS_FIELDS, "tls");
+    const enabled = check.flag("tls.enabled", value.enabled, false);
+    const clientAuth = check.oneOf("tls.clientAuth", value.clientAuth, CLIENT_AUTH_MODES, "none");
+    const renewBeforeDays = check.integer("tls.renewBeforeDays", value.renewBeforeDays, 1, 3650) ?? 30;
+    const validityDays = check.integer("tls.validityDays", value.validityDays, 2, 3650) ?? 365;
+    if (renewBeforeDays >= validityDays) {
+        check.problem("tls.renewBeforeDays", `must be below tls.validityDays (${validityDays}), or every up would issue the certificates again`);
+    }
+    const given = TLS_FIELDS.filter((f) => f !== "enabled" && value[f] !== undefined);
+    if (!enabled) {
+        if (given.length > 0) check.problem("tls.enabled", `is not true while tls.${given[0]} is set; add enabled: true (or remove tls.${given[0]})`);
+        return TLS_OFF;
+    }
+
+    const { ca, caKey, certificates, certManagerIssuer } = value;
+    let source: CertificateSource = "generated";
+    if (certManagerIssuer !== undefined) {
+        source = "cert-manager";
+        if (provider !== "kubernetes") check.problem("tls.certManagerIssuer", `is read by the kubernetes provider only; this deployment uses "${provider}". Give tls.ca and tls.caKey, or leave them out to have certificates generated`);
+        else check.problem("tls.certManagerIssuer", "is not supported yet; give tls.ca and tls.caKey (the deployment issues the pods' certificates from them) or leave them out to have a CA generated");
+    }
+    if (certificates !== undefined) {
+        source = "certificates";
+        if (!isPlainObject(certificates)) check.problem("tls.certificates", "must map each node's name to { certificate, key }, e.g. { \"cache-s0-m0\": { certificate, key } }");
+        else {
+            for (const [node, pair] of Object.entries(certificates)) {
+                if (!isPlainObject(pair) || pair.certificate === undefined || pair.key === undefined) {
+                    check.problem(`tls.certificates.${node}`, "must be { certificate, key } (PEM; the key a secret)");
+                    continue;
+                }
+                check.unknownFields(pair, ["certificate", "key"], `tls.certificates.${node}`);
+                if (typeof pair.certificate === "string") {
+                    const why = certificateProblems(pair.certificate, [], now);
+                    if (why) check.problem(`tls.certificates.${node}.certificate`, why);
+                }
+            }
+        }
+        if (ca === undefined) check.problem("tls.ca", "is required with tls.certificates: the CA certificate that issued them, which every node and client checks its peers against");
+    } else if (ca !== undefined || caKey !== undefined) {
+        source = "ca";
+        if (caKey === undefined) check.problem("tls.caKey", "is missing: tls.ca is given, and the deployment issues each node's certificate from that CA with its key. Give tls.caKey (a secret), or give tls.certificates for every node");
+        if (ca === undefined) check.problem("tls.ca", "is missing: tls.caKey is given without the CA certificate it belongs to");
+    }
+    if (typeof ca === "string") {
+        const why = certificateProblems(ca, [], now);
+        if (why) check.problem("tls.ca", why);
+    }
+    if (clientAuth === "required" && source === "certificates" && caKey === undefined) {
+        check.problem("tls.clientAuth", "\"required\" makes every connection present a client certificate, and the deployment's own clients (the bootstrap, HAProxy's checks) need one issued from tls.ca: give tls.caKey too, or use clientAuth \"optional\"");
+    }
+    return { enabled, clientAuth, source, renewBeforeDays, validityDays };
+}
+
+function isIpAddress(name: string): boolean {
+    const net = require("net") as typeof import("net");
+    return net.isIP(name) !== 0;
+}
+
+/**
+ * Why `pem` can not serve a node reached at `names` (IP addresses or DNS names), or undefined:
+ * not a certificate, expired (or not yet valid), or a subject alternative name that does not
+ * cover one of the names. With `caPem`, also when it was not issued by that CA.
+ */
+export function certificateProblems(pem: string, names: string[], now = new Date(), caPem?: string): string | undefined {
+    const { X509Certificate } = require("crypto") as typeof import("crypto");
+    let cert: import("crypto").X509Certificate;
+    try {
+        cert = new X509Certificate(pem);
+    } catch {
+        return "is not a PEM certificate (-----BEGIN CERTIFICATE-----)";
+    }
+    const notAfter = new Date(cert.validTo);
+    if (notAfter.getTime() <= now.getTime()) return `expired on ${notAfter.toISOString().slice(0, 10)}; give a current certificate`;
+    if (new Date(cert.validFrom).getTime() > now.getTime()) return `is not valid before ${new Date(cert.validFrom).toISOString()}`;
+    const uncovered = names.filter((n) => (isIpAddress(n) ? cert.checkIP(n) === undefined : cert.checkHost(n, { subject: "never" }) === undefined));
+    if (uncovered.length > 0) {
+        return `its subject alternative names (${cert.subjectAltName ?? "none"}) do not cover ${uncovered.join(", ")}, where the node is reached; issue it with ${uncovered.map((n) => (isIpAddress(n) ? `IP:${n}` : `DNS:${n}`)).join(", ")}`;
+    }
+    if (caPem !== undefined) {
+        try {
+            if (!cert.verify(new X509Certificate(caPem).publicKey)) return "was not issued by tls.ca";
+        } catch {
+            return "was not issued by tls.ca";
+        }
+    }
+    return undefined;
+}
+
+/** Why `keyPem` is not the private key of `certPem`, or undefined. */
+export function keyMismatch(certPem: string, keyPem: string): string | undefined {
+    const { X509Certificate, createPrivateKey } = require("crypto") as typeof import("crypto");
+    try {
+        return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem)) ? undefined : "is not the private key of the certificate";
+    } catch {
+        return "is not a PEM private key";
+    }
+}
+
+/** Days from `now` until `pem` expires (negative once expired). */
+export function daysLeft(pem: string, now = new Date()): number {
+    const { X509Certificate } = require("crypto") as typeof import("crypto");
+    return (new Date(new X509Certificate(pem).validTo).getTime() - now.getTime()) / 86400000;
+}
+
+/** The certificates a deployment's nodes and its own clients use. */
+export interface TlsMaterial {
+    ca: string;
+    /** Node name -> its certificate and key. */
+    nodes: Record<string, CertificateAndKey>;
+    /** The deployment's own client certificate (the bootstrap), when one could be issued. */
+    client?: CertificateAndKey;
+}
+
+/** A node's TLS directory: file name -> contents (the key and the PEM bundle are secret). */
+export function nodeTlsFiles(material: TlsMaterial, node: string): Record<string, string> {
+    const pair = material.nodes?.[node];
+    // Nothing issued at all: a program under generic mocks (whose resources echo their inputs).
+    if (!material.nodes || Object.keys(material.nodes).length === 0) return {};
+    if (!pair) throw new Error(`no TLS certificate for node ${node}`);
+    const withNewline = (pem: string) => (pem.endsWith("\n") ? pem : `${pem}\n`);
+    return {
+        [TLS_FILES.ca]: withNewline(material.ca),
+        [TLS_FILES.cert]: withNewline(pair.certificate),
+        [TLS_FILES.key]: withNewline(pair.key),
+        [TLS_FILES.pem]: withNewline(pair.certificate) + withNewline(pair.key),
+    };
+}
