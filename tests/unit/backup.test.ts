@@ -54,6 +54,10 @@ describe("backup arguments", () => {
         assert.match(String(parseStoreUri("file://relative/path")), /absolute path/);
     });
 
+    it("refuses backups of a TLS deployment for now, naming the field", () => {
+        assert.match(problems({ tls: { enabled: true }, backup: { target: "file:///b" } }).find((p) => p.field === "backup")!.message, /not supported yet/);
+    });
+
     it("needs a bucket on a cloud, refuses file:// there, and refuses from together with import", () => {
         const cloud = { provider: "gcp", zones: ["europe-west1-b"], maxmemory: "1gb", gcp: { project: "p", region: "europe-west1", network: "n", subnetwork: "s" } } as unknown as RedisDeploymentArgs;
         assert.deepEqual(problems({ ...cloud, backup: {} }).filter((p) => p.field.startsWith("backup")).map((p) => p.field), ["backup.target"]);

@@ -43,6 +43,7 @@ export async function backup(opts: CommandOptions): Promise<BackupResult> {
     const started = Date.now();
     const io = opts.io ?? processIo;
     const { settings, target, endpoint, retention } = await stackBackupSettings(opts);
+    if (settings.tls === "on") throw new CliError("backup: backups of a deployment with TLS are not supported yet (the backup job connects without TLS)");
     const deployment = await stackTarget(opts);
     if (deployment.access.kind !== "direct") {
         throw new CliError(`backup: this machine reaches the deployment's members through ${deployment.access.kind}, and the backup job talks to them directly; on ${settings.provider ?? "this provider"} the scheduled job runs next to the members: start it there (systemctl start rd-backup.service on a member VM, kubectl create job --from=cronjob/<name>-backup)`);
