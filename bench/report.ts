@@ -7,7 +7,7 @@ import * as path from "path";
 export interface Row {
     /** What is measured. */
     name: string;
-    unit: "ms" | "rps" | "MB";
+    unit: "ms" | "rps" | "MB" | "MB/s";
     /** Our value (median of rounds) and its label. */
     ours: number;
     oursLabel: string;
@@ -27,6 +27,7 @@ const fmt = (v: number | undefined, unit: string): string => {
     if (v === undefined || Number.isNaN(v)) return "-";
     if (unit === "ms") return v >= 10000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
     if (unit === "rps") return `${Math.round(v).toLocaleString("en-US")} ops/s`;
+    if (unit === "MB/s") return `${v.toFixed(1)} MB/s`;
     return `${Math.round(v)} ${unit}`;
 };
 

@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { median } from "../tests/helpers/topologies";
 import { writeOutputs, table, type Row } from "./report";
+import { backupRestore } from "./backupRows";
 import { clusterBootstrap, clusterFailover, log, programCost, sentinelFailover, tlsVsPlain } from "./rows";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const section = (s: string) => process.stdout.write(`\n${s}\n`);
 
-    section(`1/5 cluster bootstrap, 3 shards x 2 replicas: ours vs redis-cli --cluster create (${BOOTSTRAP_ROUNDS} rounds)`);
+    section(`1/6 cluster bootstrap, 3 shards x 2 replicas: ours vs redis-cli --cluster create (${BOOTSTRAP_ROUNDS} rounds)`);
     const boot = await clusterBootstrap(BOOTSTRAP_ROUNDS);
     const bootRow = (name: string, key: "formedMs" | "writableMs" | "returnedMs", goal?: string, note?: string): Row => {
         const ours = median(boot.ours.map((t) => t[key]));
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     rows.push(bootRow("Cluster bootstrap 3x2: tool returned", "returnedMs", undefined,
         "ours returns when the cluster is writable; redis-cli returns after its own 1 s sleeps, before replicas are linked and before cluster_state:ok"));
 
-    section(`2/5 sentinel failover through HAProxy, kill -9 of the master (${ROUNDS} rounds ours, ${STOCK_ROUNDS} stock)`);
+    section(`2/6 sentinel failover through HAProxy, kill -9 of the master (${ROUNDS} rounds ours, ${STOCK_ROUNDS} stock)`);
     const senOurs = await sentinelFailover(ROUNDS);
     const senStock = await sentinelFailover(STOCK_ROUNDS, 30000);
     const senPrev = await sentinelFailover(STOCK_ROUNDS, 5000);
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     rows.push(failRow("Sentinel failover via HAProxy: our previous default", senOurs.map((r) => r.writeOkMs), senPrev.map((r) => r.writeOkMs),
         "down-after 5000 (before tuning)", "down-after 1000"));
 
-    section(`3/5 cluster failover, kill -9 of a master under load (${ROUNDS} rounds ours, ${STOCK_ROUNDS} stock)`);
+    section(`3/6 cluster failover, kill -9 of a master under load (${ROUNDS} rounds ours, ${STOCK_ROUNDS} stock)`);
     const cluOurs = await clusterFailover(ROUNDS);
     const cluStock = await clusterFailover(STOCK_ROUNDS, 15000);
     const cluPrev = await clusterFailover(STOCK_ROUNDS, 5000);
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     rows.push(failRow("Cluster failover: our previous default", cluOurs.map((r) => r.writeOkMs), cluPrev.map((r) => r.writeOkMs),
         "cluster-node-timeout 5000 (before tuning)", "cluster-node-timeout 1500"));
 
-    section(`4/5 HAProxy path vs direct to the master, without and with TLS, redis-benchmark -c 50 (${STOCK_ROUNDS} rounds)`);
+    section(`4/6 HAProxy path vs direct to the master, without and with TLS, redis-benchmark -c 50 (${STOCK_ROUNDS} rounds)`);
     const both = await tlsVsPlain(STOCK_ROUNDS);
     const tp = both.plain;
     for (const op of ["set", "get"] as const) {
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
         }
     }
 
-    section(`5/5 program cost: the component under Pulumi mocks (${STOCK_ROUNDS} rounds per size)`);
+    section(`5/6 program cost: the component under Pulumi mocks (${STOCK_ROUNDS} rounds per size)`);
     const cost = await programCost(STOCK_ROUNDS);
     const smallest = median(cost[0].map((c) => c.graphMs));
     for (const runs of cost) {
@@ -110,12 +111,27 @@ async function main(): Promise<void> {
         });
     }
 
+    section(`6/6 backup set and restore of ${process.env.BENCH_BACKUP_MB ?? 1024} MB on 3 shards: our job vs redis-cli --rdb + rclone copy (1 round)`);
+    const bk = await backupRestore();
+    const rate = (ms: number) => bk.datasetMb / (ms / 1000);
+    rows.push({
+        name: `Backup set of ${bk.datasetMb} MB, 3 shards (BGSAVE on replicas, redis-check-rdb, SHA-256, upload, manifest)`, unit: "MB/s",
+        ours: rate(bk.ours.backupMs), oursLabel: "our backup job", baseline: rate(bk.manual.backupMs), baselineLabel: "redis-cli --rdb per master + rclone copy",
+        ratio: rate(bk.ours.backupMs) / rate(bk.manual.backupMs), rounds: 1, samples: { ours: [rate(bk.ours.backupMs)], baseline: [rate(bk.manual.backupMs)] },
+        note: `ours ${bk.ours.backupMs} ms, by hand ${bk.manual.backupMs} ms; ours snapshots the shards in parallel on their replicas and checks every file, the manual way streams each master's RDB in turn and checks nothing; store: a folder on this machine`,
+    });
+    rows.push({
+        name: `Restore of that set into a new cluster 3x1 (download, SHA-256, DUMP/RESTORE)`, unit: "MB/s",
+        ours: rate(bk.ours.restoreMs), oursLabel: "our restore", rounds: 1, samples: { ours: [rate(bk.ours.restoreMs)] },
+        note: `${bk.keys} keys in ${bk.ours.restoreMs} ms`,
+    });
+
     const meta = {
         when: new Date().toISOString(),
         wallSeconds: Math.round((Date.now() - started) / 1000),
         machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), shared with other work; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; ${version("redis-server", ["--version"])}; ${version("haproxy", ["-v"])}; node ${process.version}`,
         rounds: { ours: ROUNDS, stock: STOCK_ROUNDS, bootstrap: BOOTSTRAP_ROUNDS },
-        raw: { boot, senOurs, senStock, senPrev, cluOurs, cluStock, cluPrev, throughput: tp, cost },
+        raw: { boot, senOurs, senStock, senPrev, cluOurs, cluStock, cluPrev, throughput: tp, cost, backup: bk },
     };
     const png = writeOutputs(__dirname, rows, meta);
     process.stdout.write(`\n${table(rows)}\n\n`);

@@ -4,6 +4,7 @@ import type { KubernetesProviderArgs } from "../providers/kubernetes/args";
 import type { AwsProviderArgs } from "../providers/aws/args";
 import type { GcpProviderArgs } from "../providers/gcp/args";
 import type { AzureProviderArgs } from "../providers/azure/args";
+import type { BackupArgs, ImportArgs } from "./backup";
 
 /**
  * Arguments of a RedisDeployment.
@@ -128,6 +129,14 @@ export interface RedisDeploymentArgs {
         /** AWS: the log group's retention (a CloudWatch value: 1, 3, 5, 7, 14, 30, ...); Azure: the workspace's (30-730). Default 30. */
         retentionDays?: number;
     };
+    /**
+     * Backup sets (one RDB per shard, checked and checksummed, with a manifest) to an object
+     * store on a schedule, and restore from one at creation; see components/backup.ts and
+     * docs/backups.md. On the local provider backups are taken on demand (`redis-deployment backup`).
+     */
+    backup?: BackupArgs;
+    /** RDB files (e.g. exported from ElastiCache) loaded into the new deployment, keys distributed by slot. */
+    import?: ImportArgs;
     /**
      * TLS in transit on every link: clients, replication, the cluster bus, Sentinel and HAProxy
      * (`{ enabled: true }`). Certificates are generated (a CA and one per node) unless `ca` +

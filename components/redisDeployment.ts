@@ -16,6 +16,7 @@ import { CredentialsSync } from "../bootstrap/credentials";
 import { DeploymentPassword } from "../bootstrap/password";
 import { ReplicationBootstrap, type BootstrapMember } from "../bootstrap/replication";
 import { SentinelBootstrap } from "../bootstrap/sentinel";
+import { checkRestoreLayout, dataLoadResources, scheduleBackups } from "./backupResources";
 
 export interface MemberInfo {
     name: string;
@@ -120,6 +121,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
         // Validate before registering anything, so bad input leaves no trace in the stack.
         // (An existing component being rehydrated, `opts.urn`, has nothing to validate.)
         const topology = opts.urn ? undefined : planFrom(name, args);
+        // A backup set to restore must fit this deployment: checked before anything is registered.
+        if (topology) checkRestoreLayout(name, topology);
         super("redis-deployment:index:RedisDeployment", name, {}, opts);
         if (!topology) return;
         const provider = PROVIDERS[topology.args.provider](name, args, topology);
@@ -151,6 +154,8 @@ export class RedisDeployment extends pulumi.ComponentResource {
                 [n.name, { [TLS_FILES.key]: pulumi.secret(tls.apply((m) => m.nodes?.[n.name]?.key ?? "")) }])));
         }
 
+        // The backup job and its store permission come first: a VM's boot script carries its job.
+        scheduleBackups(name, provider, ctx);
         const members = provider.members(ctx);
         const sentinels = mode === "sentinel" ? provider.sentinels(ctx) : undefined;
         const access = bootstrapAccess(args, provider.access(), tls);
@@ -195,13 +200,17 @@ export class RedisDeployment extends pulumi.ComponentResource {
             }, bootstrapOpts([members]))];
         }
 
+        // The data a new deployment starts with (a restored backup set or imported RDB files),
+        // loaded once, after the bootstrap.
+        const dataLoad = dataLoadResources(name, ctx, members, common, [liveCredentials, ...bootstrap]);
+
         const proxies = provider.proxies(ctx, members.nodes, [...members.resources, liveCredentials, ...bootstrap]);
         const loadBalancer = provider.loadBalancer(ctx, proxies);
         const firstProxy = proxies.nodes.apply((ps) => ps[0]);
         const firstMaster = members.nodes.apply((ms) => ms.find((m) => m.role === "master")!);
         // Endpoints become known only after the bootstrap and proxies are up, so a client that
         // awaits them finds a working deployment.
-        const ready = pulumi.all([...bootstrap, ...proxies.resources].map((r) => (r as pulumi.CustomResource).id));
+        const ready = pulumi.all([...bootstrap, ...dataLoad, ...proxies.resources].map((r) => (r as pulumi.CustomResource).id));
 
         const endpoint = pulumi.all([loadBalancer, firstProxy, firstMaster, ready]).apply(([lb, proxy, master]) =>
             lb ?? (proxy ? `${proxy.address}:${proxy.port}` : `${master.address}:${master.port}`));

@@ -1,5 +1,6 @@
 // Plain data types shared by validation, planning and rendering. No Pulumi in here: the
 // pure core works on resolved values so it can be tested without an engine.
+import type { ResolvedBackup, ResolvedImport } from "./backup";
 import type { ResolvedTls } from "./tls";
 
 export const MODES = ["standalone", "replication", "sentinel", "cluster"] as const;
@@ -102,6 +103,10 @@ export interface ResolvedArgs {
     sentinelPort: number;
     sentinel: { downAfterMilliseconds: number; failoverTimeout: number; parallelSyncs: number };
     cluster: { nodeTimeoutMs: number };
+    /** Backups (absent: none). */
+    backup?: ResolvedBackup;
+    /** RDB files loaded at creation (absent: none). */
+    import?: ResolvedImport;
     /** TLS in transit (see components/tls.ts). */
     tls: ResolvedTls;
     /** Prometheus metrics (redis_exporter per member and sentinel, HAProxy's stats); see components/metrics.ts. */

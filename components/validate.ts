@@ -1,5 +1,6 @@
 import type { RedisDeploymentArgs } from "./args";
 import { ACL_CATEGORIES, REDIS_COMMANDS } from "./config/redisCommands";
+import { checkBackupArgs } from "./backup";
 import { FieldChecks, RedisDeploymentArgumentError, isPlainObject } from "./fieldChecks";
 import { validateLogs } from "./logs";
 import { validateMetrics } from "./metrics";
@@ -25,7 +26,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
     "": [
         "provider", "mode", "shards", "replicasPerShard", "sentinels", "zones", "placement",
         "maxmemory", "maxmemoryPolicy", "persistence", "auth", "proxy", "loadBalancer", "deleteDataOnDestroy", "port",
-        "sentinelPort", "sentinel", "cluster", "access", "tls", "metrics", "logs", "local", "aws", "gcp", "azure", "kubernetes",
+        "sentinelPort", "sentinel", "cluster", "access", "tls", "backup", "import", "metrics", "logs", "local", "aws", "gcp", "azure", "kubernetes",
     ],
     persistence: ["aof", "rdb"],
     auth: ["enabled", "password", "applicationCommands", "disabledCommands", "rotation", "rotateInternal"],
@@ -326,16 +327,22 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
         }
     }
 
+    const data = checkBackupArgs(check, a.backup, a.import, mode, provider);
     const tls = validateTls(check, a.tls, provider);
     const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
     if (metrics.enabled && tls.enabled) {
         problem("metrics", "is not available with tls.enabled yet: the exporters would connect to Redis without TLS, which then listens on TLS only; remove one of them");
     }
     const logs = validateLogs(check, a, provider);
+    // The backup job talks to the members with redis-cli over plain TCP; TLS for it is not built yet.
+    if (data.backup?.target && tls.enabled) {
+        check.problem("backup", "backups of a deployment with tls.enabled are not supported yet (the backup job connects without TLS); restore with backup.from and import still work");
+    }
 
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
 
     return {
+        ...data,
         name, provider, mode, shards, replicasPerShard, sentinels, zones, placement, maxmemoryBytes,
         maxmemoryPolicy, persistence, authEnabled, applicationCommands, disabledCommands, rotation, rotateInternal, haproxy, proxyCount, loadBalancer,
         deleteDataOnDestroy, port, sentinelPort, sentinel, cluster, tls, metrics, logs,

@@ -35,6 +35,11 @@ export interface ScheduledJob {
     /** The script (rendered by core code) and the arguments it is run with. */
     script: string;
     args: string[];
+    /**
+     * Plain (non-secret) variables the script reads. A provider that runs the job next to one
+     * member of each shard adds `RD_ONLY_SHARDS=<shard>` there; secrets never travel here.
+     */
+    environment?: pulumi.Input<Record<string, string>>;
 }
 
 /** An object-store location the nodes' identity must reach (e.g. `s3://bucket/prefix`). */

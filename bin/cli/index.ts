@@ -10,10 +10,11 @@
 //   render.ts       endpoint table, status report and JSON output
 export { main, parseCommandLine, USAGE, type ParsedCommand } from "./main";
 export {
-    COMMAND_DESCRIPTORS, COMMANDS, destroy, failover, findCommand, list, outputs, preview, stackTable, stackTarget, status, up,
+    backup, backups, type BackupResult, COMMAND_DESCRIPTORS, COMMANDS, destroy, failover, findCommand, list, outputs, preview, stackTable, stackTarget, status, up,
     watchStatus, type Command, type FailoverCommandOptions, type StackListing, type StatusOptions, type UpOutcome,
 } from "./commands";
 export { targetFromState, revealSecrets } from "./deploymentTarget";
+export { listBackupSets, type BackupSetListing } from "../../bootstrap/backupStore";
 export { deploymentStatus, observeDeployment, type DeploymentTarget } from "../../bootstrap/observe";
 export { runFailover, type FailoverOptions, type FailoverResult } from "../../bootstrap/failover";
 export {

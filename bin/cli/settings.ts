@@ -43,6 +43,16 @@ export interface DeploymentSettings {
     rotation?: string;
     /** `--rotate-internal`: the internal-password rotation counter. */
     rotateInternal?: string;
+    /** Where `backup` puts sets (a URI; local default `file://<state-dir>/backups/<stack>/redis`). */
+    backupTarget?: string;
+    /** An S3-compatible store's endpoint for s3:// URIs. */
+    backupEndpoint?: string;
+    backupKeepDays?: string;
+    backupKeepCount?: string;
+    /** A backup set restored when the deployment is created (once). */
+    restoreFrom?: string;
+    /** Comma-separated RDB URIs imported when the deployment is created (once). */
+    importRdb?: string;
 }
 
 export type SettingKey = keyof DeploymentSettings;
@@ -73,6 +83,12 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "password-file", key: "password", kind: "file", help: "the application password, read from a file (default generated); a new one starts a rotation: old and new both valid" },
     { flag: "rotation", key: "rotation", kind: "string", help: `password rotation phase: ${ROTATION_PHASES.join(" | ")} ("set" retires the old password; default rotate)` },
     { flag: "rotate-internal", key: "rotateInternal", kind: "integer", help: "rotation counter of the internal passwords (rd-admin, rd-monitor): raise it to rotate them" },
+    { flag: "backup-target", key: "backupTarget", kind: "string", help: "where `backup` puts sets: s3://, gs://, azblob://, file:// (default file://<state-dir>/backups/<stack>/redis)" },
+    { flag: "backup-endpoint", key: "backupEndpoint", kind: "string", help: "an S3-compatible store's URL for s3:// targets" },
+    { flag: "backup-keep-days", key: "backupKeepDays", kind: "integer", help: "retention: delete sets older than this many days (default 7)" },
+    { flag: "backup-keep-count", key: "backupKeepCount", kind: "integer", help: "retention: keep at most this many sets" },
+    { flag: "restore-from", key: "restoreFrom", kind: "string", help: "a backup set URI to restore when the stack's deployment is created (once; same shard count and slots)" },
+    { flag: "import", key: "importRdb", kind: "list", help: "RDB file URIs, comma-separated, loaded when the deployment is created (any mode and size)" },
 ];
 
 /** Settings stored as secret stack config. */
@@ -165,6 +181,18 @@ export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
         if (s.addressPrefix !== undefined) local.addressPrefix = s.addressPrefix;
         if (s.dataDir !== undefined) local.dataDir = s.dataDir;
         args.local = local;
+    }
+    const keep = { ...(s.backupKeepDays !== undefined ? { days: Number(s.backupKeepDays) } : {}), ...(s.backupKeepCount !== undefined ? { count: Number(s.backupKeepCount) } : {}) };
+    if (s.backupTarget !== undefined || s.backupEndpoint !== undefined || Object.keys(keep).length > 0 || s.restoreFrom !== undefined) {
+        args.backup = {
+            ...(s.backupTarget !== undefined ? { target: s.backupTarget } : {}),
+            ...(s.backupEndpoint !== undefined ? { endpoint: s.backupEndpoint } : {}),
+            ...(Object.keys(keep).length > 0 ? { retention: keep } : {}),
+            ...(s.restoreFrom !== undefined ? { from: s.restoreFrom } : {}),
+        };
+    }
+    if (s.importRdb !== undefined) {
+        args.import = { rdb: s.importRdb.split(",").map((u) => u.trim()), ...(s.backupEndpoint !== undefined ? { endpoint: s.backupEndpoint } : {}) };
     }
     return args as RedisDeploymentArgs;
 }

@@ -28,6 +28,7 @@ export async function prepareSettings(opts: CommandOptions): Promise<{ stack: St
     });
     const before = settingsFromConfig(await stack.getAllConfig());
     const after = effectiveSettings(stack.name, before, opts);
+    await refuseLoadIntoLiveDeployment(stack, before, opts.settings ?? {});
     await checkAddressBlock(stack.workspace, stack.name, after);
     return { stack, before, after };
 }
@@ -56,5 +57,15 @@ async function checkAddressBlock(ws: Workspace, stackName: string, settings: Dep
     if (owner !== undefined) {
         const free = Array.from({ length: 230 }, (_, i) => `127.${20 + i}`).find((p) => !taken.has(p));
         throw new CliError(`stack "${stackName}" would use the address block ${mine}.x.y, which stack "${owner}" already uses; give it another one with --address-prefix${free ? ` (e.g. --address-prefix ${free})` : ""}`);
+    }
+}
+
+/** --restore-from and --import fill a new deployment only: refused when the stack's deployment exists. */
+async function refuseLoadIntoLiveDeployment(stack: Stack, before: DeploymentSettings, flags: DeploymentSettings): Promise<void> {
+    const given = ([["restoreFrom", "restore-from"], ["importRdb", "import"]] as const).filter(([key]) => flags[key] !== undefined && flags[key] !== before[key]);
+    if (given.length === 0) return;
+    const summary = (await stack.workspace.listStacks()).find((s) => s.name === stack.name);
+    if (summary?.resourceCount) {
+        throw new CliError(`--${given[0][1]}: stack "${stack.name}" already has a deployment; a restore or import only fills a new one and never overwrites live data. Use a new stack, or \`destroy\` this one first.`);
     }
 }

@@ -27,6 +27,7 @@ import type { InfraProvider } from "../types";
 import { storeAwsSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { awsLogGroupName, createAwsFoundation, type AwsFoundation, type AwsScope } from "./foundation";
+import { grantAwsStorage } from "./storageGrant";
 import { awsBootParts, createInstance, createInterface, createVolumes, type AwsDisks, type AwsMachine, type AwsNetwork } from "./host";
 import { createNlb } from "./loadBalancer";
 import { validateAwsArgs, type ResolvedAwsArgs } from "./validate";
@@ -54,6 +55,7 @@ export const AWS_CLOUD: VmCloud<ResolvedAwsArgs, AwsScope, AwsFoundation, AwsNet
         tags: (resource, extra = {}) => ({ ...base.options.tags, "redis-deployment": base.name, Name: resource, ...extra }),
     }),
     foundation: createAwsFoundation,
+    grantStorage: grantAwsStorage,
     network: createInterface,
     disks: createVolumes,
     bootParts: awsBootParts,

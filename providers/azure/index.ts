@@ -28,6 +28,7 @@ import type { InfraProvider } from "../types";
 import { storeAzureSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createAzureFoundation, type AzureFoundation, type AzureScope } from "./foundation";
+import { grantAzureStorage } from "./storageGrant";
 import { azureBootParts, createDisks, createInterface, createVm, type AzureMachine, type AzureNetwork } from "./host";
 import { createInternalLoadBalancer } from "./loadBalancer";
 import { validateAzureArgs, type ResolvedAzureArgs } from "./validate";
@@ -52,6 +53,7 @@ export const AZURE_CLOUD: VmCloud<ResolvedAzureArgs, AzureScope, AzureFoundation
     sizes: (o) => ({ member: o.vmSize, sentinel: o.sentinelVmSize, proxy: o.proxyVmSize }),
     scope: (base) => ({ ...base, tags: (extra = {}) => ({ ...base.options.tags, "redis-deployment": base.name, ...extra }) }),
     foundation: createAzureFoundation,
+    grantStorage: grantAzureStorage,
     network: createInterface,
     disks: createDisks,
     bootParts: (f, network) => azureBootParts(f, network),

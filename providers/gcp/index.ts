@@ -28,6 +28,7 @@ import type { InfraProvider } from "../types";
 import { storeGcpSecretFile } from "./secretFiles";
 import { VmProvider, type VmCloud } from "../vm/provider";
 import { createFirewall, createGcpFoundation, type GcpFoundation, type GcpScope } from "./foundation";
+import { grantGcpStorage } from "./storageGrant";
 import { createDisks, createInstance, gcpBootParts, reserveAddresses, type GcpMachine, type GcpNetwork } from "./host";
 import { createInternalLoadBalancer } from "./loadBalancer";
 import { validateGcpArgs, type ResolvedGcpArgs } from "./validate";
@@ -52,6 +53,7 @@ export const GCP_CLOUD: VmCloud<ResolvedGcpArgs, GcpScope, GcpFoundation, GcpNet
     sizes: (o) => ({ member: o.machineType, sentinel: o.sentinelMachineType, proxy: o.proxyMachineType }),
     scope: (base) => ({ ...base, labels: (extra = {}) => ({ ...base.options.labels, "redis-deployment": base.name, ...extra }) }),
     foundation: createGcpFoundation,
+    grantStorage: grantGcpStorage,
     network: (s, _ctx, f, host) => reserveAddresses(s, f, host),
     // The firewall rules name every node's address: created once all are reserved, before any VM.
     shared: (s, _ctx, f, networks) => createFirewall(s, f, pulumi.all(networks.flatMap((n) => n.addresses))),

@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { LogLocations } from "../../components/logs";
 import type { AddressedMember, BootstrapAccess, TopologyPlan } from "../../components/types";
-import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
+import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode, ScheduledJob, StorageGrant } from "../types";
+import { scheduledJobObjects } from "./backupJob";
 import { argumentErrorsAsRunError } from "../../components/runError";
 import { validateKubernetesArgs, type KubernetesOptions } from "./args";
 import { kubernetesLayout, type KubernetesLayout } from "./layout";
@@ -56,6 +57,22 @@ export class KubernetesProvider implements InfraProvider {
     private shared(ctx: ProviderContext): Shared {
         this.base ??= createShared(this.name, this.options, this.layout(ctx.plan), ctx);
         return this.base;
+    }
+
+    /** A CronJob per job (the backup job): see backupJob.ts. */
+    scheduledJob(ctx: ProviderContext, job: ScheduledJob): pulumi.Resource[] {
+        return scheduledJobObjects(this.shared(ctx), ctx.plan, job);
+    }
+
+    /**
+     * Nothing to create: the job reaches the store with the Secret or the service account the
+     * user named in backup.kubernetes (checked with the arguments); a cluster has no identity of
+     * its own to grant a bucket to.
+     */
+    grantStorage(ctx: ProviderContext, grant: StorageGrant): pulumi.Resource[] {
+        const via = ctx.plan.args.backup?.kubernetes;
+        if (!via?.secretName && !via?.serviceAccountName) throw new pulumi.RunError(`RedisDeployment "${this.name}": backup.kubernetes: name the Secret or service account the backup job uses for ${grant.target}`);
+        return [];
     }
 
     members(ctx: ProviderContext): NodeHandles<AddressedMember> {

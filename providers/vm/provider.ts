@@ -15,7 +15,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
-import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
+import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode, ScheduledJob, StorageGrant } from "../types";
+import { cronToOnCalendar } from "../../components/backup";
+import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, shardVariables } from "../../components/config/backupScript";
+import type { VmScheduledJob } from "./bootScript";
 import { argumentErrorsAsRunError } from "../../components/runError";
 import type { LogLocations } from "../../components/logs";
 import { logFile } from "./bootScript/logs";
@@ -144,6 +147,8 @@ export interface VmCloud<Options, S extends CloudScope<Options>, F extends VmFou
     loadBalancer(s: S, ctx: ProviderContext, f: F, front: LoadBalancerFront<N, M>): pulumi.Output<string>;
     /** With `logs` on: where the cloud's agent sends the logs, and whether the nodes write log files (else the journal, collected as syslog). */
     logDestination(s: S): { destination: string; files: boolean };
+    /** Lets the VMs' identity use an object-store location (the instance role, the service account, the managed identity); only that bucket. */
+    grantStorage?(s: S, ctx: ProviderContext, f: F, grant: StorageGrant): pulumi.Resource[];
     /**
      * Keeps one secret file of one node (base64 text, one line) in the cloud's secret store, where
      * the VMs' identity may read it: its reference for the boot script, and what a VM waits for.
@@ -161,6 +166,8 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
     readonly hosts: HostPlan[];
     protected readonly env: DeploymentEnv = { project: pulumi.getProject(), stack: pulumi.getStack() };
     private readonly stages = new WeakMap<ProviderContext, Stage<F, N, M>>();
+    /** Jobs on a schedule (scheduledJob), placed in the boot scripts of member VMs. */
+    private readonly jobs = new WeakMap<ProviderContext, ScheduledJob[]>();
     private readonly scope: S;
     private readonly sizes: Record<HostKind, string>;
 
@@ -223,8 +230,9 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
             const spec: HostSpec = { size: this.sizes[kind], configMembers: configMembers(host), dependsOn: [...stage.shared, ...(stage.secretFiles?.resources ?? []), ...dependsOn], loadBalanced: this.isFront(host) };
             const disks = this.cloud.disks(this.scope, ctx, f, host);
             const parts = this.cloud.bootParts(f, network, disks, spec);
-            const script = pulumi.all([network.placed, spec.configMembers, parts, this.bootTls(stage, host)]).apply(([placed, allMembers, p, tls]) =>
-                renderBootScript({ plan: this.plan, placed, allMembers, ...p, ...(tls ? { tls } : {}) }));
+            const jobs = kind === "member" ? this.hostJobs(stage, host) : pulumi.output([] as VmScheduledJob[]);
+            const script = pulumi.all([network.placed, spec.configMembers, parts, this.bootTls(stage, host), jobs]).apply(([placed, allMembers, p, tls, scheduledJobs]) =>
+                renderBootScript({ plan: this.plan, placed, allMembers, ...p, ...(tls ? { tls } : {}), ...(scheduledJobs.length > 0 ? { scheduledJobs } : {}) }));
             const machine = this.cloud.machine(this.scope, ctx, f, network, disks, script, spec);
             stage.machines.set(host.name, { network, machine });
             return { network, machine };
@@ -238,6 +246,46 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
             resources: [...stage.shared, ...created.flatMap((c) => [...c.network.resources, ...c.machine.resources])],
             generation: pulumi.all(created.map((c) => c.machine.generation)).apply((g) => g.join(",")),
         };
+    }
+
+    /**
+     * The scheduled jobs of a member VM: a job runs next to the first member of each shard (one
+     * VM per shard, never all), for the shards whose first member this VM holds; its environment
+     * gets those shards' members' addresses.
+     */
+    private hostJobs(stage: Stage<F, N, M>, host: HostPlan): pulumi.Output<VmScheduledJob[]> {
+        const jobs = this.jobs.get(stage.ctx) ?? [];
+        const shards = this.plan.shards.filter((s) => host.members.some((m) => m.shard === s.index && m.index === 0));
+        if (jobs.length === 0 || shards.length === 0) return pulumi.output([]);
+        const shardMembers = this.plan.members.filter((m) => shards.some((s) => s.index === m.shard));
+        const environments = pulumi.all(jobs.map((j) => pulumi.output(j.environment ?? {}) as pulumi.Output<Record<string, string>>));
+        return pulumi.all([this.addressed(stage, shardMembers), environments]).apply(([addressed, envs]) => jobs.map((job, i): VmScheduledJob => ({
+            name: job.name,
+            onCalendar: cronToOnCalendar(job.schedule),
+            script: job.script,
+            environment: {
+                ...envs[i],
+                ...shardVariables(shards.map((s) => ({
+                    index: s.index, ...(s.slots ? { slots: s.slots } : {}),
+                    nodes: s.members.map((m) => addressed.find((a) => a.name === m.name)!),
+                }))),
+                RD_ONLY_SHARDS: shards.map((s) => s.index).join(" "),
+            },
+            passwordFile: BACKUP_PASSWORD_FILE,
+            packages: BACKUP_JOB_PACKAGES,
+        })));
+    }
+
+    /** Records a job for the member VMs' boot scripts; call before members(). */
+    scheduledJob(ctx: ProviderContext, job: ScheduledJob): pulumi.Resource[] {
+        if (this.stages.get(ctx)?.machines.size) this.fail(`the ${job.name} job must be scheduled before the VMs are created`);
+        this.jobs.set(ctx, [...(this.jobs.get(ctx) ?? []), job]);
+        return [];
+    }
+
+    grantStorage(ctx: ProviderContext, grant: StorageGrant): pulumi.Resource[] {
+        if (!this.cloud.grantStorage) this.fail(`object-store access is not available on ${this.kind} yet`);
+        return this.cloud.grantStorage(this.scope, ctx, this.stage(ctx).foundation, grant);
     }
 
     members(ctx: ProviderContext): NodeHandles<AddressedMember> {

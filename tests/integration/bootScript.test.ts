@@ -23,7 +23,9 @@ import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, keyVaultSecretUrl } from "../../providers/azure/boot";
 import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
-import { VM_PATHS, renderBootScript, type CloudHooks } from "../../providers/vm/bootScript";
+import { VM_PATHS, renderBootScript, type CloudHooks, type VmScheduledJob } from "../../providers/vm/bootScript";
+import { parseStoreUri, type StoreLocation } from "../../components/backup";
+import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, backupJobEnvironment, renderBackupScript } from "../../components/config/backupScript";
 import { connectDirect } from "../../bootstrap/access/direct";
 import { issueAll } from "../../bootstrap/tlsCertificates";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
@@ -167,7 +169,7 @@ describe("VM boot script, run into a temporary root", function () {
     });
 
     /** Renders every host's script for `args`, nodes on 127.6x.<group>.<10+n>. */
-    function render(args: RedisDeploymentArgs, name = "itest", cloudName: Cloud = "aws"): { plan: TopologyPlan; vms: Vm[] } {
+    function render(args: RedisDeploymentArgs, name = "itest", cloudName: Cloud = "aws", scheduledJobs?: (members: AddressedMember[]) => VmScheduledJob[]): { plan: TopologyPlan; vms: Vm[] } {
         const cloud = CLOUDS[cloudName];
         const p = plan(validateArgs(name, { provider: "aws", zones: ["a", "b", "c"], maxmemory: "64mb", ...args }));
         const group = nextGroup++ % 250;
@@ -197,6 +199,7 @@ describe("VM boot script, run into a temporary root", function () {
             const script = renderBootScript({
                 plan: p, placed: host, allMembers, secretRefs: cloud.refs, hooks: cloud.hooks,
                 disks: Object.fromEntries(host.host.members.map((m, i) => [m.name, cloud.disk(m.name, i)])),
+                ...(scheduledJobs && host.host.members.some((m) => m.index === 0) ? { scheduledJobs: scheduledJobs(allMembers) } : {}),
                 ...(tls ? { tls } : {}),
             });
             const dir = path.join(work, host.host.name);
@@ -418,6 +421,41 @@ describe("VM boot script, run into a temporary root", function () {
         const again0 = startRedis(vmOf(vms, master), master);
         await waitForPing(again0, addressOf(vms, master), 6379, admin());
         assert.equal(infoField(await command(addressOf(vms, master), 6379, admin(), ["INFO", "replication"]), "role"), "slave");
+    });
+
+    it("backup job: the member VM gets the script, its environment, the admin password (0600, from the secret store) and a timer; the job run from there backs the member up", async () => {
+        const store = fs.mkdtempSync(path.join(work, "store-"));
+        const target = parseStoreUri(`file://${store}`) as StoreLocation;
+        const job = (members: { address: string; port: number }[]): VmScheduledJob => ({
+            name: "backup", onCalendar: "*-*-* 20:00:00 UTC", script: renderBackupScript(), passwordFile: BACKUP_PASSWORD_FILE, packages: BACKUP_JOB_PACKAGES,
+            environment: backupJobEnvironment({ deployment: "itest", mode: "standalone", target, retention: { days: 7 }, shards: [{ index: 0, nodes: members }], passwordFile: BACKUP_PASSWORD_FILE }),
+        });
+        const member = "itest-s0-m0";
+        const { vms } = render({ mode: "standalone" }, "itest", "aws", (members) => [job(members.map((m) => ({ address: m.address, port: m.port })))]);
+        const vm = vmOf(vms, member);
+        const address = addressOf(vms, member);
+        const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", vm.scriptFile], { encoding: "utf8" });
+        assert.equal(lint.status, 0, `shellcheck:\n${lint.stdout}${lint.stderr}`);
+        const res = boot(vm);
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(fs.readFileSync(path.join(vm.root, "usr/local/sbin/rd-backup"), "utf8"), renderBackupScript(), "the same script as every provider");
+        const passwordFile = path.join(vm.root, BACKUP_PASSWORD_FILE);
+        assert.equal(fs.readFileSync(passwordFile, "utf8"), credentials.adminPassword);
+        assert.equal(fs.statSync(passwordFile).mode & 0o777, 0o600);
+        const env = fs.readFileSync(path.join(vm.root, "etc/redis-deployment/backup.env"), "utf8");
+        assert.ok(!env.includes(credentials.adminPassword) && !vm.script.includes(credentials.adminPassword), "no password in the environment file or the user data");
+        assert.match(fs.readFileSync(path.join(vm.root, "etc/systemd/system/rd-backup.timer"), "utf8"), /OnCalendar=\*-\*-\* 20:00:00 UTC\nPersistent=true/);
+        assert.ok(res.log.includes("systemctl enable --now rd-backup.timer"), res.log.join("\n"));
+
+        // What the timer starts, run here: the unit's environment file and the script, against the member.
+        const p = startRedis(vm, member);
+        await waitForPing(p, address, 6379, admin());
+        await command(address, 6379, admin(), ["SET", "k", "v"]);
+        const vars = Object.fromEntries(env.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        const run = spawnSync("bash", [path.join(vm.root, "usr/local/sbin/rd-backup")], { encoding: "utf8", timeout: 60000, env: { ...process.env, ...vars, RD_PASSWORD_FILE: passwordFile, RD_SET: "itest-20261204T200000Z" } });
+        assert.equal(run.status, 0, run.stderr);
+        const manifest = JSON.parse(fs.readFileSync(path.join(store, "itest-20261204T200000Z/manifest.json"), "utf8"));
+        assert.equal(manifest.parts[0].keys, 1);
     });
 
     it("aws, TLS: each node's key is read from SSM (never in the script) into a 0700 directory as 0600 files; the TLS-only configs serve replication and TLS clients", async () => {

@@ -673,6 +673,48 @@ describe("AWS provider: loading", function () {
     });
 });
 
+describe("AWS provider: backups under Pulumi mocks", function () {
+    this.timeout(120000);
+    const rec = new CloudMocks(new AwsBehaviour());
+    const d = deployBefore(rec, "bk", base({ mode: "cluster", shards: 3, replicasPerShard: 1, backup: { target: "s3://team-backups/redis/bk", schedule: "0 3 * * *", retention: { count: 5 } } }));
+
+    it("grants the instance role the backup bucket's prefix and nothing more", () => {
+        assert.equal(d.members.length, 6);
+        const policies = rec.ofType(T.rolePolicy).filter((p) => p.name === "bk-backup-bucket");
+        assert.equal(policies.length, 1);
+        const doc = JSON.parse(unwrap(policies[0].inputs.policy)) as { Statement: { Action: string[]; Resource: string; Condition?: unknown }[] };
+        assert.deepEqual(doc.Statement.map((s) => s.Resource), ["arn:aws:s3:::team-backups", "arn:aws:s3:::team-backups/redis/bk/*"]);
+        assert.deepEqual(doc.Statement.flatMap((s) => s.Action).sort(), ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+        assert.deepEqual(doc.Statement[0].Condition, { StringLike: { "s3:prefix": ["redis/bk/*"] } });
+        assert.equal(unwrap(policies[0].inputs.role), unwrap(rec.ofType(T.rolePolicy).find((p) => p.name === "bk-read-secrets")!.inputs.role), "the existing instance role");
+    });
+
+    it("runs the backup timer on one member VM per shard (the first member's), never on all", () => {
+        const withTimer = rec.ofType(T.instance).filter((i) => userDataOf(i).includes("rd-backup.timer")).map((i) => i.name).sort();
+        assert.deepEqual(withTimer, ["bk-s0-m0", "bk-s1-m0", "bk-s2-m0"]);
+        const script = userDataOf(rec.byName(T.instance, "bk-s1-m0"));
+        assert.match(script, /OnCalendar=\*-\*-\* 03:00:00 UTC/);
+        assert.match(script, /RD_ONLY_SHARDS=1\b/);
+        assert.match(script, /RD_SLOTS=1=\d+-\d+\n/, "its own shard's slots only");
+        assert.match(script, /RCLONE_S3_ENV_AUTH=true/);
+        // The boot script with its job section passes bash -n and shellcheck like every boot script.
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rd-aws-backup-")), "boot.sh");
+        try {
+            fs.writeFileSync(file, script);
+            for (const [cmd, args] of [["bash", ["-n", file]], ["shellcheck", ["-s", "bash", "-S", "style", file]]] as const) {
+                const r = spawnSync(cmd, [...args], { encoding: "utf8" });
+                assert.equal(r.status, 0, `${cmd}: ${r.stdout}${r.stderr}`);
+            }
+        } finally {
+            fs.rmSync(path.dirname(file), { recursive: true, force: true });
+        }
+    });
+
+    it("puts no credential in any non-secret input", () => {
+        rec.assertNoPasswordInPlainInputs(SECRETS);
+    });
+});
+
 describe("AWS provider: TLS keys in SSM, never in user data", function () {
     this.timeout(60000);
     const rec = new CloudMocks(new AwsBehaviour());

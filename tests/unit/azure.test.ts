@@ -628,6 +628,31 @@ describe("Azure provider: loading", function () {
     });
 });
 
+describe("Azure provider: backups under Pulumi mocks", function () {
+    this.timeout(120000);
+    const rec = new CloudMocks(new AzureBehaviour());
+    const d = deployBefore(rec, "bk", base({ mode: "cluster", shards: 3, replicasPerShard: 1, backup: { target: "azblob://teamstore/backups/redis" } }));
+
+    it("grants the VMs' managed identity Blob Data Contributor on the backup container only", () => {
+        assert.equal(d.members.length, 6);
+        const grants = rec.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name === "bk-backup-container");
+        assert.equal(grants.length, 1);
+        assert.match(unwrap(grants[0].inputs.scope), /\/providers\/Microsoft\.Storage\/storageAccounts\/teamstore\/blobServices\/default\/containers\/backups$/);
+        assert.match(unwrap(grants[0].inputs.roleDefinitionId), /\/roleDefinitions\/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
+        const identity = rec.ofType(T.identity)[0];
+        assert.equal(unwrap(grants[0].inputs.principalId), identity.state.principalId, "the VMs' existing identity");
+    });
+
+    it("runs the backup timer on one member VM per shard, signing in with the managed identity", () => {
+        const withTimer = rec.ofType(T.vm).filter((v) => bootScriptOf(v).includes("rd-backup.timer"));
+        const holders = withTimer.map((v) => bootScriptOf(v).match(/RD_ONLY_SHARDS=([\d ]+)/)![1]).sort();
+        assert.deepEqual(holders.join(" ").split(" ").sort(), ["0", "1", "2"], "every shard exactly once");
+        assert.ok(withTimer.length < rec.ofType(T.vm).length, "not on every VM");
+        assert.match(bootScriptOf(withTimer[0]), /RCLONE_AZUREBLOB_USE_MSI=true/);
+        rec.assertNoPasswordInPlainInputs(SECRETS);
+    });
+});
+
 describe("Azure provider: TLS keys in Key Vault, never in custom data", function () {
     this.timeout(60000);
     const rec = new CloudMocks(new AzureBehaviour());

@@ -470,6 +470,29 @@ describe("GCP provider: loading", function () {
     });
 });
 
+describe("GCP provider: backups under Pulumi mocks", function () {
+    this.timeout(120000);
+    const rec = new CloudMocks(new GcpBehaviour());
+    const d = deployBefore(rec, "bk", base({ mode: "replication", replicasPerShard: 2, backup: { target: "gs://team-backups/redis" } }));
+
+    it("grants the VMs' service account the backup bucket only, and runs the timer on one member VM", () => {
+        assert.equal(d.members.length, 3);
+        const grants = rec.ofType("gcp:storage/bucketIAMMember:BucketIAMMember");
+        assert.equal(grants.length, 1);
+        assert.equal(grants[0].inputs.bucket, "team-backups");
+        assert.equal(grants[0].inputs.role, "roles/storage.objectAdmin");
+        const account = rec.ofType("gcp:serviceaccount/account:Account");
+        assert.equal(unwrap(grants[0].inputs.member), `serviceAccount:${account[0].state.email}`, "the VMs' existing service account");
+        const withTimer = rec.ofType(T.instance).filter((i) => scriptOf(i).includes("rd-backup.timer")).map((i) => i.name);
+        assert.deepEqual(withTimer, ["bk-s0-m0"]);
+        assert.match(scriptOf(rec.byName(T.instance, "bk-s0-m0")), /RD_GCS_METADATA_TOKEN=1/);
+    });
+
+    it("puts no credential in any non-secret input", () => {
+        rec.assertNoPasswordInPlainInputs(SECRETS);
+    });
+});
+
 describe("GCP provider: TLS keys in Secret Manager, never in the startup script", function () {
     this.timeout(60000);
     const rec = new CloudMocks(new GcpBehaviour());

@@ -753,3 +753,40 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
         });
     });
 });
+
+describe("RedisDeployment on Kubernetes: backups (Pulumi mocks)", function () {
+    this.timeout(60000);
+    const trap = new RejectionTrap();
+    let b: Built;
+    before(async () => {
+        b = await build("bk", {
+            provider: "kubernetes", mode: "cluster", shards: 3, replicasPerShard: 1, maxmemory: "1gb", auth: { password: GIVEN_PASSWORD },
+            backup: { target: "s3://team-backups/redis", schedule: "15 2 * * *", kubernetes: { secretName: "backup-s3-keys" } },
+        }, trap);
+    });
+
+    it("runs one CronJob per deployment on the schedule, in UTC, reaching every shard by DNS name", () => {
+        const jobs = ofType(b, "kubernetes:batch/v1:CronJob");
+        assert.deepEqual(jobs.map((j) => j.name), ["bk-backup"]);
+        const spec = jobs[0].inputs.spec;
+        assert.equal(spec.schedule, "15 2 * * *");
+        assert.equal(spec.timeZone, "Etc/UTC");
+        assert.equal(spec.concurrencyPolicy, "Forbid");
+        const pod = spec.jobTemplate.spec.template.spec;
+        const env = Object.fromEntries((unwrap(pod.containers[0].env) as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        assert.equal(env.RD_SHARDS.split(" ").length, 3);
+        assert.match(env.RD_SHARDS, /^0=bk-s0-0\.bk-headless\./);
+        assert.equal(env.RD_REMOTE, ":s3:team-backups/redis");
+        assert.deepEqual(pod.containers[0].envFrom, [{ secretRef: { name: "backup-s3-keys" } }], "the store's credentials come from the Secret the user named");
+        assert.equal(pod.volumes.find((v: { name: string }) => v.name === "admin-password").secret.secretName, "bk-auth");
+    });
+
+    it("puts no credential in the CronJob's or any non-secret input", () => {
+        const plain = JSON.stringify(b.seen.map((r) => redactSecrets(r.inputs)));
+        for (const s of [GIVEN_PASSWORD, MOCK_GENERATED.adminPassword, MOCK_GENERATED.monitorPassword]) assert.ok(!plain.includes(s), `a password appears in a non-secret input: ${s}`);
+    });
+
+    it("refuses a backup target without a Secret or service account to reach it, at preview", () => {
+        assert.throws(() => validateArgs("bk", { provider: "kubernetes", backup: { target: "s3://team-backups/redis" } }), /backup\.kubernetes: name the Secret \(secretName\) or the service account/);
+    });
+});

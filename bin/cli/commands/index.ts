@@ -1,6 +1,7 @@
 // The registry of commands, in the order --help lists them. A new command is a file in this
 // folder exporting its function and descriptor, plus one line here.
 import type { CommandDescriptor } from "../command";
+import { backupCommand, backupsCommand } from "./backup";
 import { destroyCommand } from "./destroy";
 import { failoverCommand } from "./failover";
 import { listCommand } from "./list";
@@ -15,6 +16,8 @@ export const COMMAND_DESCRIPTORS = [
     outputsCommand,
     statusCommand,
     failoverCommand,
+    backupCommand,
+    backupsCommand,
     destroyCommand,
     listCommand,
 ] as const;
@@ -27,6 +30,7 @@ export function findCommand(name: string): CommandDescriptor<Command> | undefine
     return COMMAND_DESCRIPTORS.find((c) => c.name === name);
 }
 
+export { backup, backups, backupTargetOf, type BackupResult } from "./backup";
 export { destroy } from "./destroy";
 export { failover, type FailoverCommandOptions } from "./failover";
 export { list, stackTable, type StackListing } from "./list";
@@ -34,4 +38,4 @@ export { outputs } from "./outputs";
 export { preview } from "./preview";
 export { stackTarget, status, watchStatus, type StatusOptions } from "./status";
 export { up, type UpOutcome } from "./up";
-export { destroyCommand, failoverCommand, listCommand, outputsCommand, previewCommand, statusCommand, upCommand };
+export { backupCommand, backupsCommand, destroyCommand, failoverCommand, listCommand, outputsCommand, previewCommand, statusCommand, upCommand };

@@ -24,6 +24,7 @@ import { nodesSection } from "./nodes";
 import { packagesSection } from "./packages";
 import { preludeSection } from "./prelude";
 import { refreshSection } from "./refresh";
+import { scheduledJobsSection } from "./scheduledJobs";
 import { secretsSection } from "./secrets";
 import { selfInstallSection } from "./selfInstall";
 import { startUnitsSection } from "./startUnits";
@@ -33,6 +34,7 @@ import { nodeTemplates } from "./templates";
 import type { BootContext, BootScriptInput, BootSection } from "./types";
 
 export { shellQuote } from "./shell";
+export type { VmScheduledJob } from "./scheduledJobs";
 export { nodeTemplates } from "./templates";
 export { VM_PATHS, unitName, type BootContext, type BootScriptInput, type BootSection, type CloudHooks, type LogShipping, type NodeTemplate } from "./types";
 
@@ -53,6 +55,7 @@ export const BOOT_SECTIONS: readonly BootSection[] = [
     logsSection,
     selfInstallSection,
     startUnitsSection,
+    scheduledJobsSection,
 ];
 
 /** What every section renders from: the input, the nodes' templates, the secrets they use and the packages every section needs. */

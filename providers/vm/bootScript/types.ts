@@ -2,6 +2,7 @@
 // (BootContext) and what a section is (BootSection).
 import type { AddressedMember, StoredSecret, TopologyPlan } from "../../../components/types";
 import type { PlacedHost } from "../layout";
+import type { VmScheduledJob } from "./scheduledJobs";
 
 /** Where things live on a VM. */
 export const VM_PATHS = {
@@ -75,6 +76,8 @@ export interface BootScriptInput {
      * own address as the destination): the host's proxies, or its members, listen there too.
      */
     alsoListenOn?: string[];
+    /** Jobs on a schedule this VM runs (the backup job on one member VM per shard). */
+    scheduledJobs?: VmScheduledJob[];
     /**
      * With tls.enabled: the CA and each node's certificate (public: carried in the script) and
      * where each node's private key is in the secret store (base64, read at boot).
