@@ -12,18 +12,11 @@ import {
 } from "../../components/backup";
 import { backupJobEnvironment, renderBackupScript, renderEnvironmentFile } from "../../components/config/backupScript";
 import type { RedisDeploymentArgs } from "../../components/args";
-import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
+import { validateArgs } from "../../components/validate";
 import { dataLoadProvider, keySlot, type DataLoadInputs } from "../../bootstrap/dataLoad";
+import { argumentProblems } from "../helpers/argumentProblems";
 
-function problems(args: RedisDeploymentArgs): { field: string; message: string }[] {
-    try {
-        validateArgs("cache", args);
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof RedisDeploymentArgumentError, String(err));
-        return err.problems;
-    }
-}
+const problems = (args: RedisDeploymentArgs) => argumentProblems(args);
 
 describe("backup arguments", () => {
     it("accepts every scheme and fills in the seed's defaults (daily at 20:00 UTC, 7 days)", () => {

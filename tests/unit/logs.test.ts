@@ -11,21 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
-import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
+import { validateArgs } from "../../components/validate";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { BOOT_SECTIONS, bootContext, renderBootScript, type BootScriptInput, type LogShipping } from "../../providers/vm/bootScript";
 import { cloudWatchAgentConfig, logsSection, opsAgentConfig } from "../../providers/vm/bootScript/logs";
 import { planHosts } from "../../providers/vm/layout";
+import { problemLines } from "../helpers/argumentProblems";
 
-function problemsOf(args: RedisDeploymentArgs): string[] {
-    try {
-        validateArgs("lg", args);
-    } catch (err) {
-        if (err instanceof RedisDeploymentArgumentError) return err.problems.map((p) => `${p.field}: ${p.message}`);
-        throw err;
-    }
-    return [];
-}
+const problemsOf = (args: RedisDeploymentArgs) => problemLines(args, "lg");
 
 const VM = (provider: "aws" | "gcp" | "azure"): RedisDeploymentArgs => ({ provider, zones: ["z-a", "z-b", "z-c"], maxmemory: "256mb" });
 

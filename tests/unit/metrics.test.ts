@@ -14,22 +14,15 @@ import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
 import { metricsTargets } from "../../components/metrics";
 import { plan } from "../../components/plan";
-import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
+import { validateArgs } from "../../components/validate";
 import { nsgRules } from "../../providers/azure";
 import { awsBootHooks } from "../../providers/aws/boot";
 import { renderBootScript } from "../../providers/vm/bootScript";
 import { planHosts } from "../../providers/vm/layout";
 import { randomCredentials } from "../helpers/realPrograms";
+import { problemLines } from "../helpers/argumentProblems";
 
-function problemsOf(args: RedisDeploymentArgs): string[] {
-    try {
-        validateArgs("mon", args);
-    } catch (err) {
-        if (err instanceof RedisDeploymentArgumentError) return err.problems.map((p) => `${p.field}: ${p.message}`);
-        throw err;
-    }
-    return [];
-}
+const problemsOf = (args: RedisDeploymentArgs) => problemLines(args, "mon");
 
 const AWS: RedisDeploymentArgs = { provider: "aws", zones: ["z-a", "z-b", "z-c"], maxmemory: "256mb" };
 

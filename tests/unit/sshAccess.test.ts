@@ -8,9 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { RedisDeployment } from "../../components/redisDeployment";
-import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
 import { fingerprintOf, hostKeyMatches } from "../../bootstrap/access/ssh";
 import { MockRecorder, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
+import { problemLines } from "../helpers/argumentProblems";
 
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-not-a-real-key-7f3a9c\n-----END OPENSSH PRIVATE KEY-----\n";
 /** The SSH wire blob of an ed25519 public key, and its OpenSSH line. */
@@ -21,15 +21,7 @@ function ed25519(): { blob: Buffer; line: string } {
     return { blob, line: `ssh-ed25519 ${blob.toString("base64")} ops@bastion` };
 }
 
-function problems(args: RedisDeploymentArgs): string[] {
-    try {
-        validateArgs("cache", args);
-    } catch (err) {
-        assert.ok(err instanceof RedisDeploymentArgumentError, String(err));
-        return err.problems.map((p) => `${p.field}: ${p.message}`);
-    }
-    return [];
-}
+const problems = (args: RedisDeploymentArgs) => problemLines(args);
 
 describe("access.ssh", () => {
     describe("validation", () => {

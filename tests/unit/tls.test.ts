@@ -9,17 +9,10 @@ import { givenCertificateProblems, issueAll, renewalDue, tlsCertificatesProvider
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
 import { certificateProblems } from "../../components/tls";
-import { RedisDeploymentArgumentError, validateArgs } from "../../components/validate";
+import { validateArgs } from "../../components/validate";
+import { argumentProblems } from "../helpers/argumentProblems";
 
-function problems(args: RedisDeploymentArgs): { field: string; message: string }[] {
-    try {
-        validateArgs("cache", args);
-        return [];
-    } catch (err) {
-        assert.ok(err instanceof RedisDeploymentArgumentError, String(err));
-        return err.problems;
-    }
-}
+const problems = (args: RedisDeploymentArgs) => argumentProblems(args);
 
 /** The single problem the arguments have: its field and message. */
 function onlyProblem(args: RedisDeploymentArgs): { field: string; message: string } {
