@@ -148,6 +148,8 @@ export interface StatusReport {
     proxies: ProxyStatus[];
     /** One line per problem; empty when healthy. */
     problems: string[];
+    /** The newest backup set under the deployment's backup target (absent when there is none), or why it could not be listed. */
+    lastBackup?: { uri: string; time: string; bytes: number; keys: number; complete: boolean } | { error: string };
 }
 
 const num = (v: string | undefined): number | undefined => (v === undefined || v === "" || Number.isNaN(Number(v)) ? undefined : Number(v));

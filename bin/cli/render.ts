@@ -132,6 +132,12 @@ export function statusText(stackName: string, report: StatusReport): string {
             lines.push(`    ${p.name.padEnd(18)}${p.address.padEnd(22)}writes reach ${p.writesReach ?? "?"}${view}`);
         }
     }
+    const last = report.lastBackup;
+    if (last) {
+        lines.push("error" in last
+            ? `  last backup: the backup target could not be listed: ${last.error}`
+            : `  last backup: ${last.time} ${bytesText(last.bytes)}, ${last.keys} keys${last.complete ? "" : " (incomplete)"} ${last.uri}`);
+    }
     for (const problem of report.problems) lines.push(`PROBLEM ${problem}`);
     return lines.join("\n") + "\n";
 }

@@ -5,7 +5,7 @@
 // -> its RDB imported into a cluster 4x1 -> every key back.
 import assert from "node:assert/strict";
 import { Cluster, Redis } from "ioredis";
-import { backup, backups } from "../../bin/cli";
+import { backup, backups, status } from "../../bin/cli";
 import { cleanupAfterSuite, E2eDeployment, hostPort, secretValue, timed } from "./harness";
 
 function clusterClient(nodes: string[], password: string): Cluster {
@@ -62,6 +62,8 @@ describe("e2e: backup, restore and import through the engine (local provider)", 
         assert.equal(listed[0].uri, setUri);
         assert.equal(listed[0].keys, 20000, "the manifest counts every key (from redis-check-rdb)");
         assert.equal(listed[0].shards, 3);
+        const report = await status({ stack: source.stack, stateDir: source.stateDir, io: source.io });
+        assert.deepEqual(report.lastBackup, { uri: setUri, time: listed[0].time, bytes: listed[0].bytes, keys: 20000, complete: true }, "status names the last backup");
         await timed("backup: destroy the source", () => source.destroy());
 
         const back = await timed("backup: restored cluster 3x1 up", () => restored.up({ mode: "cluster", shards: "3", replicasPerShard: "1", restoreFrom: setUri }))

@@ -316,6 +316,15 @@ describe("status: what the CLI prints and parses", () => {
         assert.match(statusText("dev", assessStatus(obs())), /: healthy\n[^]*\n$/);
     });
 
+    it("the text report names the last backup, or why the backup target could not be listed", () => {
+        const healthy = assessStatus(obs());
+        const set = { uri: "s3://bucket/redis/redis-20261204T080000Z", time: "2026-12-04T08:00:00.000Z", bytes: 2048, keys: 20000, complete: true };
+        assert.match(statusText("dev", { ...healthy, lastBackup: set }), /\n {2}last backup: 2026-12-04T08:00:00\.000Z 2\.0KB, 20000 keys s3:\/\/bucket\/redis\/redis-20261204T080000Z\n/);
+        assert.match(statusText("dev", { ...healthy, lastBackup: { ...set, complete: false } }), /20000 keys \(incomplete\) s3:/);
+        assert.match(statusText("dev", { ...healthy, lastBackup: { error: "connection refused" } }), /\n {2}last backup: the backup target could not be listed: connection refused\n/);
+        assert.ok(!statusText("dev", healthy).includes("last backup"), "no line without backups");
+    });
+
     it("status takes --watch and --json; failover takes --shard; neither takes the other's flag", () => {
         assert.deepEqual(parseCommandLine(["status", "--watch", "--json"]).options, { stack: undefined, stateDir: undefined, json: true, showSecrets: false, remove: false, watch: true, shard: undefined, settings: {} });
         assert.equal((parseCommandLine(["failover", "--shard", "2"]).options as { shard?: string }).shard, "2");

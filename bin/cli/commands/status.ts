@@ -4,6 +4,7 @@ import { deploymentStatus, type DeploymentTarget } from "../../../bootstrap/obse
 import type { StatusReport } from "../../../components/status";
 import type { CommandDescriptor, CommandOptions } from "../command";
 import { targetFromState } from "../deploymentTarget";
+import { backups } from "./backup";
 import { jsonText, statusText } from "../render";
 import { DEPLOYMENT_NAME } from "../settings";
 import { openStack, processIo, type Io } from "../workspace";
@@ -20,9 +21,24 @@ export async function stackTarget(opts: CommandOptions): Promise<DeploymentTarge
     return targetFromState(exported.deployment, DEPLOYMENT_NAME);
 }
 
-/** `status`: the live status of the stack's deployment (Automation API: `report.healthy`, `report.problems`). */
+/** `status`: the live status of the stack's deployment (Automation API: `report.healthy`, `report.problems`, `report.lastBackup`). */
 export async function status(opts: CommandOptions): Promise<StatusReport> {
-    return deploymentStatus(await stackTarget(opts));
+    const report = await deploymentStatus(await stackTarget(opts));
+    const last = await lastBackup(opts);
+    return last ? { ...report, lastBackup: last } : report;
+}
+
+/**
+ * The newest backup set under the stack's backup target, or why the store could not be listed.
+ * Informational: an unreachable store is not a problem of the Redis deployment.
+ */
+async function lastBackup(opts: CommandOptions): Promise<StatusReport["lastBackup"]> {
+    try {
+        const [newest] = await backups(opts);
+        return newest ? { uri: newest.uri, time: newest.time, bytes: newest.bytes, keys: newest.keys, complete: newest.complete } : undefined;
+    } catch (err) {
+        return { error: (err as Error).message.split("\n")[0] };
+    }
 }
 
 /**
