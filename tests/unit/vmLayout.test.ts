@@ -5,11 +5,11 @@ import { strict as assert } from "node:assert";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { passwordHash } from "../../components/config/users";
 import { plan } from "../../components/plan";
-import type { TopologyPlan } from "../../components/types";
+import { STORED_SECRETS, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import { addressAt, contains, formatIpv4, parseCidr, parseIpv4 } from "../../providers/vm/ipv4";
 import { LayoutError, assignSubnets, nodeNames, placeHost, planHosts, type HostPlan, type SubnetInfo } from "../../providers/vm/layout";
-import { PLACEHOLDER_CREDENTIALS, ROOT_TOKEN, placeholderHashes, secretsUsed, substituteSecrets } from "../../providers/vm/secrets";
+import { PLACEHOLDERS, PLACEHOLDER_CREDENTIALS, ROOT_TOKEN, placeholderHashes, secretsUsed, substituteSecrets } from "../../providers/vm/secrets";
 import { dataDiskGiB, hostMemoryBytes, pickMachine } from "../../providers/vm/sizing";
 
 const ZONES = ["z-a", "z-b", "z-c"];
@@ -163,10 +163,12 @@ describe("VM layer: secret placeholders", () => {
 
     it("placeholders all start with @@RD_ and their hashes are the SHA-256 of the placeholder", () => {
         const hashes = placeholderHashes();
-        for (const [k, v] of Object.entries(PLACEHOLDER_CREDENTIALS)) {
+        assert.deepEqual(Object.keys(PLACEHOLDERS), [...STORED_SECRETS], "one placeholder per stored secret, the retiring ones included");
+        for (const [k, v] of Object.entries(PLACEHOLDERS)) {
             assert.ok(v.startsWith("@@RD_"), k);
             assert.equal(hashes[k as keyof typeof hashes], passwordHash(v));
         }
+        assert.equal(PLACEHOLDER_CREDENTIALS.retiring?.password, PLACEHOLDERS.retiringPassword, "the templates accept the retiring password's placeholder");
         assert.ok(ROOT_TOKEN.startsWith("@@RD_"));
     });
 
