@@ -3,7 +3,6 @@
 // on Kubernetes the pods log to stdout (kubectl logs, the cluster's log collector). Pure.
 import type { RedisDeploymentArgs } from "./args";
 import type { FieldChecks } from "./fieldChecks";
-import { isPlainObject } from "./fieldChecks";
 import type { ProviderKind, ResolvedLogs } from "./types";
 
 export const LOGS_FIELDS = ["enabled", "retentionDays"];
@@ -21,13 +20,9 @@ export interface LogLocations {
 
 /** `logs` validated: shipping to the cloud's log service, on the VM clouds only; off unless the section is given. */
 export function validateLogs(check: FieldChecks, a: RedisDeploymentArgs, provider: ProviderKind): ResolvedLogs {
-    const l = a.logs as unknown;
     const defaults: ResolvedLogs = { enabled: false, retentionDays: DEFAULT_RETENTION_DAYS };
-    if (l === undefined) return defaults;
-    if (!isPlainObject(l)) {
-        check.problem("logs", "must be an object, e.g. logs: { retentionDays: 30 }");
-        return defaults;
-    }
+    const l = check.object("logs", a.logs, "must be an object, e.g. logs: { retentionDays: 30 }");
+    if (!l) return defaults;
     check.unknownFields(l, LOGS_FIELDS, "logs");
     if (provider === "local" || provider === "kubernetes") {
         check.problem("logs", provider === "local"

@@ -5,7 +5,7 @@
 import type { RedisDeploymentArgs } from "./args";
 import type { FieldChecks } from "./fieldChecks";
 import { isPlainObject } from "./fieldChecks";
-import type { AddressedNode, NodeKind, PlannedPort, ProviderKind, ResolvedArgs, ResolvedMetrics } from "./types";
+import { CLUSTER_BUS_OFFSET, PROXY_READ_PORT_OFFSET, type AddressedNode, type NodeKind, type PlannedPort, type ProviderKind, type ResolvedArgs, type ResolvedMetrics } from "./types";
 import { parseCidr } from "../providers/vm/ipv4";
 
 export const METRICS_FIELDS = ["enabled", "exporterPort", "haproxyStatsPort", "allowedCidrs", "serviceMonitor"];
@@ -38,20 +38,16 @@ export const SENTINEL_MONITOR_RULES = [
 
 /** `metrics` validated, defaults filled in. `metrics: {}` turns it on; `kubernetes.metrics: true` (the older switch) too. */
 export function validateMetrics(check: FieldChecks, a: RedisDeploymentArgs, provider: ProviderKind, usedPorts: { port: number; sentinelPort: number; mode: string }): ResolvedMetrics {
-    const m = a.metrics as unknown;
     const legacy = isPlainObject(a.kubernetes) && a.kubernetes.metrics === true;
     const defaults: ResolvedMetrics = { enabled: legacy, exporterPort: DEFAULT_EXPORTER_PORT, haproxyStatsPort: DEFAULT_HAPROXY_STATS_PORT, allowedCidrs: [], serviceMonitor: false };
-    if (m === undefined) return defaults;
-    if (!isPlainObject(m)) {
-        check.problem("metrics", "must be an object, e.g. metrics: { enabled: true }");
-        return defaults;
-    }
+    const m = check.object("metrics", a.metrics, "must be an object, e.g. metrics: { enabled: true }");
+    if (!m) return defaults;
     check.unknownFields(m, METRICS_FIELDS, "metrics");
     const enabled = check.flag("metrics.enabled", m.enabled, true);
     const exporterPort = check.integer("metrics.exporterPort", m.exporterPort, 1024, 65535) ?? DEFAULT_EXPORTER_PORT;
     const haproxyStatsPort = check.integer("metrics.haproxyStatsPort", m.haproxyStatsPort, 1024, 65535) ?? DEFAULT_HAPROXY_STATS_PORT;
-    const taken = new Map<number, string>([[usedPorts.port, "port"], [usedPorts.port + 1, "the HAProxy read port (port + 1)"]]);
-    if (usedPorts.mode === "cluster") taken.set(usedPorts.port + 10000, "the cluster bus (port + 10000)");
+    const taken = new Map<number, string>([[usedPorts.port, "port"], [usedPorts.port + PROXY_READ_PORT_OFFSET, "the HAProxy read port (port + 1)"]]);
+    if (usedPorts.mode === "cluster") taken.set(usedPorts.port + CLUSTER_BUS_OFFSET, "the cluster bus (port + 10000)");
     if (usedPorts.mode === "sentinel") taken.set(usedPorts.sentinelPort, "sentinelPort");
     for (const [field, value] of [["exporterPort", exporterPort], ["haproxyStatsPort", haproxyStatsPort]] as const) {
         const other = taken.get(value);

@@ -1,6 +1,8 @@
 import { metricsPorts } from "./metrics";
 import {
+    CLUSTER_BUS_OFFSET,
     CLUSTER_SLOTS,
+    PROXY_READ_PORT_OFFSET,
     STORED_SECRETS,
     type NodeKind,
     type PlannedMember,
@@ -63,9 +65,6 @@ export function memberName(deployment: string, shard: number, index: number): st
     return `${deployment}-s${shard}-m${index}`;
 }
 
-/** The cluster bus listens at the client port + 10000 (fixed by Redis unless cluster-port is set). */
-export const CLUSTER_BUS_OFFSET = 10000;
-
 /**
  * The ports of a deployment: Redis on members (and HAProxy's write frontend on the same port),
  * the cluster bus between members only, Sentinel, and HAProxy's read frontend one above.
@@ -81,7 +80,7 @@ export function plannedPorts(args: ResolvedArgs): PlannedPort[] {
     // Node-to-node only: clients never speak the cluster bus protocol.
     if (args.mode === "cluster") ports.push(port("cluster-bus", args.port + CLUSTER_BUS_OFFSET, ["member"], "Redis cluster bus (nodes only)", false));
     if (args.mode === "sentinel") ports.push(port("sentinel", args.sentinelPort, ["sentinel"], "Redis Sentinel", true));
-    if (proxied) ports.push(port("proxy-read", args.port + 1, ["proxy"], "HAProxy read frontend (replicas)", true));
+    if (proxied) ports.push(port("proxy-read", args.port + PROXY_READ_PORT_OFFSET, ["proxy"], "HAProxy read frontend (replicas)", true));
     return [...ports, ...metricsPorts(args, proxied)];
 }
 

@@ -44,12 +44,9 @@ export interface CertificateAndKey {
  * plain strings are checked here; those given as Outputs are checked by the certificate
  * resource at preview, once their values are known (see certificateProblems).
  */
-export function validateTls(check: FieldChecks, value: unknown, provider: ProviderKind, now = new Date()): ResolvedTls {
-    if (value === undefined) return TLS_OFF;
-    if (!isPlainObject(value)) {
-        check.problem("tls", "must be an object, e.g. tls: { enabled: true }");
-        return TLS_OFF;
-    }
+export function validateTls(check: FieldChecks, raw: unknown, provider: ProviderKind, now = new Date()): ResolvedTls {
+    const value = check.object("tls", raw, "must be an object, e.g. tls: { enabled: true }");
+    if (!value) return TLS_OFF;
     check.unknownFields(value, TLS_FIELDS, "tls");
     const enabled = check.flag("tls.enabled", value.enabled, false);
     const clientAuth = check.oneOf("tls.clientAuth", value.clientAuth, CLIENT_AUTH_MODES, "none");

@@ -254,3 +254,7 @@ export type StoredSecret = (typeof STORED_SECRETS)[number];
 export const ADMIN_USER = "rd-admin";
 export const MONITOR_USER = "rd-monitor";
 export const CLUSTER_SLOTS = 16384;
+/** The cluster bus listens at the client port + 10000 (fixed by Redis unless cluster-port is set). */
+export const CLUSTER_BUS_OFFSET = 10000;
+/** HAProxy's read frontend listens one above the Redis port (its write frontend's). */
+export const PROXY_READ_PORT_OFFSET = 1;
