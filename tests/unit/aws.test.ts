@@ -19,6 +19,7 @@ import { assignSubnets } from "../../providers/vm/layout";
 import { dataDiskGiB } from "../../providers/vm/sizing";
 import { CloudMocks, COMPONENT_TYPE, FreeAddresses, PROJECT, STACK, assertTlsKeysOnlyInSecretStore, deploy, deployBefore, expectRefused, membersFailure, hex, passwordsWith, urnOf, type CloudBehaviour, type Seen } from "../helpers/cloudMocks";
 import { MOCK_GENERATED, isWrappedSecret, programResult, unwrap } from "../helpers/mocks";
+import { assertBashScriptLints } from "../helpers/shellLint";
 const GIVEN_PASSWORD = "given-aws-password-0123456789";
 const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 const VPC = "vpc-0123456789abcdef0";
@@ -698,16 +699,7 @@ describe("AWS provider: backups under Pulumi mocks", function () {
         assert.match(script, /RD_SLOTS=1=\d+-\d+\n/, "its own shard's slots only");
         assert.match(script, /RCLONE_S3_ENV_AUTH=true/);
         // The boot script with its job section passes bash -n and shellcheck like every boot script.
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rd-aws-backup-")), "boot.sh");
-        try {
-            fs.writeFileSync(file, script);
-            for (const [cmd, args] of [["bash", ["-n", file]], ["shellcheck", ["-s", "bash", "-S", "style", file]]] as const) {
-                const r = spawnSync(cmd, [...args], { encoding: "utf8" });
-                assert.equal(r.status, 0, `${cmd}: ${r.stdout}${r.stderr}`);
-            }
-        } finally {
-            fs.rmSync(path.dirname(file), { recursive: true, force: true });
-        }
+        assertBashScriptLints(script, "bk-s1-m0");
     });
 
     it("puts no credential in any non-secret input", () => {

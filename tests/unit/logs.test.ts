@@ -17,6 +17,7 @@ import { BOOT_SECTIONS, bootContext, renderBootScript, type BootScriptInput, typ
 import { cloudWatchAgentConfig, logsSection, opsAgentConfig } from "../../providers/vm/bootScript/logs";
 import { planHosts } from "../../providers/vm/layout";
 import { problemLines } from "../helpers/argumentProblems";
+import { assertBashScriptLints } from "../helpers/shellLint";
 
 const problemsOf = (args: RedisDeploymentArgs) => problemLines(args, "lg");
 
@@ -73,12 +74,6 @@ function checkOpsAgentConfig(config: any): void {
     }
 }
 
-function lintScript(file: string, script: string): void {
-    fs.writeFileSync(file, script);
-    assert.equal(spawnSync("bash", ["-n", file]).status, 0, `${file}: bash -n`);
-    const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", file], { encoding: "utf8" });
-    assert.equal(lint.status, 0, `${file}: shellcheck:\n${lint.stdout}`);
-}
 
 describe("logs", function () {
     this.timeout(60000);
@@ -113,7 +108,7 @@ describe("logs", function () {
             ];
             assert.deepEqual([...streams].sort(), [...expected].sort(), host.name);
             const script = renderBootScript(input);
-            lintScript(path.join(tmp, `${host.name}.sh`), script);
+            assertBashScriptLints(script, host.name);
             assert.equal(JSON.stringify(JSON.parse(/\n {4}rd_log_agent <<'RD_TEMPLATE_END'\n([\s\S]*?)\nRD_TEMPLATE_END/.exec(script)![1])), JSON.stringify(config), "the script carries that config");
             assert.match(script, /amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:\/opt\/aws\/amazon-cloudwatch-agent\/etc\/redis-deployment\.json"/);
         }
@@ -129,7 +124,7 @@ describe("logs", function () {
             assert.deepEqual(config.logging.receivers.redis_deployment_boot, { type: "files", include_paths: ["/var/log/cloud-init-output.log"] });
             assert.deepEqual(config.metrics, { service: { pipelines: { default_pipeline: { receivers: [] } } } });
             const script = renderBootScript(input);
-            lintScript(path.join(tmp, `${host.name}.sh`), script);
+            assertBashScriptLints(script, host.name);
             assert.match(script, /add-google-cloud-ops-agent-repo\.sh/);
             assert.ok(script.includes('config="$RD_ROOT/etc/google-cloud-ops-agent/config.yaml"'));
         }
@@ -138,7 +133,7 @@ describe("logs", function () {
     it("Azure: rsyslog hands the journal to the Azure Monitor agent; no log files, no agent installed by the script", () => {
         for (const input of inputs({ ...VM("azure"), mode: "replication", logs: {} }, { agent: "azure-monitor" })) {
             const script = renderBootScript(input);
-            lintScript(path.join(tmp, `${input.placed.host.name}.sh`), script);
+            assertBashScriptLints(script, input.placed.host.name);
             assert.match(script, /\n {4}rd_packages [^\n]*rsyslog/);
             assert.match(script, /^ {4}rd_syslog_on$/m);
             assert.doesNotMatch(script, /rd_log_files|rd_log_agent/);

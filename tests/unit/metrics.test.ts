@@ -21,6 +21,9 @@ import { renderBootScript } from "../../providers/vm/bootScript";
 import { planHosts } from "../../providers/vm/layout";
 import { randomCredentials } from "../helpers/realPrograms";
 import { problemLines } from "../helpers/argumentProblems";
+import { assertBashScriptLints } from "../helpers/shellLint";
+import { STORED_SECRETS } from "../../components/types";
+import { secretRefs } from "../../providers/vm/secrets";
 
 const problemsOf = (args: RedisDeploymentArgs) => problemLines(args, "mon");
 
@@ -132,17 +135,13 @@ describe("metrics", function () {
             try {
                 const awsPlan = plan(validateArgs("mon", { ...AWS, mode: "sentinel", metrics: { exporterPort: 9200 } }));
                 const hosts = planHosts(awsPlan, 1);
-                const refs = { password: "/p", adminPassword: "/a", monitorPassword: "/m", retiringPassword: "/rp", retiringAdminPassword: "/ra", retiringMonitorPassword: "/rm" };
+                const refs = secretRefs(STORED_SECRETS, (name) => `/rd/mon/${name}`);
                 const allMembers = awsPlan.members.map((m, i) => ({ ...m, address: `10.9.0.${10 + i}` }));
                 for (const [h, host] of hosts.entries()) {
                     const nodes = [...host.members, ...host.sentinels, ...host.proxies];
                     const placed = { host, subnet: { id: "s", zone: host.zone, cidr: "10.9.0.0/16" }, hostAddress: `10.9.${h}.250`, nodeAddresses: Object.fromEntries(nodes.map((n, i) => [n.name, `10.9.${h}.${10 + i}`])) };
                     const script = renderBootScript({ plan: awsPlan, placed, allMembers, secretRefs: refs, hooks: awsBootHooks("eu-west-1"), disks: Object.fromEntries(host.members.map((m) => [m.name, ["/dev/xvdf"]])) });
-                    const file = path.join(tmp, `${host.name}.sh`);
-                    fs.writeFileSync(file, script);
-                    assert.equal(spawnSync("bash", ["-n", file]).status, 0, `${host.name}: bash -n`);
-                    const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", file], { encoding: "utf8" });
-                    assert.equal(lint.status, 0, `${host.name}: shellcheck:\n${lint.stdout}`);
+                    assertBashScriptLints(script, host.name);
                     const exporters = [...script.matchAll(/^ {4}rd_exporter (\S+) (\S+) (\d+) (\d+) <<'RD_TEMPLATE_END'\n(.*)$/gm)].map((m) => m.slice(1, 6));
                     const expected = [...host.members, ...host.sentinels].map((n) => {
                         const address = placed.nodeAddresses[n.name];
