@@ -9,6 +9,8 @@ export const PATHS = {
     scripts: "/etc/redis-deployment/scripts",
     data: "/data",
     haproxyConfig: "/usr/local/etc/haproxy",
+    /** One directory per pod whose certificate files the container sees (TLS): see tls.ts. */
+    tls: "/etc/redis-deployment/tls",
 } as const;
 
 /** Substituted by the start scripts: the pod's IP (downward API) and the two directories. */
