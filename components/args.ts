@@ -165,8 +165,12 @@ export interface TlsArgs {
     caKey?: pulumi.Input<string>;
     /** Your own certificate per node name (`<name>-s0-m0`, `<name>-sentinel0`, `<name>-proxy0`), issued by `ca`. */
     certificates?: Record<string, { certificate: pulumi.Input<string>; key: pulumi.Input<string> }>;
-    /** Kubernetes: a cert-manager issuer to have the pods' certificates issued by (not supported yet). */
-    certManagerIssuer?: { name: string; kind?: "Issuer" | "ClusterIssuer" };
+    /**
+     * Kubernetes: have cert-manager issue the pods' certificates: the issuer's name (an Issuer in
+     * the deployment's namespace) or `{ name, kind: "ClusterIssuer" }`. Give `ca` too: the
+     * issuer's CA certificate, which nodes and clients check against.
+     */
+    certManagerIssuer?: string | { name: string; kind?: "Issuer" | "ClusterIssuer" };
     /** `up` issues a certificate again once it expires within this many days. Default 30. */
     renewBeforeDays?: number;
     /** Lifetime of the certificates the deployment issues. Default 365 days. */

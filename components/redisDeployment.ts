@@ -144,11 +144,17 @@ export class RedisDeployment extends pulumi.ComponentResource {
             return Object.keys(retiring).length > 0 ? { password, adminPassword, monitorPassword, retiring } : { password, adminPassword, monitorPassword };
         }));
         const ctx: ProviderContext = { plan: topology, credentials, parent: this };
-        const tlsCertificates = topology.args.tls.enabled ? deploymentCertificates(name, args, topology, provider, ctx) : undefined;
-        const tls = tlsCertificates && pulumi.secret(pulumi.all([tlsCertificates.caCertificate, tlsCertificates.issued, tlsCertificates.client])
-            .apply(([ca, nodes, client]): TlsMaterial => ({ ca, nodes, ...(client ? { client } : {}) })));
-        if (tls) {
-            ctx.tls = tls;
+        const issuedBy = topology.args.tls.source === "cert-manager" ? "cert-manager" : "deployment";
+        const tlsCertificates = topology.args.tls.enabled && issuedBy === "deployment" ? deploymentCertificates(name, args, topology, provider, ctx) : undefined;
+        // With cert-manager the pods' certificates and keys never pass through this program: the
+        // provider asks for them, and only the issuer's CA (tls.ca) is known here.
+        const caCertificate = tlsCertificates ? tlsCertificates.caCertificate
+            : topology.args.tls.enabled ? pulumi.output(args.tls!.ca!) : undefined;
+        const tls = tlsCertificates ? pulumi.secret(pulumi.all([tlsCertificates.caCertificate, tlsCertificates.issued, tlsCertificates.client])
+            .apply(([ca, nodes, client]): TlsMaterial => ({ ca, nodes, ...(client ? { client } : {}) })))
+            : caCertificate && pulumi.secret(caCertificate.apply((ca): TlsMaterial => ({ ca, nodes: {} })));
+        if (tls) ctx.tls = tls;
+        if (tls && tlsCertificates) {
             // The private keys go where the provider keeps secrets (the certificates travel with the configs).
             provider.secretFiles?.(ctx, Object.fromEntries([...topology.members, ...topology.sentinels, ...topology.proxies].map((n) =>
                 [n.name, { [TLS_FILES.key]: pulumi.secret(tls.apply((m) => m.nodes?.[n.name]?.key ?? "")) }])));
@@ -231,7 +237,7 @@ export class RedisDeployment extends pulumi.ComponentResource {
             proxyAddresses: proxies.nodes.apply((ps) => ps.map((p) => `${p.address}:${p.port}`)),
             password,
             connectionUrl,
-            caCertificate: tlsCertificates ? tlsCertificates.caCertificate : pulumi.output(""),
+            caCertificate: caCertificate ?? pulumi.output(""),
             passwordRotation: secret.rotationInProgress.apply((p) => (p ? "rotating" : "idle")),
             logs: pulumi.output(provider.logs(ctx)),
             metricsTargets: pulumi.all([members.nodes, sentinels?.nodes ?? pulumi.output([]), proxies.nodes]).apply(([ms, ss, ps]) =>

@@ -20,6 +20,15 @@ export interface ResolvedTls {
     renewBeforeDays: number;
     /** Lifetime of the node certificates the deployment issues. */
     validityDays: number;
+    /** Kubernetes: the cert-manager issuer of the pods' certificates (source "cert-manager"). */
+    certManagerIssuer?: CertManagerIssuer;
+}
+
+export const CERT_MANAGER_ISSUER_KINDS = ["Issuer", "ClusterIssuer"] as const;
+
+export interface CertManagerIssuer {
+    name: string;
+    kind: (typeof CERT_MANAGER_ISSUER_KINDS)[number];
 }
 
 export const TLS_OFF: ResolvedTls = { enabled: false, clientAuth: "none", source: "generated", renewBeforeDays: 30, validityDays: 365 };
@@ -63,12 +72,19 @@ export function validateTls(check: FieldChecks, raw: unknown, provider: Provider
 
     const { ca, caKey, certificates, certManagerIssuer } = value;
     let source: CertificateSource = "generated";
+    let issuer: CertManagerIssuer | undefined;
     if (certManagerIssuer !== undefined) {
         source = "cert-manager";
-        if (provider !== "kubernetes") check.problem("tls.certManagerIssuer", `is read by the kubernetes provider only; this deployment uses "${provider}". Give tls.ca and tls.caKey, or leave them out to have certificates generated`);
-        else check.problem("tls.certManagerIssuer", "is not supported yet; give tls.ca and tls.caKey (the deployment issues the pods' certificates from them) or leave them out to have a CA generated");
+        issuer = certManagerIssuerOf(check, certManagerIssuer, provider);
+        if (caKey !== undefined || certificates !== undefined) {
+            check.problem("tls.certManagerIssuer", `is given together with tls.${caKey !== undefined ? "caKey" : "certificates"}: cert-manager issues the pods' certificates, so the deployment needs neither a CA key nor certificates of its own; remove one`);
+        }
+        if (ca === undefined) check.problem("tls.ca", "is required with tls.certManagerIssuer: the issuer's CA certificate (PEM, public), which the nodes, the bootstrap and your clients check certificates against");
+        if (clientAuth === "required") check.problem("tls.clientAuth", "\"required\" can not be used with tls.certManagerIssuer: the deployment's own clients (the bootstrap, probes, backups) would need a client certificate it can not issue; use \"optional\", or give tls.ca and tls.caKey instead of the issuer");
     }
-    if (certificates !== undefined) {
+    if (issuer) {
+        // Checked above: the issuer is the source; tls.ca is its CA.
+    } else if (certificates !== undefined) {
         source = "certificates";
         if (!isPlainObject(certificates)) check.problem("tls.certificates", "must map each node's name to { certificate, key }, e.g. { \"cache-s0-m0\": { certificate, key } }");
         else {
@@ -97,8 +113,32 @@ export function validateTls(check: FieldChecks, raw: unknown, provider: Provider
     if (clientAuth === "required" && source === "certificates" && caKey === undefined) {
         check.problem("tls.clientAuth", "\"required\" makes every connection present a client certificate, and the deployment's own clients (the bootstrap, HAProxy's checks) need one issued from tls.ca: give tls.caKey too, or use clientAuth \"optional\"");
     }
-    return { enabled, clientAuth, source, renewBeforeDays, validityDays };
+    return { enabled, clientAuth, source, renewBeforeDays, validityDays, ...(issuer ? { certManagerIssuer: issuer } : {}) };
 }
+
+/** tls.certManagerIssuer: the issuer's name, or { name, kind } (kind Issuer, in the deployment's namespace, or ClusterIssuer). */
+function certManagerIssuerOf(check: FieldChecks, raw: unknown, provider: ProviderKind): CertManagerIssuer | undefined {
+    if (provider !== "kubernetes") {
+        check.problem("tls.certManagerIssuer", `is read by the kubernetes provider only; this deployment uses "${provider}". Give tls.ca and tls.caKey, or leave them out to have certificates generated`);
+        return undefined;
+    }
+    const fix = "must name a cert-manager issuer: \"my-issuer\" or { name: \"my-issuer\", kind: \"ClusterIssuer\" }";
+    if (typeof raw === "string") {
+        if (!DNS_LABELS.test(raw)) { check.problem("tls.certManagerIssuer", fix); return undefined; }
+        return { name: raw, kind: "Issuer" };
+    }
+    if (!isPlainObject(raw)) { check.problem("tls.certManagerIssuer", fix); return undefined; }
+    check.unknownFields(raw, ["name", "kind"], "tls.certManagerIssuer");
+    const kind = check.oneOf("tls.certManagerIssuer.kind", raw.kind, CERT_MANAGER_ISSUER_KINDS, "Issuer");
+    if (typeof raw.name !== "string" || !DNS_LABELS.test(raw.name)) {
+        check.problem("tls.certManagerIssuer.name", "must be the issuer's name (lower case letters, digits, '-' and '.'), e.g. \"my-issuer\"");
+        return undefined;
+    }
+    return { name: raw.name, kind };
+}
+
+/** A Kubernetes object name (RFC 1123 subdomain). */
+const DNS_LABELS = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function isIpAddress(name: string): boolean {
     const net = require("net") as typeof import("net");

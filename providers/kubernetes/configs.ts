@@ -8,7 +8,7 @@ import { renderSentinelConf } from "../../components/config/sentinelConf";
 import { haproxyStatsPort } from "../../components/metrics";
 import type { TopologyPlan } from "../../components/types";
 import { PLACEHOLDER_CREDENTIALS, assertNoCredentials, withSecretInclude } from "./credentials";
-import { ANY_ZONE, PLACEHOLDER, type MemberPod, type SentinelPod } from "./layout";
+import { ANY_ZONE, PATHS, PLACEHOLDER, type MemberPod, type SentinelPod } from "./layout";
 import { SECRET_KEYS } from "./secret";
 
 /** HAProxy's health-check password comes from this environment variable (secretKeyRef). */
@@ -22,6 +22,7 @@ export function memberConfig(plan: TopologyPlan, member: MemberPod): string {
         credentials: PLACEHOLDER_CREDENTIALS,
         dataDir: PLACEHOLDER.dataDir,
         announceHostname: member.address,
+        tlsDir: `${PLACEHOLDER.tlsDir}/${member.pod}`,
     });
     return withSecretInclude(text, ["", "# Passwords (masterauth, ACL users) come from the deployment's Secret.", `include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.redisAuth}`], `redis.conf of ${member.name}`);
 }
@@ -34,6 +35,7 @@ export function sentinelConfig(plan: TopologyPlan, sentinel: SentinelPod): strin
         credentials: PLACEHOLDER_CREDENTIALS,
         dataDir: PLACEHOLDER.dataDir,
         announceHostname: sentinel.address,
+        tlsDir: `${PLACEHOLDER.tlsDir}/${sentinel.pod}`,
     });
     return withSecretInclude(text, [`include ${PLACEHOLDER.secretDir}/${SECRET_KEYS.sentinelAuth}`], `sentinel.conf of ${sentinel.name}`);
 }
@@ -45,11 +47,15 @@ export function sentinelConfig(plan: TopologyPlan, sentinel: SentinelPod): strin
  * their stable names, re-resolved when a pod comes back with a new IP, and a name that does
  * not resolve yet does not stop HAProxy from starting (init-addr none).
  */
-export function haproxyConfig(plan: TopologyPlan, members: MemberPod[], listenAddress = "0.0.0.0"): string {
+export function haproxyConfig(plan: TopologyPlan, members: MemberPod[], listenAddress = "0.0.0.0", tlsRoot: string = PATHS.tls): string {
     const proxy = plan.proxies[0];
     if (!proxy) throw new Error(`redis-deployment (kubernetes): ${plan.args.name} plans no HAProxy; haproxy.cfg is rendered only for proxies`);
+    const name = `${plan.args.name}-haproxy`;
     const text = renderHaproxyCfg({
-        proxy: { name: `${plan.args.name}-haproxy`, zone: ANY_ZONE, address: listenAddress, port: proxy.port, readPort: proxy.readPort },
+        proxy: { name, zone: ANY_ZONE, address: listenAddress, port: proxy.port, readPort: proxy.readPort },
+        // Every HAProxy pod presents the one certificate of the HAProxy Service (tls.ts).
+        tls: plan.args.tls,
+        tlsDir: `${tlsRoot}/${name}`,
         members,
         credentials: { password: "", adminPassword: "", monitorPassword: `"\${${HAPROXY_PASSWORD_ENV}}"` },
         statsPort: haproxyStatsPort(plan.args),

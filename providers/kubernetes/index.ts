@@ -18,6 +18,7 @@ import { memberObjects } from "./members";
 import { serviceMonitor } from "./metrics";
 import { loadBalancerObjects, proxyObjects } from "./proxies";
 import { sentinelObjects } from "./sentinels";
+import { kubernetesTlsSubjects } from "./tls";
 import { createShared, type Shared } from "./shared";
 
 export { validateKubernetesArgs, type KubernetesOptions, type KubernetesProviderArgs } from "./args";
@@ -57,6 +58,11 @@ export class KubernetesProvider implements InfraProvider {
     private shared(ctx: ProviderContext): Shared {
         this.base ??= createShared(this.name, this.options, this.layout(ctx.plan), ctx);
         return this.base;
+    }
+
+    /** TLS: each member and sentinel by its stable DNS name, the proxies by their Service's names. */
+    tlsSubjects(ctx: ProviderContext): pulumi.Output<Record<string, string[]>> {
+        return pulumi.output(kubernetesTlsSubjects(ctx.plan, this.layout(ctx.plan)));
     }
 
     /** A CronJob per job (the backup job): see backupJob.ts. */

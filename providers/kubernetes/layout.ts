@@ -13,8 +13,8 @@ export const PATHS = {
     tls: "/etc/redis-deployment/tls",
 } as const;
 
-/** Substituted by the start scripts: the pod's IP (downward API) and the two directories. */
-export const PLACEHOLDER = { podIp: "@@POD_IP@@", dataDir: "@@DATA_DIR@@", secretDir: "@@SECRET_DIR@@" } as const;
+/** Substituted by the start scripts: the pod's IP (downward API) and the directories. */
+export const PLACEHOLDER = { podIp: "@@POD_IP@@", dataDir: "@@DATA_DIR@@", secretDir: "@@SECRET_DIR@@", tlsDir: "@@TLS_DIR@@" } as const;
 
 /** Reported as the zone of pods whose zone the scheduler picks (no `zones` given). */
 export const ANY_ZONE = "any";

@@ -50,7 +50,7 @@ export function memberObjects(s: Shared, plan: TopologyPlan): NodeHandles<Addres
                 // Time to finish an AOF fsync / RDB save on SIGTERM.
                 terminationGracePeriodSeconds: 60,
                 containers,
-                volumes: redisVolumes(s, config, [SECRET_KEYS.redisAuth, SECRET_KEYS.monitorPassword]),
+                volumes: redisVolumes(s, config, [SECRET_KEYS.redisAuth, SECRET_KEYS.monitorPassword], group.members.map((m) => m.pod)),
             },
         };
         const podSelector = selector(name, "redis", { "redis-deployment/group": group.name });

@@ -8,6 +8,7 @@ import type { NodeKind, PortPurpose, TopologyPlan } from "../../components/types
 import type { KubernetesOptions } from "./args";
 import { PATHS } from "./layout";
 import type { Shared } from "./shared";
+import { tlsMount, tlsVolume } from "./tls";
 
 /** uid/gid of the redis user in the official redis image. */
 const REDIS_UID = 999;
@@ -97,16 +98,21 @@ export function redisContainer(o: KubernetesOptions, plan: TopologyPlan, kind: "
             { name: "config", mountPath: PATHS.config, readOnly: true },
             { name: "scripts", mountPath: PATHS.scripts, readOnly: true },
             { name: "secret", mountPath: PATHS.secret, readOnly: true },
+            ...(plan.args.tls.enabled ? [tlsMount()] : []),
         ],
     };
 }
 
-/** The volumes of a member or sentinel pod: its role's configs, the scripts and the Secret's `keys`. */
-export function redisVolumes(s: Shared, configMap: k8s.core.v1.ConfigMap, keys: string[]): k8s.types.input.core.v1.Volume[] {
+/**
+ * The volumes of a member or sentinel pod: its role's configs, the scripts, the Secret's `keys`
+ * and, with TLS, the certificates of the pods the template stands for (`pods`).
+ */
+export function redisVolumes(s: Shared, configMap: k8s.core.v1.ConfigMap, keys: string[], pods: string[]): k8s.types.input.core.v1.Volume[] {
     return [
         { name: "config", configMap: { name: configMap.metadata.name } },
         { name: "scripts", configMap: { name: s.scripts.metadata.name, defaultMode: 0o555 } },
         { name: "secret", secret: { secretName: s.secret.metadata.name, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) } },
+        ...(s.tls ? [tlsVolume(s.name, pods)] : []),
     ];
 }
 

@@ -11,6 +11,11 @@ import { spreadPlacement } from "./placement";
 import { configMap, containerPorts, containerSecurity, disruptionBudget, labels, podBasics, selector, servicePorts } from "./pods";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
+import { tlsMount, tlsVolume } from "./tls";
+import { tlsWatcher } from "./scripts";
+import { TLS_FILES } from "../../components/tls";
+
+const HAPROXY_COMMAND = `haproxy -W -db -f ${PATHS.haproxyConfig}/haproxy.cfg`;
 
 export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
     const { name, options: o, layout } = s;
@@ -38,11 +43,15 @@ export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Outp
                     ...spreadPlacement(name, o, "haproxy", plan.proxies.map((p) => p.zone)),
                     // The image's user is named (USER haproxy): the kubelet only verifies runAsNonRoot
                     // against a numeric uid, so name it (99 in the official image).
-                    securityContext: { runAsUser: 99, runAsGroup: 99, runAsNonRoot: true },
+                    // With TLS, fsGroup lets it read its key (mode 0440).
+                    securityContext: { runAsUser: 99, runAsGroup: 99, runAsNonRoot: true, ...(s.tls ? { fsGroup: 99 } : {}) },
                     containers: [{
                         name: "haproxy",
                         image: o.images.haproxy,
-                        command: ["haproxy", "-W", "-db", "-f", `${PATHS.haproxyConfig}/haproxy.cfg`],
+                        // With TLS a watcher reloads HAProxy (master-worker: SIGUSR2) on a renewed certificate.
+                        command: s.tls
+                            ? ["sh", "-c", `${tlsWatcher(plan, `${PATHS.tls}/${layout.haproxy}`, "kill -USR2 $$", [TLS_FILES.ca, TLS_FILES.pem, `${TLS_FILES.pem}.key`])}exec ${HAPROXY_COMMAND}`]
+                            : HAPROXY_COMMAND.split(" "),
                         // The health check's password: a reference to the Secret, expanded by HAProxy.
                         env: [{ name: HAPROXY_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: s.secret.metadata.name, key: SECRET_KEYS.monitorPassword } } }],
                         ports: containerPorts(plan, "proxy"),
@@ -50,9 +59,9 @@ export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Outp
                         livenessProbe: { tcpSocket: { port: "redis" }, initialDelaySeconds: 10, periodSeconds: 10 },
                         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
                         securityContext: containerSecurity(),
-                        volumeMounts: [{ name: "config", mountPath: PATHS.haproxyConfig, readOnly: true }],
+                        volumeMounts: [{ name: "config", mountPath: PATHS.haproxyConfig, readOnly: true }, ...(s.tls ? [tlsMount()] : [])],
                     }],
-                    volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
+                    volumes: [{ name: "config", configMap: { name: config.metadata.name } }, ...(s.tls ? [tlsVolume(name, [layout.haproxy], "pem")] : [])],
                 },
             },
         },

@@ -1,6 +1,7 @@
 // Container scripts (ConfigMap `<name>-scripts`, run with sh from the redis image): starting a
 // member or a sentinel from its template, and the probes. Pure: no Pulumi.
-import { MONITOR_USER, type AddressedMember, type TopologyPlan } from "../../components/types";
+import { TLS_FILES } from "../../components/tls";
+import { ADMIN_USER, MONITOR_USER, type AddressedMember, type TopologyPlan } from "../../components/types";
 import { emptyMasterGuard } from "./emptyMasterGuard";
 import { PATHS, PLACEHOLDER } from "./layout";
 import { SECRET_KEYS } from "./secret";
@@ -8,16 +9,46 @@ import { SECRET_KEYS } from "./secret";
 const SHELL_PATHS = `config_dir="\${RD_CONFIG_DIR:-${PATHS.config}}"
 secret_dir="\${RD_SECRET_DIR:-${PATHS.secret}}"
 data_dir="\${RD_DATA_DIR:-${PATHS.data}}"
+tls_dir="\${RD_TLS_DIR:-${PATHS.tls}}"
 member="\${RD_MEMBER:-\${HOSTNAME:-$(hostname)}}"
 : "\${POD_IP:?POD_IP is not set (downward API status.podIP)}"`;
 
 /** Writes $conf from the member's template with the placeholders filled in (shared by both start scripts). */
-const SHELL_TEMPLATE = `sed -e "s|${PLACEHOLDER.podIp}|$POD_IP|g" -e "s|${PLACEHOLDER.dataDir}|$data_dir|g" -e "s|${PLACEHOLDER.secretDir}|$secret_dir|g" "$template" > "$conf.tmp"
+const SHELL_TEMPLATE = `sed -e "s|${PLACEHOLDER.podIp}|$POD_IP|g" -e "s|${PLACEHOLDER.dataDir}|$data_dir|g" -e "s|${PLACEHOLDER.secretDir}|$secret_dir|g" -e "s|${PLACEHOLDER.tlsDir}|$tls_dir|g" "$template" > "$conf.tmp"
 if [ -n "$keep" ]; then
     printf '%s\\n' "$keep" >> "$conf.tmp"
 fi
 chmod 600 "$conf.tmp"
 mv "$conf.tmp" "$conf"`;
+
+/**
+ * With TLS: a background loop that notices when the pod's mounted certificate files change (the
+ * kubelet updates a Secret's files in place: `up` renewed them, or cert-manager did) and runs
+ * `reload` (shell commands); `$$` is the server itself once the script execs it. Redis and
+ * HAProxy read their certificates only at start or when told.
+ */
+export function tlsWatcher(plan: TopologyPlan, dir: string, reload: string, names: string[] = [TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key]): string {
+    if (!plan.args.tls.enabled) return "";
+    const files = names.map((f) => `"${dir}/${f}"`).join(" ");
+    return `# Certificates renewed while running are loaded (checked every RD_TLS_CHECK_SECONDS, default 60).
+tls_sum() { cat ${files} 2>/dev/null | cksum; }
+(
+    loaded="$(tls_sum)"
+    while sleep "\${RD_TLS_CHECK_SECONDS:-60}"; do
+        now="$(tls_sum)"
+        if [ "$now" != "$loaded" ] && ${reload}; then
+            echo "redis-deployment: loaded the renewed certificate" >&2
+            loaded="$now"
+        fi
+    done
+) &
+`;
+}
+
+/** redis-cli options of a pod's own TLS connections (probes, the watcher): its certificate and the CA. */
+function redisCliTls(plan: TopologyPlan, dir: string): string {
+    return plan.args.tls.enabled ? ` --tls --cacert "${dir}/${TLS_FILES.ca}" --cert "${dir}/${TLS_FILES.cert}" --key "${dir}/${TLS_FILES.key}"` : "";
+}
 
 /**
  * start-redis.sh: builds <data>/redis.conf from the member's template at every start (so
@@ -47,7 +78,7 @@ if [ ! -f "$template" ]; then
 fi
 ${guard}
 ${SHELL_TEMPLATE}
-
+${tlsWatcher(plan, "$tls_dir/$member", `REDISCLI_AUTH="$(sed -n 's/^masterauth //p' "$secret_dir/${SECRET_KEYS.redisAuth}")" "\${RD_REDIS_CLI:-redis-cli}"${redisCliTls(plan, "$tls_dir/$member")} --no-auth-warning --user ${ADMIN_USER} -h "$POD_IP" -p ${plan.args.port} CONFIG SET tls-cert-file "$tls_dir/$member/${TLS_FILES.cert}" tls-key-file "$tls_dir/$member/${TLS_FILES.key}" tls-ca-cert-file "$tls_dir/$member/${TLS_FILES.ca}" >/dev/null`)}
 nodes="$data_dir/nodes.conf"
 if [ -f "$nodes" ]; then
     : > "$nodes.tmp"
@@ -96,7 +127,7 @@ export const SENTINEL_STATE_DIRECTIVES = [
  * state Sentinel wrote there (its id, the monitored master, known replicas and sentinels,
  * epochs and per-master settings), so a restarted sentinel still monitors without a bootstrap.
  */
-export function startSentinelScript(): string {
+export function startSentinelScript(plan: TopologyPlan): string {
     return `#!/bin/sh
 # redis-deployment: starts one sentinel in its pod.
 set -eu
@@ -112,7 +143,7 @@ if [ -f "$conf" ]; then
     keep="$(grep -E '^sentinel (${SENTINEL_STATE_DIRECTIVES.join("|")}) ' "$conf" || true)"
 fi
 ${SHELL_TEMPLATE}
-exec "\${RD_REDIS_SERVER:-redis-server}" "$conf" --sentinel
+${tlsWatcher(plan, "$tls_dir/$member", "kill -TERM $$")}exec "\${RD_REDIS_SERVER:-redis-server}" "$conf" --sentinel
 `;
 }
 
@@ -139,10 +170,13 @@ else
     password_file="$secret_dir/${SECRET_KEYS.monitorPassword}"
 fi
 password="$(cat "$password_file" 2>/dev/null || true)"
+${plan.args.tls.enabled ? `# TLS only: the pod's own certificate (it has client usage too) and the deployment's CA.
+tls_dir="\${RD_TLS_DIR:-${PATHS.tls}}/\${HOSTNAME:-$(hostname)}"
+set --${redisCliTls(plan, "$tls_dir")}` : "set --"}
 if [ -n "$password" ]; then
-    reply="$(REDISCLI_AUTH="$password" timeout 4 "\${RD_REDIS_CLI:-redis-cli}" --no-auth-warning --user "$user" -h "$POD_IP" -p "$port" ping 2>&1)"
+    reply="$(REDISCLI_AUTH="$password" timeout 4 "\${RD_REDIS_CLI:-redis-cli}" "$@" --no-auth-warning --user "$user" -h "$POD_IP" -p "$port" ping 2>&1)"
 else
-    reply="$(timeout 4 "\${RD_REDIS_CLI:-redis-cli}" -h "$POD_IP" -p "$port" ping 2>&1)"
+    reply="$(timeout 4 "\${RD_REDIS_CLI:-redis-cli}" "$@" -h "$POD_IP" -p "$port" ping 2>&1)"
 fi
 case "$check:$reply" in
 ready:PONG | alive:PONG | alive:LOADING* | alive:MASTERDOWN* | alive:BUSY*) exit 0 ;;

@@ -18,14 +18,14 @@ export const SECRET_KEYS = {
 /** The credential lines every member includes (Secret): masterauth and the ACL users. */
 export function redisAuthConfig(plan: TopologyPlan, credentials: Credentials): string {
     const any = plan.members[0];
-    const text = renderRedisConf({ args: plan.args, member: { ...any, address: PLACEHOLDER.podIp }, credentials, dataDir: PLACEHOLDER.dataDir });
+    const text = renderRedisConf({ args: plan.args, member: { ...any, address: PLACEHOLDER.podIp }, credentials, dataDir: PLACEHOLDER.dataDir, tlsDir: PLACEHOLDER.tlsDir });
     return credentialLines(text);
 }
 
 /** The sentinels' credential lines (Secret): sentinel-user/sentinel-pass (rd-admin, for peers) and the ACL users. */
 export function sentinelAuthConfig(plan: TopologyPlan, credentials: Credentials): string {
     const any = plan.sentinels[0] ?? { name: "sentinel", ordinal: 0, zone: "", port: plan.args.sentinelPort };
-    const text = renderSentinelConf({ args: plan.args, sentinel: { ...any, address: PLACEHOLDER.podIp }, credentials, dataDir: PLACEHOLDER.dataDir });
+    const text = renderSentinelConf({ args: plan.args, sentinel: { ...any, address: PLACEHOLDER.podIp }, credentials, dataDir: PLACEHOLDER.dataDir, tlsDir: PLACEHOLDER.tlsDir });
     return credentialLines(text);
 }
 

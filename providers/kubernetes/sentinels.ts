@@ -18,7 +18,7 @@ export function sentinelObjects(s: Shared, plan: TopologyPlan): NodeHandles {
     const { name, options: o, layout } = s;
     const texts = Object.fromEntries(layout.sentinels.map((x) => [`${x.pod}.conf`, sentinelConfig(plan, x)]));
     const config = configMap(s, layout.sentinelSet, "sentinel", texts);
-    const checksum = digest(...Object.values(texts), startSentinelScript(), probeScript(plan), o.images.redis);
+    const checksum = digest(...Object.values(texts), startSentinelScript(plan), probeScript(plan), o.images.redis);
     const template: PodTemplate = {
         metadata: {
             labels: labels(name, "sentinel", { "redis-deployment/stable-name": "true" }),
@@ -32,7 +32,7 @@ export function sentinelObjects(s: Shared, plan: TopologyPlan): NodeHandles {
                 redisContainer(o, plan, "sentinel", { requests: { memory: "64Mi", cpu: "50m" }, limits: { memory: "128Mi" } }),
                 ...(o.metrics ? [exporterContainer(s, plan, plan.args.sentinelPort)] : []),
             ],
-            volumes: redisVolumes(s, config, [SECRET_KEYS.sentinelAuth, SECRET_KEYS.password]),
+            volumes: redisVolumes(s, config, [SECRET_KEYS.sentinelAuth, SECRET_KEYS.password], layout.sentinels.map((x) => x.pod)),
         },
     };
     const set = statefulSet(s, layout.sentinelSet, layout.sentinels.length, labels(name, "sentinel"), selector(name, "sentinel"), template,

@@ -9,6 +9,7 @@ import type { KubernetesLayout } from "./layout";
 import { labels, servicePorts, type Labels } from "./pods";
 import { probeScript, startRedisScript, startSentinelScript } from "./scripts";
 import { secretData } from "./secret";
+import { kubernetesTlsSubjects, tlsObjects } from "./tls";
 
 export interface Shared {
     /** The deployment's name: the instance label of every object. */
@@ -24,6 +25,8 @@ export interface Shared {
     resources: pulumi.Resource[];
     /** `deleteDataOnDestroy`: whether `destroy` takes the PVCs along. */
     deleteData: boolean;
+    /** tls.enabled: pods mount their certificates (tls.ts). */
+    tls: boolean;
 }
 
 export function createShared(name: string, o: KubernetesOptions, layout: KubernetesLayout, ctx: ProviderContext): Shared {
@@ -53,7 +56,7 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
     }, opts);
     const scripts = new k8s.core.v1.ConfigMap(layout.scripts, {
         metadata: meta(layout.scripts, labels(name, "redis")),
-        data: { "start-redis.sh": startRedisScript(plan, layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(plan) },
+        data: { "start-redis.sh": startRedisScript(plan, layout.members), "start-sentinel.sh": startSentinelScript(plan), "probe.sh": probeScript(plan) },
     }, opts);
     // Stable DNS names <pod>.<name>-headless.<ns>.svc.<domain> for members and sentinels,
     // published before the pods are ready: a member must be reachable by name to join.
@@ -67,5 +70,11 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
         },
     }, opts);
     resources.push(secret, scripts, headless);
-    return { name, options: o, layout, namespace, opts, secret, scripts, headless, resources, deleteData: plan.args.deleteDataOnDestroy };
+    // With TLS: the CA ConfigMap and each pod's certificate Secret (or cert-manager Certificate).
+    if (ctx.tls) {
+        resources.push(...tlsObjects({
+            deployment: name, plan, layout, namespace, labels: labels(name, "redis"), opts, material: ctx.tls, subjects: kubernetesTlsSubjects(plan, layout),
+        }));
+    }
+    return { name, options: o, layout, namespace, opts, secret, scripts, headless, resources, deleteData: plan.args.deleteDataOnDestroy, tls: plan.args.tls.enabled };
 }

@@ -47,7 +47,7 @@ class KubeDeployment {
     }
 
     async start(): Promise<void> {
-        this.pods = new KubePods({ "start-redis.sh": startRedisScript(this.plan, this.layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(this.plan) });
+        this.pods = new KubePods({ "start-redis.sh": startRedisScript(this.plan, this.layout.members), "start-sentinel.sh": startSentinelScript(this.plan), "probe.sh": probeScript(this.plan) });
         await this.pods.startDns();
         await this.api.start();
         this.kubeconfig = this.api.writeKubeconfig(NS);

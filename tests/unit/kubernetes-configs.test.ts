@@ -29,7 +29,7 @@ interface Deployed {
 }
 
 function scripts(p: TopologyPlan, layout: KubernetesLayout): Record<string, string> {
-    return { "start-redis.sh": startRedisScript(p, layout.members), "start-sentinel.sh": startSentinelScript(), "probe.sh": probeScript(p) };
+    return { "start-redis.sh": startRedisScript(p, layout.members), "start-sentinel.sh": startSentinelScript(p), "probe.sh": probeScript(p) };
 }
 
 function memberSecret(p: TopologyPlan, c: Credentials): Record<string, string> {

@@ -64,9 +64,4 @@ describe("RedisDeployment with TLS (local provider, Pulumi mocks)", function () 
         assert.equal(await (await import("@pulumi/pulumi")).isSecret(redis.connectionUrl), true);
         assert.equal(unwrap(rec.one(":DeploymentPassword").inputs.transport), "tls");
     });
-
-    it("a provider without the TLS hooks (Kubernetes, for now) refuses with one error naming the capability and the provider", () => {
-        assert.throws(() => new RedisDeployment("k8s", { provider: "kubernetes", maxmemory: "1gb", tls: { enabled: true } }),
-            /TLS \(tls.enabled\) is not available on the kubernetes provider yet \(it has no tlsSubjects hook\)/);
-    });
 });
