@@ -35,6 +35,7 @@ tls_sum() { cat ${files} 2>/dev/null | cksum; }
 (
     loaded="$(tls_sum)"
     while sleep "\${RD_TLS_CHECK_SECONDS:-60}"; do
+        kill -0 $$ 2>/dev/null || exit 0 # the server is gone
         now="$(tls_sum)"
         if [ "$now" != "$loaded" ] && ${reload}; then
             echo "redis-deployment: loaded the renewed certificate" >&2

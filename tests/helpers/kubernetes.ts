@@ -53,6 +53,8 @@ export interface PodSpec {
     secret: Record<string, string>;
     /** Environment of the container (haproxy: the secretKeyRef variables). */
     env?: Record<string, string>;
+    /** With TLS: the pod's certificate files (file name -> PEM), as the tls volume puts them in `<tls>/<pod>/`. */
+    tls?: Record<string, string>;
     /** Port the probe / readiness check uses. */
     port: number;
 }
@@ -177,6 +179,7 @@ export class KubePods {
             fs.writeFileSync(file, text, { mode: 0o400 });
             fs.chmodSync(file, 0o400);
         }
+        if (spec.tls) this.writeTls(spec.pod, spec.tls);
         this.map(spec.host, ip);
 
         const command = spec.kind === "haproxy"
@@ -192,6 +195,7 @@ export class KubePods {
                 ...process.env, ...spec.env,
                 POD_IP: ip, HOSTNAME: spec.pod,
                 RD_CONFIG_DIR: path.join(dir, "config"), RD_SECRET_DIR: path.join(dir, "secret"), RD_DATA_DIR: path.join(dir, "data"),
+                RD_TLS_DIR: this.tlsRoot(spec.pod), RD_TLS_CHECK_SECONDS: "1",
             },
         });
         const pod: RunningPod = { spec, ip, pid: program.pid, child: program.child, dir, output: program.output, exited: program.exited };
@@ -199,11 +203,27 @@ export class KubePods {
         return pod;
     }
 
+    /** The pod's view of PATHS.tls: its own certificate files are in `<this>/<pod>/`. */
+    tlsRoot(pod: string): string {
+        return path.join(this.podDir(pod), "tls");
+    }
+
+    /** Writes (or, for a renewal, replaces) a pod's certificate files, mode 0440 like the volume. */
+    writeTls(pod: string, files: Record<string, string>): void {
+        const dir = path.join(this.tlsRoot(pod), pod);
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        for (const [file, text] of Object.entries(files)) {
+            // Written aside and renamed, as the kubelet swaps a volume's files at once.
+            fs.writeFileSync(path.join(dir, `.${file}.new`), text, { mode: 0o440 });
+            fs.renameSync(path.join(dir, `.${file}.new`), path.join(dir, file));
+        }
+    }
+
     /** Runs the provider's probe script against a pod (`ready` or `alive`): exit code and output. */
     probe(pod: RunningPod, check: "ready" | "alive"): { code: number; output: string } {
         try {
             const output = execFileSync("sh", [path.join(this.scriptsDir, "probe.sh"), check, pod.spec.kind], {
-                env: { ...process.env, POD_IP: pod.ip, RD_SECRET_DIR: path.join(pod.dir, "secret") },
+                env: { ...process.env, POD_IP: pod.ip, HOSTNAME: pod.spec.pod, RD_SECRET_DIR: path.join(pod.dir, "secret"), RD_TLS_DIR: this.tlsRoot(pod.spec.pod) },
                 encoding: "utf8", timeout: 10000, stdio: ["ignore", "pipe", "pipe"],
             });
             return { code: 0, output };

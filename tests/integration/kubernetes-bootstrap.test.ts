@@ -24,6 +24,10 @@ import {
     startRedisScript, startSentinelScript, type KubernetesLayout,
 } from "../../providers/kubernetes/config";
 import type { KubernetesAccess } from "../../bootstrap/access/kubernetes";
+import { connectDirect } from "../../bootstrap/access/direct";
+import { issueAll } from "../../bootstrap/tlsCertificates";
+import { TLS_FILES, nodeTlsFiles, type TlsMaterial } from "../../components/tls";
+import { kubernetesTlsSubjects } from "../../providers/kubernetes/tls";
 import { FakeKubeApi, KubePods, freshPodIp, type RunningPod } from "../helpers/kubernetes";
 import { command, randomCredentials, sleep } from "../helpers/realPrograms";
 
@@ -41,9 +45,27 @@ class KubeDeployment {
     sentinels: RunningPod[] = [];
     kubeconfig = "";
 
+    /** With tls.enabled: certificates for the names the provider's tlsSubjects gives. */
+    readonly tls?: TlsMaterial;
+
     constructor(name: string, args: Parameters<typeof validateArgs>[1]) {
         this.plan = plan(validateArgs(name, { provider: "kubernetes", maxmemory: "64mb", ...args }));
         this.layout = kubernetesLayout(this.plan, NS, "cluster.local", false);
+        if (this.plan.args.tls.enabled) {
+            const { tls } = this.plan.args;
+            const issued = issueAll({
+                deployment: name, clientAuth: tls.clientAuth, validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays,
+                nodes: Object.entries(kubernetesTlsSubjects(this.plan, this.layout)).map(([node, names]) => ({ name: node, names })),
+            });
+            this.tls = { ca: issued.caCertificate, nodes: issued.issued, client: issued.client };
+        }
+    }
+
+    /** A pod's files in the tls volume. */
+    private tlsFiles(node: string): { tls?: Record<string, string> } {
+        if (!this.tls) return {};
+        const files = nodeTlsFiles(this.tls, node);
+        return { tls: { [TLS_FILES.ca]: files[TLS_FILES.ca], [TLS_FILES.cert]: files[TLS_FILES.cert], [TLS_FILES.key]: files[TLS_FILES.key] } };
     }
 
     async start(): Promise<void> {
@@ -62,7 +84,7 @@ class KubeDeployment {
         const ip = freshPodIp();
         this.api.setPod(NS, m.pod, ip);
         const pod = this.pods.start({
-            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(this.plan, m), port: m.port, env,
+            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(this.plan, m), port: m.port, env, ...this.tlsFiles(m.name),
             secret: { [SECRET_KEYS.redisAuth]: redisAuthConfig(this.plan, this.credentials), [SECRET_KEYS.monitorPassword]: this.credentials.monitorPassword },
         }, ip);
         this.members[i] = pod;
@@ -74,7 +96,7 @@ class KubeDeployment {
         const ip = freshPodIp();
         this.api.setPod(NS, s.pod, ip);
         const pod = this.pods.start({
-            kind: "sentinel", pod: s.pod, host: s.address, config: sentinelConfig(this.plan, s), port: s.port,
+            kind: "sentinel", pod: s.pod, host: s.address, config: sentinelConfig(this.plan, s), port: s.port, ...this.tlsFiles(s.name),
             secret: { [SECRET_KEYS.sentinelAuth]: sentinelAuthConfig(this.plan, this.credentials), [SECRET_KEYS.password]: this.credentials.password },
         }, ip);
         this.sentinels[i] = pod;
@@ -90,7 +112,8 @@ class KubeDeployment {
     }
 
     access(overrides: Partial<KubernetesAccess> = {}): KubernetesAccess {
-        return { kind: "kubernetes", namespace: NS, kubeconfig: this.kubeconfig, ...overrides };
+        const tls = this.tls ? { tls: { ca: this.tls.ca, certificate: this.tls.client!.certificate, key: this.tls.client!.key } } : {};
+        return { kind: "kubernetes", namespace: NS, kubeconfig: this.kubeconfig, ...tls, ...overrides };
     }
 
     bootstrapMembers(): BootstrapMember[] {
@@ -103,7 +126,15 @@ class KubeDeployment {
 
     /** A command straight to a pod's IP (the test's own view, not the bootstrap's path). */
     async admin(pod: RunningPod, args: string[]): Promise<unknown> {
-        return command(pod.ip, pod.spec.port, { user: ADMIN_USER, password: this.credentials.adminPassword }, args);
+        const login = { user: ADMIN_USER, password: this.credentials.adminPassword };
+        if (!this.tls) return command(pod.ip, pod.spec.port, login, args);
+        // Over TLS, the pod's certificate checked against its DNS name.
+        const client = await connectDirect({ address: pod.ip, port: pod.spec.port }, login, this.access().tls, pod.spec.host);
+        try {
+            return await client.call(args[0], ...args.slice(1));
+        } finally {
+            client.disconnect();
+        }
     }
 
     async info(pod: RunningPod, section: string): Promise<Record<string, string>> {
@@ -356,6 +387,25 @@ describe("Kubernetes bootstrap through API port-forwards (fake API server, real 
             assert.match(pods.map((p) => p.output()).join("\n"), /redis-deployment: kclus-s\d-\d\.kclus-headless\.redis-it\.svc\.cluster\.local is now at 127\./,
                 "start-redis.sh rewrote peer addresses in nodes.conf");
             assert.deepEqual((await convergeCluster(inputs())).actions, [], "nothing for the bootstrap to do");
+        });
+    });
+
+    describe("cluster 3x1 with TLS (client certificates required)", () => {
+        const d = new KubeDeployment("ktlsc", { mode: "cluster", shards: 3, replicasPerShard: 1, tls: { enabled: true, clientAuth: "required" } });
+        const inputs = (): ClusterInputs => ({ ...d.replicationInputs(), shards: d.plan.shards.map((s) => ({ index: s.index, slots: s.slots! })), timeoutMs: 60000 });
+        before(() => d.start());
+        after(() => d.cleanup());
+
+        it("the bootstrap forms the cluster over TLS through the port-forwards, each pod's certificate checked against its DNS name", async () => {
+            await clusterProvider.create(inputs());
+            for (const pod of d.members) assert.equal(parseInfo(String(await d.admin(pod, ["CLUSTER", "INFO"]))).cluster_state, "ok", pod.spec.pod);
+            assert.deepEqual((await convergeCluster(inputs())).actions, [], "a second run changes nothing");
+            await assert.rejects(command(d.members[0].ip, 6379, { password: d.credentials.password }, ["PING"]), "no plaintext");
+        });
+
+        it("without the client certificate the bootstrap is refused", async () => {
+            const { certificate: _c, key: _k, ...caOnly } = d.access().tls!;
+            await assert.rejects(convergeCluster({ ...inputs(), access: d.access({ tls: caOnly }), timeoutMs: 3000 }));
         });
     });
 

@@ -6,20 +6,29 @@
 // private mount namespace whose /etc/hosts and resolv.conf map them to 127.70-89.x.y addresses
 // (tests/helpers/kubernetes.ts). Every process is killed by pid in after(), also on failure.
 import { strict as assert } from "node:assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as tls from "tls";
 import * as path from "path";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
+import { TLS_FILES, nodeTlsFiles, type TlsMaterial } from "../../components/tls";
+import { issueAll } from "../../bootstrap/tlsCertificates";
+import { issueCertificate } from "../../bootstrap/certificates";
+import { certificateHolders, kubernetesTlsSubjects } from "../../providers/kubernetes/tls";
 import {
     HAPROXY_PASSWORD_ENV, SECRET_KEYS, haproxyConfig, kubernetesLayout, memberConfig, probeScript, redisAuthConfig,
     sentinelAuthConfig, sentinelConfig, startRedisScript, startSentinelScript, type KubernetesLayout,
 } from "../../providers/kubernetes/config";
 import { KubePods, freshPodIp, type RunningPod } from "../helpers/kubernetes";
-import { ReplyError, command, configGet, randomCredentials, run, sleep, type Reply } from "../helpers/realPrograms";
+import { ReplyError, command, configGet, randomCredentials, run, sleep, waitUntil, type Reply } from "../helpers/realPrograms";
 
 interface Deployed {
+    /** With tls.enabled: the certificates, issued for the names the provider's tlsSubjects gives. */
+    tls?: TlsMaterial;
+    tlsCaKey?: string;
     plan: TopologyPlan;
     layout: KubernetesLayout;
     credentials: Credentials;
@@ -47,13 +56,24 @@ async function deploy(name: string, args: RedisDeploymentArgs, namespace: string
     const credentials = randomCredentials();
     const pods = new KubePods(scripts(p, layout));
     const d: Deployed = { plan: p, layout, credentials, pods, members: [], sentinels: [] };
+    const holders = certificateHolders(p, layout);
+    if (p.args.tls.enabled) {
+        const { tls } = p.args;
+        const issued = issueAll({
+            deployment: name, clientAuth: tls.clientAuth, validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays,
+            nodes: Object.entries(kubernetesTlsSubjects(p, layout)).map(([node, names]) => ({ name: node, names })),
+        });
+        d.tls = { ca: issued.caCertificate, nodes: issued.issued, client: issued.client };
+        d.tlsCaKey = issued.caPrivateKey;
+    }
+    const tlsOf = (pod: string) => (d.tls ? { tls: podTlsFiles(d.tls, holders[pod]) } : {});
     try {
         await pods.startDns();
         d.members = layout.members.map((m) => pods.start({
-            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(p, m), secret: memberSecret(p, credentials), port: m.port,
+            kind: "redis", pod: m.pod, host: m.address, config: memberConfig(p, m), secret: memberSecret(p, credentials), port: m.port, ...tlsOf(m.pod),
         }, freshPodIp()));
         d.sentinels = layout.sentinels.map((s) => pods.start({
-            kind: "sentinel", pod: s.pod, host: s.address, config: sentinelConfig(p, s), secret: sentinelSecret(p, credentials), port: s.port,
+            kind: "sentinel", pod: s.pod, host: s.address, config: sentinelConfig(p, s), secret: sentinelSecret(p, credentials), port: s.port, ...tlsOf(s.pod),
         }, freshPodIp()));
         await Promise.all([...d.members, ...d.sentinels].map((pod) => pods.ready(pod)));
     } catch (err) {
@@ -64,6 +84,44 @@ async function deploy(name: string, args: RedisDeploymentArgs, namespace: string
 }
 
 const admin = (c: Credentials) => ({ user: ADMIN_USER, password: c.adminPassword });
+
+function clientTls(d: Deployed, servername: string, withCertificate = true): import("tls").ConnectionOptions {
+    return { ca: d.tls!.ca, servername, ...(withCertificate ? { cert: d.tls!.client!.certificate, key: d.tls!.client!.key } : {}) };
+}
+
+/** One command over TLS, the server's certificate checked against `servername`. */
+async function tlsCall(d: Deployed, ip: string, port: number, servername: string, args: string[], login?: { user?: string; password: string }, withCertificate = true): Promise<unknown> {
+    const { Redis } = await import("ioredis");
+    const client = new Redis({
+        host: ip, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false,
+        ...(login ? { username: login.user, password: login.password } : {}),
+        tls: clientTls(d, servername, withCertificate),
+    });
+    client.on("error", () => undefined);
+    try {
+        await client.connect();
+        return await client.call(args[0], ...args.slice(1));
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** SHA-256 fingerprint of the certificate a TLS listener presents. */
+function servedFingerprint(d: Deployed, ip: string, port: number, servername: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: ip, port, ...clientTls(d, servername) }, () => {
+            resolve(socket.getPeerCertificate().fingerprint256);
+            socket.destroy();
+        });
+        socket.on("error", reject);
+    });
+}
+
+/** A member's or sentinel's files in the tls volume (ca.crt, node.crt, node.key). */
+function podTlsFiles(material: TlsMaterial, node: string): Record<string, string> {
+    const files = nodeTlsFiles(material, node);
+    return { [TLS_FILES.ca]: files[TLS_FILES.ca], [TLS_FILES.cert]: files[TLS_FILES.cert], [TLS_FILES.key]: files[TLS_FILES.key] };
+}
 const isError = (r: Reply, prefix: string) => r instanceof ReplyError && r.message.startsWith(prefix);
 
 
@@ -228,6 +286,79 @@ describe("Kubernetes provider configs run by the real programs (start scripts, p
         });
 
         assertHaproxy(() => holder.d!);
+    });
+
+    describe("TLS: sentinel 1+1 with 3 sentinels, client certificates required", () => {
+        const holder: { d?: Deployed } = {};
+        // deploy() waits for every pod's readiness probe, which now speaks TLS with the pod's certificate.
+        before(async () => { holder.d = await deploy("ktls", { mode: "sentinel", replicasPerShard: 1, sentinels: 3, tls: { enabled: true, clientAuth: "required" } }, "ns-tls"); });
+        after(async () => { await holder.d?.pods.cleanup(); });
+        const nodes = (d: Deployed) => [
+            ...d.layout.members.map((m, i) => ({ pod: d.members[i], address: m.address, port: m.port })),
+            ...d.layout.sentinels.map((s, i) => ({ pod: d.sentinels[i], address: s.address, port: s.port })),
+        ];
+
+        it("no member or sentinel answers plaintext", async () => {
+            for (const n of nodes(holder.d!)) {
+                await assert.rejects(command(n.pod.ip, n.port, admin(holder.d!.credentials), ["PING"]), `${n.address}: plaintext refused`);
+            }
+        });
+
+        it("a client with the CA and the deployment's client certificate reaches every pod, its certificate checked against the pod's DNS name", async () => {
+            const d = holder.d!;
+            for (const n of nodes(d)) {
+                assert.equal(await tlsCall(d, n.pod.ip, n.port, n.address, ["PING"], admin(d.credentials)), "PONG", n.address);
+                await assert.rejects(tlsCall(d, n.pod.ip, n.port, "elsewhere.example", ["PING"], admin(d.credentials)), Error, `${n.address}: a name the certificate does not cover is refused`);
+                await assert.rejects(tlsCall(d, n.pod.ip, n.port, n.address, ["PING"], admin(d.credentials), false), Error, `${n.address}: no client certificate, no connection`);
+            }
+        });
+
+        it("replication runs over TLS between the pods' DNS names", async () => {
+            const d = holder.d!;
+            const [master, replica] = d.layout.members;
+            assert.equal(await tlsCall(d, d.members[1].ip, replica.port, replica.address, ["REPLICAOF", master.address, String(master.port)], admin(d.credentials)), "OK");
+            assert.equal(await tlsCall(d, d.members[0].ip, master.port, master.address, ["SET", "k", "over-tls"], admin(d.credentials)), "OK");
+            await waitUntil("the replica's link to its master is up and the key arrived", async () =>
+                /master_link_status:up/.test(String(await tlsCall(d, d.members[1].ip, replica.port, replica.address, ["INFO", "replication"], admin(d.credentials))))
+                && await tlsCall(d, d.members[1].ip, replica.port, replica.address, ["GET", "k"], admin(d.credentials)) === "over-tls", 15000);
+        });
+
+        it("HAProxy terminates TLS with its Service's certificate (node.pem + node.pem.key) and checks the members over TLS", async () => {
+            const d = holder.d!;
+            const pod = d.layout.haproxy;
+            const pair = d.tls!.nodes[certificateHolders(d.plan, d.layout)[pod]];
+            d.pods.writeTls(pod, { [TLS_FILES.ca]: d.tls!.ca, [TLS_FILES.pem]: pair.certificate, [`${TLS_FILES.pem}.key`]: pair.key });
+            const ip = freshPodIp();
+            const host = `${pod}.${d.layout.namespace}.svc.cluster.local`;
+            const proxy = d.pods.start({
+                kind: "haproxy", pod, host, config: haproxyConfig(d.plan, d.layout.members, ip, d.pods.tlsRoot(pod)),
+                secret: {}, env: { [HAPROXY_PASSWORD_ENV]: d.credentials.monitorPassword }, port: d.plan.args.port,
+            }, ip);
+            await d.pods.listening(proxy, d.plan.args.port);
+            const role = async (port: number) => {
+                try {
+                    return String(((await tlsCall(d, ip, port, host, ["ROLE"], { password: d.credentials.password })) as unknown[])[0]);
+                } catch (err) {
+                    return `error: ${(err as Error).message}`;
+                }
+            };
+            await waitUntil("writes reach the master and reads the replica through HAProxy", async () => await role(d.plan.args.port) === "master" && await role(d.plan.args.port + 1) === "slave", 20000);
+            await assert.rejects(command(ip, d.plan.args.port, { password: d.credentials.password }, ["PING"]), "HAProxy refuses plaintext");
+        });
+
+        it("a renewed certificate in the pod's volume is served within seconds, without a restart", async () => {
+            const d = holder.d!;
+            const m = d.layout.members[0];
+            const ip = d.members[0].ip;
+            const runId = () => tlsCall(d, ip, m.port, m.address, ["INFO", "server"], admin(d.credentials)).then((r) => /run_id:(\w+)/.exec(String(r))![1]);
+            const before = await runId();
+            const renewed = issueCertificate({ certificate: d.tls!.ca, key: d.tlsCaKey! }, { commonName: m.pod, names: kubernetesTlsSubjects(d.plan, d.layout)[m.name] }, 30);
+            d.pods.writeTls(m.pod, { [TLS_FILES.cert]: renewed.certificate, [TLS_FILES.key]: renewed.key });
+            const expected = new crypto.X509Certificate(renewed.certificate).fingerprint256;
+            await waitUntil("the member serves the renewed certificate", async () => (await servedFingerprint(d, ip, m.port, m.address)) === expected, 15000);
+            assert.equal(await runId(), before, "the same process: reloaded, not restarted");
+            assert.match(d.members[0].output(), /loaded the renewed certificate/);
+        });
     });
 
     describe("standalone; replication 1+1 with auth disabled and persistence off", () => {
