@@ -173,6 +173,11 @@ export interface TlsArgs {
     certManagerIssuer?: string | { name: string; kind?: "Issuer" | "ClusterIssuer" };
     /** `up` issues a certificate again once it expires within this many days. Default 30. */
     renewBeforeDays?: number;
+    /**
+     * More names on the HAProxy certificates (DNS names or IP addresses), for clients that do not
+     * dial a proxy's own address: the DNS name you point at the load balancer, say.
+     */
+    serverNames?: string[];
     /** Lifetime of the certificates the deployment issues. Default 365 days. */
     validityDays?: number;
 }

@@ -10,7 +10,7 @@ import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
 import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
 import { TlsCertificates } from "../bootstrap/tlsCertificates";
-import { TLS_FILES, type TlsMaterial } from "./tls";
+import { TLS_FILES, certificateSubjects, type TlsMaterial } from "./tls";
 import { ClusterBootstrap } from "../bootstrap/cluster";
 import { CredentialsSync } from "../bootstrap/credentials";
 import { DeploymentPassword } from "../bootstrap/password";
@@ -276,7 +276,7 @@ function deploymentCertificates(name: string, args: RedisDeploymentArgs, topolog
             .apply((entries) => Object.fromEntries(entries)));
     return new TlsCertificates(`${name}-tls`, {
         deployment: name,
-        nodes: subjects.apply((s) => Object.entries(s).map(([node, names]) => ({ name: node, names }))),
+        nodes: subjects.apply((s) => Object.entries(certificateSubjects(topology.args.tls, topology.proxies.map((p) => p.name), s)).map(([node, names]) => ({ name: node, names }))),
         clientAuth: topology.args.tls.clientAuth,
         validityDays: topology.args.tls.validityDays,
         renewBeforeDays: topology.args.tls.renewBeforeDays,

@@ -22,6 +22,8 @@ export interface ResolvedTls {
     validityDays: number;
     /** Kubernetes: the cert-manager issuer of the pods' certificates (source "cert-manager"). */
     certManagerIssuer?: CertManagerIssuer;
+    /** More names (DNS names, IP addresses) on the proxies' certificates: e.g. the load balancer's DNS name. */
+    serverNames: string[];
 }
 
 export const CERT_MANAGER_ISSUER_KINDS = ["Issuer", "ClusterIssuer"] as const;
@@ -31,9 +33,12 @@ export interface CertManagerIssuer {
     kind: (typeof CERT_MANAGER_ISSUER_KINDS)[number];
 }
 
-export const TLS_OFF: ResolvedTls = { enabled: false, clientAuth: "none", source: "generated", renewBeforeDays: 30, validityDays: 365 };
+export const TLS_OFF: ResolvedTls = { enabled: false, clientAuth: "none", source: "generated", renewBeforeDays: 30, validityDays: 365, serverNames: [] };
 
-export const TLS_FIELDS = ["enabled", "clientAuth", "ca", "caKey", "certificates", "certManagerIssuer", "renewBeforeDays", "validityDays"];
+export const TLS_FIELDS = ["enabled", "clientAuth", "ca", "caKey", "certificates", "certManagerIssuer", "renewBeforeDays", "validityDays", "serverNames"];
+
+/** At most this many tls.serverNames (each becomes a subject alternative name of every proxy certificate). */
+export const MAX_SERVER_NAMES = 20;
 
 /**
  * The files of a node's TLS directory. Redis and Sentinel read `cert` and `key` (also as the
@@ -53,7 +58,7 @@ export interface CertificateAndKey {
  * plain strings are checked here; those given as Outputs are checked by the certificate
  * resource at preview, once their values are known (see certificateProblems).
  */
-export function validateTls(check: FieldChecks, raw: unknown, provider: ProviderKind, now = new Date()): ResolvedTls {
+export function validateTls(check: FieldChecks, raw: unknown, provider: ProviderKind, proxied: boolean, now = new Date()): ResolvedTls {
     const value = check.object("tls", raw, "must be an object, e.g. tls: { enabled: true }");
     if (!value) return TLS_OFF;
     check.unknownFields(value, TLS_FIELDS, "tls");
@@ -64,6 +69,7 @@ export function validateTls(check: FieldChecks, raw: unknown, provider: Provider
     if (renewBeforeDays >= validityDays) {
         check.problem("tls.renewBeforeDays", `must be below tls.validityDays (${validityDays}), or every up would issue the certificates again`);
     }
+    const serverNames = serverNamesOf(check, value.serverNames, proxied);
     const given = TLS_FIELDS.filter((f) => f !== "enabled" && value[f] !== undefined);
     if (!enabled) {
         if (given.length > 0) check.problem("tls.enabled", `is not true while tls.${given[0]} is set; add enabled: true (or remove tls.${given[0]})`);
@@ -76,14 +82,13 @@ export function validateTls(check: FieldChecks, raw: unknown, provider: Provider
     if (certManagerIssuer !== undefined) {
         source = "cert-manager";
         issuer = certManagerIssuerOf(check, certManagerIssuer, provider);
+    }
+    if (issuer) {
         if (caKey !== undefined || certificates !== undefined) {
             check.problem("tls.certManagerIssuer", `is given together with tls.${caKey !== undefined ? "caKey" : "certificates"}: cert-manager issues the pods' certificates, so the deployment needs neither a CA key nor certificates of its own; remove one`);
         }
         if (ca === undefined) check.problem("tls.ca", "is required with tls.certManagerIssuer: the issuer's CA certificate (PEM, public), which the nodes, the bootstrap and your clients check certificates against");
-        if (clientAuth === "required") check.problem("tls.clientAuth", "\"required\" can not be used with tls.certManagerIssuer: the deployment's own clients (the bootstrap, probes, backups) would need a client certificate it can not issue; use \"optional\", or give tls.ca and tls.caKey instead of the issuer");
-    }
-    if (issuer) {
-        // Checked above: the issuer is the source; tls.ca is its CA.
+        if (clientAuth === "required") check.problem("tls.clientAuth", "\"required\" can not be used with tls.certManagerIssuer: the bootstrap, which runs where \`pulumi up\` runs, would need a client certificate, and cert-manager keeps its keys in the cluster; use \"optional\", or give tls.ca and tls.caKey instead of the issuer");
     } else if (certificates !== undefined) {
         source = "certificates";
         if (!isPlainObject(certificates)) check.problem("tls.certificates", "must map each node's name to { certificate, key }, e.g. { \"cache-s0-m0\": { certificate, key } }");
@@ -113,7 +118,35 @@ export function validateTls(check: FieldChecks, raw: unknown, provider: Provider
     if (clientAuth === "required" && source === "certificates" && caKey === undefined) {
         check.problem("tls.clientAuth", "\"required\" makes every connection present a client certificate, and the deployment's own clients (the bootstrap, HAProxy's checks) need one issued from tls.ca: give tls.caKey too, or use clientAuth \"optional\"");
     }
-    return { enabled, clientAuth, source, renewBeforeDays, validityDays, ...(issuer ? { certManagerIssuer: issuer } : {}) };
+    return { enabled, clientAuth, source, renewBeforeDays, validityDays, serverNames, ...(issuer ? { certManagerIssuer: issuer } : {}) };
+}
+
+/** tls.serverNames: DNS names or IP addresses, only where HAProxy runs (they go on its certificates). */
+function serverNamesOf(check: FieldChecks, raw: unknown, proxied: boolean): string[] {
+    if (raw === undefined) return [];
+    const example = "e.g. serverNames: [\"redis.example.internal\"]";
+    if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_SERVER_NAMES) {
+        check.problem("tls.serverNames", `must be a list of 1 to ${MAX_SERVER_NAMES} DNS names or IP addresses, ${example}`);
+        return [];
+    }
+    const bad = raw.filter((n) => typeof n !== "string" || (!isIpAddress(n) && !DNS_NAME.test(n)));
+    if (bad.length > 0) check.problem("tls.serverNames", `${bad.map((n) => JSON.stringify(n)).join(", ")} ${bad.length === 1 ? "is" : "are"} neither a DNS name (a wildcard only as the first label) nor an IP address, ${example}`);
+    if (!proxied) check.problem("tls.serverNames", "are added to the HAProxy certificates, and this deployment runs no HAProxy (proxy.haproxy is off, or the mode has none): clients reach the members by the names the outputs give; remove tls.serverNames");
+    return bad.length === 0 ? raw as string[] : [];
+}
+
+/** A DNS name for a certificate: letters, digits and '-' per label, optionally `*.` first. */
+const DNS_NAME = /^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+
+/**
+ * The names each node's certificate covers: where the provider reaches it (`reached`), plus
+ * tls.serverNames on every proxy, for clients that come through a load balancer or a DNS name
+ * of their own.
+ */
+export function certificateSubjects(tls: ResolvedTls, proxies: string[], reached: Record<string, string[]>): Record<string, string[]> {
+    if (tls.serverNames.length === 0) return reached;
+    return Object.fromEntries(Object.entries(reached).map(([node, names]) =>
+        [node, proxies.includes(node) ? [...names, ...tls.serverNames.filter((n) => !names.includes(n))] : names]));
 }
 
 /** tls.certManagerIssuer: the issuer's name, or { name, kind } (kind Issuer, in the deployment's namespace, or ClusterIssuer). */

@@ -328,7 +328,7 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     }
 
     const data = checkBackupArgs(check, a.backup, a.import, mode, provider);
-    const tls = validateTls(check, a.tls, provider);
+    const tls = validateTls(check, a.tls, provider, haproxy);
     const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
     if (metrics.enabled && tls.enabled) {
         problem("metrics", "is not available with tls.enabled yet: the exporters would connect to Redis without TLS, which then listens on TLS only; remove one of them");

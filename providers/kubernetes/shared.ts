@@ -10,6 +10,7 @@ import { labels, servicePorts, type Labels } from "./pods";
 import { probeScript, startRedisScript, startSentinelScript } from "./scripts";
 import { secretData } from "./secret";
 import { kubernetesTlsSubjects, tlsObjects } from "./tls";
+import { certificateSubjects } from "../../components/tls";
 
 export interface Shared {
     /** The deployment's name: the instance label of every object. */
@@ -73,7 +74,7 @@ export function createShared(name: string, o: KubernetesOptions, layout: Kuberne
     // With TLS: the CA ConfigMap and each pod's certificate Secret (or cert-manager Certificate).
     if (ctx.tls) {
         resources.push(...tlsObjects({
-            deployment: name, plan, layout, namespace, labels: labels(name, "redis"), opts, material: ctx.tls, subjects: kubernetesTlsSubjects(plan, layout),
+            deployment: name, plan, layout, namespace, labels: labels(name, "redis"), opts, material: ctx.tls, subjects: certificateSubjects(plan.args.tls, plan.proxies.map((p) => p.name), kubernetesTlsSubjects(plan, layout)),
         }));
     }
     return { name, options: o, layout, namespace, opts, secret, scripts, headless, resources, deleteData: plan.args.deleteDataOnDestroy, tls: plan.args.tls.enabled };

@@ -8,7 +8,7 @@ import { passwordProvider } from "../../bootstrap/password";
 import { givenCertificateProblems, issueAll, renewalDue, tlsCertificatesProvider, type TlsCertificatesInputs } from "../../bootstrap/tlsCertificates";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
-import { certificateProblems } from "../../components/tls";
+import { certificateProblems, certificateSubjects } from "../../components/tls";
 import { validateArgs } from "../../components/validate";
 import { argumentProblems } from "../helpers/argumentProblems";
 
@@ -29,7 +29,7 @@ describe("tls argument", () => {
     it("off by default; { enabled: true } turns it on with generated certificates, clientAuth none, renewal 30 days before a 365-day expiry", () => {
         assert.equal(validateArgs("cache", {}).tls.enabled, false);
         assert.deepEqual(validateArgs("cache", { tls: { enabled: true } }).tls,
-            { enabled: true, clientAuth: "none", source: "generated", renewBeforeDays: 30, validityDays: 365 });
+            { enabled: true, clientAuth: "none", source: "generated", renewBeforeDays: 30, validityDays: 365, serverNames: [] });
     });
 
     it("every port of the plan is marked TLS, on the same numbers (firewalls and load balancers unchanged)", () => {
@@ -74,8 +74,24 @@ describe("tls argument", () => {
         assert.equal(onlyProblem({ tls: { enabled: true, renewBeforeDays: 400 } }).field, "tls.renewBeforeDays");
         assert.match(onlyProblem({ tls: { enabled: true, clientauth: "required" } as never }).message, /did you mean "clientAuth"/);
         assert.equal(onlyProblem({ tls: { clientAuth: "required" } }).field, "tls.enabled");
-        assert.equal(onlyProblem({ tls: { enabled: true, certManagerIssuer: { name: "ca" } } }).field, "tls.certManagerIssuer");
+        assert.match(onlyProblem({ tls: { enabled: true, certManagerIssuer: { name: "ca" } } }).message, /^is read by the kubernetes provider only/);
         assert.equal(onlyProblem({ tls: "on" as never }).field, "tls");
+    });
+
+    it("serverNames: DNS names or IPs added to every proxy's certificate only; refused without HAProxy or when not a name", () => {
+        const resolved = validateArgs("cache", { mode: "sentinel", tls: { enabled: true, serverNames: ["redis.example.internal", "*.redis.example.internal", "10.9.8.7"] } }).tls;
+        assert.deepEqual(resolved.serverNames, ["redis.example.internal", "*.redis.example.internal", "10.9.8.7"]);
+        const reached = { "cache-s0-m0": ["10.0.0.5"], "cache-proxy0": ["10.0.1.5"], "cache-proxy1": ["10.0.1.6", "10.9.8.7"] };
+        assert.deepEqual(certificateSubjects(resolved, ["cache-proxy0", "cache-proxy1"], reached), {
+            "cache-s0-m0": ["10.0.0.5"],
+            "cache-proxy0": ["10.0.1.5", "redis.example.internal", "*.redis.example.internal", "10.9.8.7"],
+            "cache-proxy1": ["10.0.1.6", "10.9.8.7", "redis.example.internal", "*.redis.example.internal"],
+        });
+        const bad = onlyProblem({ mode: "sentinel", tls: { enabled: true, serverNames: ["redis example", "ok.example"] } });
+        assert.equal(bad.field, "tls.serverNames");
+        assert.match(bad.message, /^"redis example" is neither a DNS name/);
+        assert.match(onlyProblem({ mode: "cluster", tls: { enabled: true, serverNames: ["redis.example.internal"] } }).message, /runs no HAProxy/);
+        assert.match(onlyProblem({ mode: "sentinel", tls: { enabled: true, serverNames: [] } }).message, /list of 1 to 20/);
     });
 
     it("certificateProblems: a SAN that does not cover the node's address or DNS name says which, and how to issue it", () => {
