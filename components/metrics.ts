@@ -5,6 +5,7 @@
 import type { RedisDeploymentArgs } from "./args";
 import type { FieldChecks } from "./fieldChecks";
 import { isPlainObject } from "./fieldChecks";
+import { TLS_FILES } from "./tls";
 import { CLUSTER_BUS_OFFSET, PROXY_READ_PORT_OFFSET, type AddressedNode, type NodeKind, type PlannedPort, type ProviderKind, type ResolvedArgs, type ResolvedMetrics } from "./types";
 import { parseCidr } from "../providers/vm/ipv4";
 
@@ -94,4 +95,32 @@ export function metricsTargets(metrics: ResolvedMetrics, nodes: { members: Addre
 /** The HAProxy stats port of a deployment, when metrics are on. */
 export function haproxyStatsPort(args: Pick<ResolvedArgs, "metrics">): number | undefined {
     return args.metrics.enabled ? args.metrics.haproxyStatsPort : undefined;
+}
+
+/** How a redis_exporter reaches its node: the Redis URL (also the key of its password file) and the flags that go with it. */
+export interface ExporterConnection {
+    url: string;
+    /** `-tls-*` flags, one array element per word (empty without TLS). */
+    flags: string[];
+}
+
+/**
+ * The one place that says how an exporter connects to its member or sentinel at `host:port`,
+ * for every provider. With `tlsDir` (a directory holding the node's TLS_FILES): `rediss://`,
+ * the CA to check the node's certificate against (its subject alternative name is `host`, so
+ * `host` must be the node's address as its certificate names it; never -skip-tls-verification),
+ * and the node's own certificate and key as the client certificate, which clientAuth
+ * "required" asks for (the nodes' certificates carry client and server use).
+ */
+export function exporterConnection(host: string, port: number, tlsDir?: string): ExporterConnection {
+    if (tlsDir === undefined) return { url: `redis://${host}:${port}`, flags: [] };
+    const file = (name: string) => `${tlsDir.replace(/\/+$/, "")}/${name}`;
+    return {
+        url: `rediss://${host}:${port}`,
+        flags: [
+            "-tls-ca-cert-file", file(TLS_FILES.ca),
+            "-tls-client-cert-file", file(TLS_FILES.cert),
+            "-tls-client-key-file", file(TLS_FILES.key),
+        ],
+    };
 }

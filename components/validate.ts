@@ -330,9 +330,6 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     const data = checkBackupArgs(check, a.backup, a.import, mode, provider);
     const tls = validateTls(check, a.tls, provider, haproxy);
     const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
-    if (metrics.enabled && tls.enabled) {
-        problem("metrics", "is not available with tls.enabled yet: the exporters would connect to Redis without TLS, which then listens on TLS only; remove one of them");
-    }
     const logs = validateLogs(check, a, provider);
     // The backup job talks to the members with redis-cli over plain TCP; TLS for it is not built yet.
     if (data.backup?.target && tls.enabled) {

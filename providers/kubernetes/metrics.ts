@@ -1,30 +1,50 @@
 // Metrics on Kubernetes: a redis_exporter sidecar next to every member and sentinel (on the pod
-// IP, as rd-monitor, its password from the deployment's Secret), HAProxy's stats port on its
-// container (haproxy.cfg), and, when asked, a Prometheus Operator ServiceMonitor over the
-// headless Service (members, sentinels) and the HAProxy Service.
+// IP, as rd-monitor, its password from the deployment's Secret; with TLS over TLS to the pod's
+// DNS name with the pod's own certificate), HAProxy's stats port on its container (haproxy.cfg),
+// and, when asked, a Prometheus Operator ServiceMonitor over the headless Service (members,
+// sentinels) and the HAProxy Service.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { METRICS_PATH } from "../../components/metrics";
+import { METRICS_PATH, exporterConnection } from "../../components/metrics";
 import { MONITOR_USER, type TopologyPlan } from "../../components/types";
+import { PATHS, podHost } from "./layout";
 import { PORT_NAMES, containerSecurity, podIpEnv } from "./pods";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
+import { TLS_VOLUME, podTlsDir } from "./tls";
 
-/** The exporter sidecar of a member (`port`: Redis) or a sentinel (`port`: Sentinel). */
+/** The pod's own name (downward API); Kubernetes expands `$(POD_NAME)` in the args and in later env values. */
+export function podNameEnv(): k8s.types.input.core.v1.EnvVar {
+    return { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } };
+}
+
+/**
+ * The exporter sidecar of a member (`port`: Redis) or a sentinel (`port`: Sentinel). With TLS it
+ * dials the pod's stable DNS name, the name its certificate carries (the pod IP is not in it),
+ * and reads the pod's own directory of the `tls` volume (the pod template mounts the files of
+ * every pod it stands for, one directory each).
+ */
 export function exporterContainer(s: Shared, plan: TopologyPlan, port: number): k8s.types.input.core.v1.Container {
     const exporterPort = plan.args.metrics.exporterPort;
+    const tls = plan.args.tls.enabled;
+    const pod = "$(POD_NAME)";
+    const connection = tls
+        ? exporterConnection(podHost(pod, s.layout.headless, s.layout.namespace, s.layout.domain), port, podTlsDir(pod))
+        : exporterConnection("$(POD_IP)", port);
     return {
         name: "metrics",
         image: s.options.images.exporter,
         env: [
             podIpEnv(),
-            { name: "REDIS_ADDR", value: `redis://$(POD_IP):${port}` },
+            ...(tls ? [podNameEnv()] : []),
+            { name: "REDIS_ADDR", value: connection.url },
             { name: "REDIS_USER", value: MONITOR_USER },
             { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: s.secret.metadata.name, key: SECRET_KEYS.monitorPassword } } },
         ],
         // The image's entrypoint is redis_exporter: flags as arguments, every address of the pod.
-        args: [`-web.listen-address=:${exporterPort}`],
+        args: [`-web.listen-address=:${exporterPort}`, ...connection.flags],
         ports: [{ name: PORT_NAMES.metrics, containerPort: exporterPort }],
+        ...(tls ? { volumeMounts: [{ name: TLS_VOLUME, mountPath: PATHS.tls, readOnly: true }] } : {}),
         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
         securityContext: containerSecurity(),
     };

@@ -8,7 +8,7 @@ import { HAPROXY_WRITE_BACKEND, renderHaproxyCfg } from "../../components/config
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
 import type { LogLocations } from "../../components/logs";
-import { haproxyStatsPort } from "../../components/metrics";
+import { exporterConnection, haproxyStatsPort } from "../../components/metrics";
 import { adminLoginPassword } from "../../components/config/users";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
 import { nodeTlsFiles } from "../../components/tls";
@@ -55,6 +55,20 @@ function tlsDirOf(dataDir: string): string {
 
 function tlsDirFor(ctx: ProviderContext, dataDir: string): { tlsDir?: string } {
     return ctx.tls ? { tlsDir: tlsDirOf(dataDir) } : {};
+}
+
+/**
+ * A local redis_exporter's command line (`{config}`: its password file, JSON keyed by `url`):
+ * reading `node`, listening on the node's address. `nodeTlsDir`: the node's own TLS directory
+ * (`<dataDir>/tls`), whose certificate the exporter presents and whose CA it checks the node by.
+ */
+export function localExporterCommand(exporter: string, node: { address: string; port: number }, exporterPort: number, nodeTlsDir?: string): { url: string; command: string[] } {
+    const { url, flags } = exporterConnection(node.address, node.port, nodeTlsDir);
+    return {
+        url,
+        command: [exporter, "-redis.addr", url, "-redis.user", MONITOR_USER, "-redis.password-file", "{config}", ...flags,
+            "-web.listen-address", `${node.address}:${exporterPort}`, "-log-format", "txt"],
+    };
 }
 
 /** Derived address blocks taken by deployments of this program: two in one block would share addresses. */
@@ -166,7 +180,8 @@ export class LocalProvider implements InfraProvider {
     /**
      * With metrics on: a redis_exporter per node (member or sentinel) on the node's own address,
      * logging in as rd-monitor with a mode-0600 password file, in its own directory next to the
-     * node's. Started after its node, ready once it reports `redis_up 1`.
+     * node's; with TLS over TLS with the node's own certificate files. Started after its node,
+     * ready once it reports `redis_up 1`.
      */
     private exporters(ctx: ProviderContext, nodes: AddressedNode[], processes: LocalProcess[]): LocalProcess[] {
         const metrics = ctx.plan.args.metrics;
@@ -174,7 +189,7 @@ export class LocalProvider implements InfraProvider {
         const exporter = findProgram(this.options.redisExporter ?? "prometheus-redis-exporter", "prometheus-redis-exporter", "redisExporter");
         return nodes.map((node, i) => {
             const name = `${node.name}-exporter`;
-            const redisUrl = `redis://${node.address}:${node.port}`;
+            const { url, command } = localExporterCommand(exporter, node, metrics.exporterPort, ctx.tls ? tlsDirOf(this.dataDir(node.name)) : undefined);
             return new LocalProcess(name, {
                 kind: "exporter",
                 name,
@@ -182,9 +197,8 @@ export class LocalProvider implements InfraProvider {
                 port: metrics.exporterPort,
                 dataDir: this.dataDir(name),
                 emptyParentsToRemove: this.ownedParents,
-                config: ctx.credentials.apply((c) => `${JSON.stringify({ [redisUrl]: c.monitorPassword })}\n`),
-                command: [exporter, "-redis.addr", redisUrl, "-redis.user", MONITOR_USER, "-redis.password-file", "{config}",
-                    "-web.listen-address", `${node.address}:${metrics.exporterPort}`, "-log-format", "txt"],
+                config: ctx.credentials.apply((c) => `${JSON.stringify({ [url]: c.monitorPassword })}\n`),
+                command,
                 readiness: { timeoutMs: READY_TIMEOUT_MS },
             }, { parent: ctx.parent, dependsOn: [processes[i]] });
         });

@@ -2,9 +2,12 @@
 // 3 sentinels and 2 HAProxies, and cluster 3 shards x 1 replica. A client given the
 // caCertificate output connects over rediss://; plaintext is refused by every member, sentinel
 // and proxy; a failover moves the master behind HAProxy; `redis-cli --tls --cluster check`
-// reports OK; turning TLS off for the running deployment is refused at preview.
+// reports OK; turning TLS off for the running deployment is refused at preview. The sentinel
+// deployment has metrics on: every exporter reads its node over TLS (redis_up 1), HAProxy's
+// stats page stays plain HTTP.
 import assert from "node:assert/strict";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { Redis } from "ioredis";
 import { main, type Io } from "../../bin/cli";
@@ -17,6 +20,20 @@ async function cli(d: E2eDeployment, ...args: string[]): Promise<{ code: number;
     const io: Io = { stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
     const code = await main([...args, "--stack", d.stack, "--state-dir", d.stateDir], io);
     return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+/** GET http://<target>/metrics: status and body. */
+function scrape(target: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(`http://${target}/metrics`, { timeout: 5000 }, (res) => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => { body += c; });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.on("timeout", () => req.destroy(new Error(`no answer from ${target}`)));
+    });
 }
 
 /** A client as an application would make one: the rediss:// URL and the caCertificate output. */
@@ -35,7 +52,7 @@ async function using<T>(url: string, ca: string, fn: (c: Redis) => Promise<T>, e
 describe("e2e: TLS on every link (local provider, through the engine)", function () {
     this.timeout(300000);
 
-    describe("sentinel 1+1, 3 sentinels, 2 HAProxies", () => {
+    describe("sentinel 1+1, 3 sentinels, 2 HAProxies, metrics on", () => {
         const d = new E2eDeployment("127.127");
         let url = "";
         let ca = "";
@@ -46,7 +63,7 @@ describe("e2e: TLS on every link (local provider, through the engine)", function
         cleanupAfterSuite(d, "tls sentinel");
 
         it("up with --tls on: caCertificate is a PEM CA, connectionUrl is rediss://; a client with the CA writes through HAProxy", async () => {
-            const { outputs } = await timed("tls sentinel 1+1: first up", () => d.up({ mode: "sentinel", tls: "on" }));
+            const { outputs } = await timed("tls sentinel 1+1: first up", () => d.up({ mode: "sentinel", tls: "on", metrics: "on" }));
             outs = outputs;
             ca = outputs.caCertificate.value;
             assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
@@ -56,6 +73,23 @@ describe("e2e: TLS on every link (local provider, through the engine)", function
             assert.equal(await using(url, ca, (c) => c.get("tls:k")), "v");
             // A client that does not trust the CA refuses the proxy's certificate.
             await assert.rejects(using(url, "", (c) => c.ping()));
+        });
+
+        it("metrics: every member's and sentinel's exporter reads its node over TLS (redis_up 1); HAProxy's stats endpoint is plain HTTP", async () => {
+            const targets = outs.metricsTargets.value as string[];
+            const exporters = targets.filter((t) => t.endsWith(":9121"));
+            assert.equal(exporters.length, 2 + 3);
+            for (const t of exporters) {
+                const { status, body } = await scrape(t);
+                assert.equal(status, 200, t);
+                assert.match(body, /^redis_up 1$/m, `${t}: ${body.split("\n").filter((l) => l.startsWith("redis_up")).join(" ")}`);
+            }
+            const stats = targets.filter((t) => t.endsWith(":1936"));
+            assert.equal(stats.length, 2);
+            for (const t of stats) assert.match((await scrape(t)).body, /^haproxy_process_nbthread /m, t);
+            // Connected from the first scrape on: not one failed connection in its log.
+            const exporterLog = fs.readFileSync(path.join(d.dataDir, "redis-s0-m0-exporter", "exporter.log"), "utf8");
+            assert.doesNotMatch(exporterLog, /Couldn't connect/, exporterLog.slice(-1000));
         });
 
         it("a plaintext connection to any member, sentinel or proxy is refused", async () => {

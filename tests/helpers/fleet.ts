@@ -10,7 +10,7 @@ import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
 import type { RedisDeploymentArgs } from "../../components/args";
-import { localAddress, restartPolicy } from "../../providers/local";
+import { localAddress, localExporterCommand, restartPolicy } from "../../providers/local";
 import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import type { BootstrapMember } from "../../bootstrap/replication";
 import { issueAll } from "../../bootstrap/tlsCertificates";
@@ -167,6 +167,28 @@ export class Fleet {
                 },
             });
         }));
+    }
+
+    /**
+     * A redis_exporter for `node` (a member or sentinel of this fleet) with the local provider's
+     * command line, on `metrics.exporterPort` (or `options.port`), over TLS with the node's own
+     * certificate directory when the fleet has TLS (or `options.tlsDir`); ready once it reports
+     * `redis_up 1` (startProcess stops it and throws, with its log, when it never does).
+     */
+    async startExporter(node: AddressedNode, options: { port?: number; tlsDir?: string; withoutClientCertificate?: boolean; debug?: boolean; timeoutMs?: number } = {}): Promise<ProcessOutputs> {
+        const port = options.port ?? this.plan.args.metrics.exporterPort;
+        const name = `${node.name}-exporter${options.port ? `-${options.port}` : ""}`;
+        const tlsDir = options.tlsDir ?? (this.tls ? path.join(this.root, node.name, "tls") : undefined);
+        const { url, command } = localExporterCommand("prometheus-redis-exporter", node, port, tlsDir);
+        // Leaves out the client certificate (flag and value), to show clientAuth "required" needs it.
+        const argv = options.withoutClientCertificate ? command.filter((a, i) => !/^-tls-client-/.test(a) && !/^-tls-client-/.test(command[i - 1] ?? "")) : command;
+        return this.start({
+            kind: "exporter", name, address: node.address, port, dataDir: path.join(this.root, name),
+            config: `${JSON.stringify({ [url]: this.credentials.monitorPassword })}\n`,
+            // -debug: the log then says why a connection failed.
+            command: options.debug ? [...argv, "-debug"] : argv,
+            readiness: { timeoutMs: options.timeoutMs ?? 15000 },
+        });
     }
 
     async stop(outs: ProcessOutputs): Promise<void> {

@@ -387,6 +387,57 @@ describe("VM boot script, run into a temporary root", function () {
         assert.deepEqual(objects, ["config|get", "slowlog|get"]);
     });
 
+    it("aws, metrics with TLS (clientAuth required): the exporter gets a copy of its node's certificate files it may read; started as written, it reports redis_up 1 over TLS", async () => {
+        const { vms } = render({ mode: "replication", replicasPerShard: 1, metrics: {}, tls: { enabled: true, clientAuth: "required" } }, "imtl");
+        const tls = lastTls!;
+        const member = "imtl-s0-m0";
+        const vm = vmOf(vms, member);
+        const address = addressOf(vms, member);
+        const result = boot(vm);
+        assert.equal(result.status, 0, result.stderr);
+        const copy = path.join(vm.root, VM_PATHS.etc, `${member}-exporter`, "tls");
+        assert.equal(fs.statSync(copy).mode & 0o777, 0o750);
+        assert.ok(result.log.includes(`chown root:prometheus ${copy}`), "the directory is the prometheus group's");
+        const want: Record<string, string> = { "ca.crt": tls.caCertificate, "node.crt": tls.issued[member].certificate, "node.key": tls.issued[member].key };
+        for (const [file, contents] of Object.entries(want)) {
+            assert.equal(fs.statSync(path.join(copy, file)).mode & 0o777, 0o640, file);
+            assert.equal(fs.readFileSync(path.join(copy, file), "utf8").trim(), contents.trim(), `${file}: the node's own`);
+            assert.ok(result.log.includes(`chown root:prometheus ${path.join(copy, file)}.rd-new`), `${file}: readable by the prometheus group only`);
+        }
+        const unit = fs.readFileSync(path.join(vm.root, `etc/systemd/system/redis-deployment-${member}-exporter.service`), "utf8");
+        const execStart = /^ExecStart=(.*)$/m.exec(unit)![1].split(" ").map((a) => a.replace(/^"|"$/g, ""));
+        const dir = `${VM_PATHS.etc}/${member}-exporter/tls`;
+        assert.deepEqual(execStart, ["/usr/bin/prometheus-redis-exporter", "-redis.addr", `rediss://${address}:6379`, "-redis.user", MONITOR_USER,
+            "-redis.password-file", `${VM_PATHS.etc}/${member}-exporter/password.json`, "-web.listen-address", `${address}:9121`,
+            "-tls-ca-cert-file", `${dir}/ca.crt`, "-tls-client-cert-file", `${dir}/node.crt`, "-tls-client-key-file", `${dir}/node.key`]);
+        const passwordFile = path.join(vm.root, VM_PATHS.etc, `${member}-exporter`, "password.json");
+        assert.deepEqual(JSON.parse(fs.readFileSync(passwordFile, "utf8")), { [`rediss://${address}:6379`]: credentials.monitorPassword });
+
+        const m = startRedis(vm, member);
+        const clientTls = { ca: tls.caCertificate, certificate: tls.client!.certificate, key: tls.client!.key };
+        await waitUntil("the member answers over TLS", async () => {
+            if (m.exited()) throw new Error(m.output());
+            const client = await connectDirect({ address, port: 6379 }, admin(), clientTls).catch(() => undefined);
+            if (!client) return false;
+            client.disconnect();
+            return true;
+        }, 15000);
+        const exporter = runner.start("exporter", execStart[0], execStart.slice(1).map((a) => (a.startsWith(VM_PATHS.etc) ? path.join(vm.root, a) : a)));
+        let metrics = "";
+        await waitUntil("the exporter's redis_up 1 over TLS", async () => {
+            metrics = await new Promise<string>((resolve) => {
+                const req = http.get(`http://${address}:9121/metrics`, (res) => {
+                    let body = "";
+                    res.on("data", (c: Buffer) => { body += c; });
+                    res.on("end", () => resolve(body));
+                });
+                req.on("error", () => resolve(""));
+            });
+            return /^redis_up 1$/m.test(metrics);
+        }, 15000).catch((e: Error) => { throw new Error(`${e.message}\n${exporter.output()}`); });
+        assert.match(metrics, /^redis_instance_info\{.*role="master".*\} 1$/m);
+    });
+
     it("at a later boot: formats nothing, keeps the role Redis wrote (after a failover) and the Sentinel's own state", async () => {
         const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 });
         const [master, replica] = ["itest-s0-m0", "itest-s0-m1"];

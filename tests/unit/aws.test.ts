@@ -509,7 +509,7 @@ describe("AWS provider: component graph under Pulumi mocks", function () {
             assert.deepEqual(targets, [...d.members.map((m) => `${m.address}:9121`), ...d.proxyAddresses.map((p) => p.replace(/:\d+$/, ":1936"))]);
             for (const m of d.members) {
                 const script = userDataOf(rec.byName(T.instance, m.name));
-                assert.ok(script.includes(`rd_exporter ${m.name} ${m.address} 6379 9121 <<'RD_TEMPLATE_END'`), `${m.name} runs its exporter`);
+                assert.ok(script.includes(`rd_exporter ${m.name} redis://${m.address}:6379 ${m.address}:9121 <<'RD_TEMPLATE_END'`), `${m.name} runs its exporter`);
                 assert.match(script, /\n {4}rd_packages [^\n]*prometheus-redis-exporter/);
             }
             const proxy = userDataOf(rec.byName(T.instance, "mon-proxy0"));

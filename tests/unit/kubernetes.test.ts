@@ -19,6 +19,11 @@ import { INTERNAL_LB_ANNOTATIONS, validateKubernetesArgs } from "../../providers
 import { NODE_TUNING_SCRIPT } from "../../providers/kubernetes/tuning";
 import { HAPROXY_PASSWORD_ENV, PLACEHOLDER, SECRET_KEYS } from "../../providers/kubernetes/config";
 import { POD_INDEX_LABEL, ZONE_LABEL } from "../../providers/kubernetes";
+import { plan } from "../../components/plan";
+import { PATHS, kubernetesLayout } from "../../providers/kubernetes/layout";
+import { exporterContainer } from "../../providers/kubernetes/metrics";
+import type { Shared } from "../../providers/kubernetes/shared";
+import { TLS_VOLUME, podTlsDir } from "../../providers/kubernetes/tls";
 import { MOCK_GENERATED, RejectionTrap, isWrappedSecret, programResult, redactSecrets, settle, unwrap, value } from "../helpers/mocks";
 
 const PROJECT = "proj";
@@ -560,6 +565,34 @@ describe("RedisDeployment on Kubernetes (Pulumi mocks)", function () {
             ]);
             const without = await build("sent", CASES[1].args, trap);
             assert.deepEqual(ofType(without, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"), []);
+        });
+
+        it("metrics with TLS: the sidecar dials its pod's DNS name (the name its certificate carries) over rediss://, with the pod's own certificate from the tls volume, read-only", async () => {
+            const tlsPlan = plan(validateArgs("sent", { ...CASES[1].args, metrics: {}, tls: { enabled: true, clientAuth: "required" } }));
+            const layout = kubernetesLayout(tlsPlan, "redis-prod", "cluster.local", false);
+            const shared = { options: { images: { exporter: "oliver006/redis_exporter:v1.62.0" } }, secret: { metadata: { name: "sent-auth" } }, layout } as unknown as Shared;
+            for (const port of [6379, 26379]) {
+                const c = exporterContainer(shared, tlsPlan, port) as any;
+                const env = Object.fromEntries(c.env.map((e: any) => [e.name, e]));
+                assert.deepEqual(env.POD_NAME, { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
+                const names = c.env.map((e: any) => e.name);
+                assert.ok(names.indexOf("POD_NAME") < names.indexOf("REDIS_ADDR"), "defined before the value that expands it");
+                assert.equal(env.REDIS_ADDR.value, `rediss://$(POD_NAME).sent-headless.redis-prod.svc.cluster.local:${port}`);
+                // The same DNS name the pods' certificates are issued for (a pod's address in the layout).
+                assert.equal(env.REDIS_ADDR.value.replace("$(POD_NAME)", layout.sentinels[0].pod), `rediss://${layout.sentinels[0].address}:${port}`);
+                assert.deepEqual(env.REDIS_PASSWORD.valueFrom, { secretKeyRef: { name: "sent-auth", key: SECRET_KEYS.monitorPassword } });
+                const dir = `${PATHS.tls}/$(POD_NAME)`;
+                assert.equal(podTlsDir("$(POD_NAME)"), dir);
+                assert.deepEqual(c.args, ["-web.listen-address=:9121",
+                    "-tls-ca-cert-file", `${dir}/ca.crt`, "-tls-client-cert-file", `${dir}/node.crt`, "-tls-client-key-file", `${dir}/node.key`]);
+                assert.ok(!(c.args as string[]).some((a) => a.includes("skip-tls")), "it verifies the node's certificate");
+                assert.deepEqual(c.volumeMounts, [{ name: TLS_VOLUME, mountPath: PATHS.tls, readOnly: true }]);
+            }
+            // Without TLS the sidecar is what it was: the pod IP, plain, no volume.
+            const b = await build("sent", { ...CASES[1].args, metrics: {} }, trap);
+            const sidecar = named(b, T.statefulSet, "sent-sentinel").inputs.spec.template.spec.containers.find((x: any) => x.name === "metrics");
+            assert.deepEqual(sidecar.env.map((e: any) => e.name), ["POD_IP", "REDIS_ADDR", "REDIS_USER", "REDIS_PASSWORD"]);
+            assert.equal(sidecar.volumeMounts, undefined);
         });
 
         it("kernel tuning: somaxconn as a pod sysctl and a privileged node-tuning init container, each only when asked", async () => {

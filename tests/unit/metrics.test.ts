@@ -12,7 +12,10 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import { renderHaproxyCfg } from "../../components/config/haproxyCfg";
 import { renderRedisConf } from "../../components/config/redisConf";
 import { renderSentinelConf } from "../../components/config/sentinelConf";
-import { metricsTargets } from "../../components/metrics";
+import { exporterConnection, metricsTargets } from "../../components/metrics";
+import { issueAll } from "../../bootstrap/tlsCertificates";
+import { localExporterCommand } from "../../providers/local";
+import { exporterTlsDir } from "../../providers/vm/bootScript/metrics";
 import { plan } from "../../components/plan";
 import { validateArgs } from "../../components/validate";
 import { nsgRules } from "../../providers/azure";
@@ -55,7 +58,46 @@ describe("metrics", function () {
                 ["metrics.serviceMonitor: is a Prometheus Operator object on Kubernetes; the aws provider scrapes from the metricsTargets output (remove it)"]);
             assert.deepEqual(problemsOf({ metrics: { exporterport: 9200 } as never }), ['metrics.exporterport: unknown field; did you mean "exporterPort"?']);
             assert.deepEqual(problemsOf({ metrics: true as never }), ["metrics: must be an object, e.g. metrics: { enabled: true }"]);
-            assert.deepEqual(problemsOf({ metrics: {}, tls: { enabled: true } }), ["metrics: is not available with tls.enabled yet: the exporters would connect to Redis without TLS, which then listens on TLS only; remove one of them"]);
+        });
+
+        it("goes together with tls.enabled (the exporters then speak TLS), on every provider", () => {
+            for (const extra of [{}, AWS, { provider: "kubernetes", maxmemory: "256mb" } as RedisDeploymentArgs]) {
+                const args = validateArgs("mon", { ...extra, metrics: {}, tls: { enabled: true, clientAuth: "required" } });
+                assert.equal(args.metrics.enabled && args.tls.enabled, true, JSON.stringify(extra));
+            }
+        });
+    });
+
+    describe("how an exporter connects to its node (one function for every provider)", () => {
+        it("without TLS: redis:// and no TLS flag", () => {
+            assert.deepEqual(exporterConnection("10.0.0.5", 6379), { url: "redis://10.0.0.5:6379", flags: [] });
+        });
+
+        it("with the node's TLS directory: rediss://, the CA to verify the node by, the node's own certificate and key as client certificate; never skipping verification", () => {
+            const c = exporterConnection("10.0.0.5", 26379, "/etc/x/tls/");
+            assert.equal(c.url, "rediss://10.0.0.5:26379");
+            assert.deepEqual(c.flags, [
+                "-tls-ca-cert-file", "/etc/x/tls/ca.crt",
+                "-tls-client-cert-file", "/etc/x/tls/node.crt",
+                "-tls-client-key-file", "/etc/x/tls/node.key",
+            ]);
+            assert.ok(!c.flags.some((f) => f.includes("skip")), "the exporter checks the node's certificate");
+        });
+
+        it("local provider: the exporter's command line reads the node's <dataDir>/tls and keys its password file by the same URL", () => {
+            const node = { address: "127.42.0.2", port: 6379 };
+            const plain = localExporterCommand("/usr/bin/prometheus-redis-exporter", node, 9121);
+            assert.deepEqual(plain, { url: "redis://127.42.0.2:6379", command: ["/usr/bin/prometheus-redis-exporter", "-redis.addr", "redis://127.42.0.2:6379",
+                "-redis.user", "rd-monitor", "-redis.password-file", "{config}", "-web.listen-address", "127.42.0.2:9121", "-log-format", "txt"] });
+            const tls = localExporterCommand("/usr/bin/prometheus-redis-exporter", node, 9121, "/data/cache-s0-m0/tls");
+            assert.equal(tls.url, "rediss://127.42.0.2:6379");
+            assert.deepEqual(tls.command, ["/usr/bin/prometheus-redis-exporter", "-redis.addr", "rediss://127.42.0.2:6379",
+                "-redis.user", "rd-monitor", "-redis.password-file", "{config}",
+                "-tls-ca-cert-file", "/data/cache-s0-m0/tls/ca.crt", "-tls-client-cert-file", "/data/cache-s0-m0/tls/node.crt", "-tls-client-key-file", "/data/cache-s0-m0/tls/node.key",
+                "-web.listen-address", "127.42.0.2:9121", "-log-format", "txt"]);
+            // The flags are accepted by the real program (it prints its version and exits).
+            const version = spawnSync(tls.command[0], [...tls.command.slice(1).filter((a) => a !== "{config}" && a !== "-redis.password-file"), "-version"], { encoding: "utf8" });
+            assert.equal(version.status, 0, version.stderr);
         });
     });
 
@@ -142,16 +184,16 @@ describe("metrics", function () {
                     const placed = { host, subnet: { id: "s", zone: host.zone, cidr: "10.9.0.0/16" }, hostAddress: `10.9.${h}.250`, nodeAddresses: Object.fromEntries(nodes.map((n, i) => [n.name, `10.9.${h}.${10 + i}`])) };
                     const script = renderBootScript({ plan: awsPlan, placed, allMembers, secretRefs: refs, hooks: awsBootHooks("eu-west-1"), disks: Object.fromEntries(host.members.map((m) => [m.name, ["/dev/xvdf"]])) });
                     assertBashScriptLints(script, host.name);
-                    const exporters = [...script.matchAll(/^ {4}rd_exporter (\S+) (\S+) (\d+) (\d+) <<'RD_TEMPLATE_END'\n(.*)$/gm)].map((m) => m.slice(1, 6));
+                    const exporters = [...script.matchAll(/^ {4}rd_exporter (\S+) (\S+) (\S+) <<'RD_TEMPLATE_END'\n(.*)$/gm)].map((m) => m.slice(1, 5));
                     const expected = [...host.members, ...host.sentinels].map((n) => {
                         const address = placed.nodeAddresses[n.name];
-                        return [n.name, address, String(n.port), "9200", JSON.stringify({ [`redis://${address}:${n.port}`]: "@@RD_SECRET_monitorPassword@@" })];
+                        return [n.name, `redis://${address}:${n.port}`, `${address}:9200`, JSON.stringify({ [`redis://${address}:${n.port}`]: "@@RD_SECRET_monitorPassword@@" })];
                     });
                     assert.deepEqual(exporters, expected, `${host.name}: an exporter per member and sentinel, its password file filled at boot`);
                     if (expected.length > 0) {
                         assert.match(script, /^ {4}rd_exporter_package_off$/m);
                         assert.match(script, /\n {4}rd_packages [^\n]*prometheus-redis-exporter/);
-                        assert.match(script, /-web\.listen-address "\$address:\$exporter_port"/);
+                        assert.match(script, /-web\.listen-address "\$listen" "\$@"/);
                         assert.match(script, /\n {4}rd_secrets [^\n]*monitorPassword/, "the monitor password is read from the secret store");
                     } else {
                         assert.doesNotMatch(script, /rd_exporter|redis-exporter/, `${host.name}: a proxy VM runs no exporter`);
@@ -166,6 +208,42 @@ describe("metrics", function () {
             } finally {
                 fs.rmSync(tmp, { recursive: true, force: true });
             }
+        });
+
+        it("VM boot script with TLS: each exporter reads its node over rediss:// with a copy of the node's certificate files it may read; bash -n and shellcheck pass", () => {
+            const tlsPlan = plan(validateArgs("mon", { ...AWS, mode: "sentinel", metrics: {}, tls: { enabled: true, clientAuth: "required" } }));
+            const hosts = planHosts(tlsPlan, 1);
+            const refs = secretRefs(STORED_SECRETS, (name) => `/rd/mon/${name}`);
+            const placedHosts = hosts.map((host, h) => {
+                const nodes = [...host.members, ...host.sentinels, ...host.proxies];
+                return { host, subnet: { id: "s", zone: host.zone, cidr: "10.9.0.0/16" }, hostAddress: `10.9.${h}.250`, nodeAddresses: Object.fromEntries(nodes.map((n, i) => [n.name, `10.9.${h}.${10 + i}`])) };
+            });
+            const named = placedHosts.flatMap((ph) => Object.entries(ph.nodeAddresses));
+            const issued = issueAll({ deployment: "mon", clientAuth: "required", validityDays: 30, renewBeforeDays: 7, nodes: named.map(([name, address]) => ({ name, names: [address] })) });
+            const tls = {
+                ca: issued.caCertificate,
+                certificates: Object.fromEntries(named.map(([name]) => [name, issued.issued[name].certificate])),
+                keyRefs: Object.fromEntries(named.map(([name]) => [name, `/rd/mon/tls/${name}/node.key`])),
+            };
+            const allMembers = tlsPlan.members.map((m) => ({ ...m, address: placedHosts.find((ph) => ph.nodeAddresses[m.name])!.nodeAddresses[m.name] }));
+            let checked = 0;
+            for (const placed of placedHosts) {
+                const { host } = placed;
+                const script = renderBootScript({ plan: tlsPlan, placed, allMembers, secretRefs: refs, hooks: awsBootHooks("eu-west-1"), tls, disks: Object.fromEntries(host.members.map((m) => [m.name, ["/dev/xvdf"]])) });
+                assertBashScriptLints(script, host.name);
+                for (const n of [...host.members, ...host.sentinels]) {
+                    const address = placed.nodeAddresses[n.name];
+                    const dir = exporterTlsDir(n.name);
+                    assert.equal(dir, `/etc/redis-deployment/${n.name}-exporter/tls`);
+                    const line = `    rd_exporter ${n.name} rediss://${address}:${n.port} ${address}:9121 -tls-ca-cert-file ${dir}/ca.crt -tls-client-cert-file ${dir}/node.crt -tls-client-key-file ${dir}/node.key <<'RD_TEMPLATE_END'\n`
+                        + `${JSON.stringify({ [`rediss://${address}:${n.port}`]: "@@RD_SECRET_monitorPassword@@" })}\n`;
+                    assert.ok(script.includes(line), `${n.name}: its exporter over TLS:\n${script.split("\n").filter((l) => l.includes("rd_exporter ")).join("\n")}`);
+                    assert.ok(script.indexOf(`    rd_tls_files ${n.name} `) < script.indexOf(`    rd_exporter ${n.name} `), `${n.name}: the node's TLS files are written before the exporter copies them`);
+                    checked++;
+                }
+                assert.doesNotMatch(script, /skip-tls-verification/);
+            }
+            assert.equal(checked, tlsPlan.members.length + tlsPlan.sentinels.length);
         });
     });
 });
