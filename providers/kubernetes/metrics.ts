@@ -7,11 +7,11 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { METRICS_PATH, exporterConnection } from "../../components/metrics";
 import { MONITOR_USER, type TopologyPlan } from "../../components/types";
-import { PATHS, podHost } from "./layout";
+import { podHost } from "./layout";
 import { PORT_NAMES, containerSecurity, podIpEnv } from "./pods";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
-import { TLS_VOLUME, podTlsDir } from "./tls";
+import { podTlsDir, tlsMount } from "./tls";
 
 /** The pod's own name (downward API); Kubernetes expands `$(POD_NAME)` in the args and in later env values. */
 export function podNameEnv(): k8s.types.input.core.v1.EnvVar {
@@ -44,7 +44,7 @@ export function exporterContainer(s: Shared, plan: TopologyPlan, port: number): 
         // The image's entrypoint is redis_exporter: flags as arguments, every address of the pod.
         args: [`-web.listen-address=:${exporterPort}`, ...connection.flags],
         ports: [{ name: PORT_NAMES.metrics, containerPort: exporterPort }],
-        ...(tls ? { volumeMounts: [{ name: TLS_VOLUME, mountPath: PATHS.tls, readOnly: true }] } : {}),
+        ...(tls ? { volumeMounts: [tlsMount()] } : {}),
         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
         securityContext: containerSecurity(),
     };

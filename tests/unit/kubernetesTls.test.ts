@@ -45,7 +45,7 @@ describe("RedisDeployment on Kubernetes with TLS (Pulumi mocks)", function () {
         const sentinelPods = [0, 1, 2].map((i) => `${name}-sentinel-${i}`);
         let redis: RedisDeployment;
         before(async () => {
-            redis = await build(rec, trap, name, { mode: "sentinel", replicasPerShard: 1, tls: { enabled: true, clientAuth: "required" } });
+            redis = await build(rec, trap, name, { mode: "sentinel", replicasPerShard: 1, tls: { enabled: true, clientAuth: "required" }, metrics: { enabled: true } });
         });
 
         it("each member and sentinel certificate names its pod's stable DNS name; the proxies' names are HAProxy's Service", () => {
@@ -103,6 +103,21 @@ describe("RedisDeployment on Kubernetes with TLS (Pulumi mocks)", function () {
                 assert.equal(volume.projected.defaultMode, 0o440);
                 const mount = spec.containers[0].volumeMounts.find((m: any) => m.name === "tls");
                 assert.deepEqual(mount, { name: "tls", mountPath: PATHS.tls, readOnly: true });
+            }
+        });
+
+        it("the exporter sidecars dial their pod's DNS name over TLS with the pod's own certificate files", () => {
+            for (const set of rec.ofType("kubernetes:apps/v1:StatefulSet")) {
+                const sidecar = unwrap(set.inputs.spec).template.spec.containers.find((c: any) => c.name === "metrics");
+                const env = Object.fromEntries(sidecar.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+                assert.match(env.REDIS_ADDR, new RegExp(`^rediss://\\$\\(POD_NAME\\)\\.${name}-headless\\.${NS}\\.svc\\.cluster\\.local:(6379|26379)$`));
+                assert.deepEqual(env.POD_NAME, { fieldRef: { fieldPath: "metadata.name" } });
+                const args = (sidecar.args as string[]).join(" ");
+                for (const [flag, file] of [["ca-cert", "ca.crt"], ["client-cert", "node.crt"], ["client-key", "node.key"]]) {
+                    assert.ok(args.includes(`-tls-${flag}-file ${PATHS.tls}/$(POD_NAME)/${file}`), args);
+                }
+                assert.ok(!sidecar.args.some((a: string) => a.includes("skip-tls")));
+                assert.deepEqual(sidecar.volumeMounts, [{ name: "tls", mountPath: PATHS.tls, readOnly: true }]);
             }
         });
 
