@@ -1,17 +1,19 @@
 // TLS on the local provider through the real engine (the CLI's `--tls on`): sentinel 1+1 with
-// 3 sentinels and 2 HAProxies, and cluster 3 shards x 1 replica. A client given the
-// caCertificate output connects over rediss://; plaintext is refused by every member, sentinel
-// and proxy; a failover moves the master behind HAProxy; `redis-cli --tls --cluster check`
-// reports OK; turning TLS off for the running deployment is refused at preview. The sentinel
-// deployment has metrics on: every exporter reads its node over TLS (redis_up 1), HAProxy's
-// stats page stays plain HTTP.
+// 3 sentinels and 2 HAProxies, replication 1+2 with 2 HAProxies, and cluster 3 shards x 1
+// replica. A client given the caCertificate output connects over rediss://; plaintext is refused
+// by every member, sentinel and proxy port; a failover moves the master behind HAProxy (in
+// replication mode under a writer through HAProxy over TLS, losing no acknowledged write);
+// `redis-cli --tls --cluster check` reports OK; turning TLS off for the running deployment is
+// refused at preview. The sentinel deployment has metrics on: every exporter reads its node over
+// TLS (redis_up 1), HAProxy's stats page stays plain HTTP.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { Redis } from "ioredis";
-import { main, type Io } from "../../bin/cli";
+import { failover, main, type Io } from "../../bin/cli";
 import { plaintextPing } from "../helpers/tls";
+import { AckWriter, SingleRouter, lostWrites } from "../helpers/writer";
 import { cleanupAfterSuite, E2eDeployment, hostPort, poll, secretValue, timed } from "./harness";
 
 async function cli(d: E2eDeployment, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -138,6 +140,96 @@ describe("e2e: TLS on every link (local provider, through the engine)", function
             const again = await d.upAgain();
             assert.deepEqual(Object.keys(again.result.summary.resourceChanges ?? {}), ["same"]);
             await assert.rejects(d.upAgain({ tls: "off" }), /turning TLS off for a running deployment is not done in place/);
+        });
+    });
+
+    describe("replication 1+2, 2 HAProxies", () => {
+        const d = new E2eDeployment("127.129");
+        let url = "";
+        let ca = "";
+        let password = "";
+        let endpoint = "";
+        const members = new Map<string, string>();
+        afterEach(function () {
+            if (this.currentTest?.state === "failed") console.error(`    --- engine log (tail) ---\n${d.logTail()}`);
+        });
+        cleanupAfterSuite(d, "tls replication");
+
+        /** Each replica's view of its link: "<master host>:<port> <master_link_status>". */
+        async function links(replicas: string[]): Promise<string[]> {
+            return Promise.all(replicas.map(async (name) => {
+                const info = String(await using(url, ca, (c) => c.info("replication"), members.get(name)));
+                const field = (f: string) => new RegExp(`^${f}:(\\S*)`, "m").exec(info)?.[1];
+                return `${field("role")} ${field("master_host")}:${field("master_port")} ${field("master_link_status")}`;
+            }));
+        }
+
+        it("up with --tls on: both replicas' links to the master are up over TLS; a client with the CA connects through HAProxy and to every member directly", async () => {
+            const { outputs } = await timed("tls replication 1+2: first up", () => d.up({ mode: "replication", replicasPerShard: "2", tls: "on" }));
+            ca = outputs.caCertificate.value;
+            url = secretValue(outputs, "connectionUrl");
+            password = secretValue(outputs, "password");
+            endpoint = outputs.endpoint.value;
+            assert.match(url, /^rediss:\/\//);
+            for (const m of outputs.members.value as { name: string; address: string; port: number }[]) members.set(m.name, `${m.address}:${m.port}`);
+            assert.deepEqual([...members.keys()], ["redis-s0-m0", "redis-s0-m1", "redis-s0-m2"]);
+            assert.ok((outputs.proxyAddresses.value as string[]).includes(endpoint), `the endpoint ${endpoint} is a proxy`);
+            const master = members.get("redis-s0-m0")!;
+            assert.deepEqual(await links(["redis-s0-m1", "redis-s0-m2"]), [`slave ${master} up`, `slave ${master} up`]);
+            // Through HAProxy, then read back from each member directly: the write crossed both TLS links.
+            assert.equal(await using(url, ca, (c) => c.set("tls:repl", "1")), "OK");
+            for (const [name, address] of members) {
+                await poll(`${name} to have the write`, 5000, async () => (await using(url, ca, (c) => c.get("tls:repl"), address)) === "1" || undefined);
+            }
+            await assert.rejects(using(url, "", (c) => c.ping()), "a client that does not trust the CA refuses the proxy");
+            await assert.rejects(using(url, "", (c) => c.ping(), master), "and the member");
+        });
+
+        it("a plaintext connection to every member and every HAProxy port is refused", async () => {
+            // Every port the proxies listen on, as their configs say (write and read frontends).
+            const binds = filesNamed(d.dataDir, "haproxy.cfg").flatMap((f) => [...fs.readFileSync(f, "utf8").matchAll(/^\s*bind (\S+)/gm)].map((b) => b[1]));
+            assert.equal(binds.length, 2 * 2, binds.join(", "));
+            const listeners = [...members.values(), ...binds];
+            for (const l of listeners) {
+                const { host, port } = hostPort(l);
+                const reply = await plaintextPing(host, port);
+                assert.ok(!/PONG|NOAUTH|^-/.test(reply), `${l} answered plaintext: ${reply}`);
+                // The same port answers over TLS (the refusal is not just a closed port).
+                assert.equal(await using(url, ca, (c) => c.ping(), l), "PONG", `${l} over TLS`);
+            }
+        });
+
+        it("`failover` (the Automation API function) under a writer through HAProxy over TLS loses 0 acknowledged writes; the other replica follows the new master", async () => {
+            const writer = new AckWriter(new SingleRouter({ ...hostPort(endpoint), tls: { ca } }, { password }), { prefix: "tls-fo", loops: 2, waitReplicas: 1 });
+            writer.start();
+            await new Promise((r) => setTimeout(r, 1000));
+            const started = Date.now();
+            const result = await timed("tls replication: failover", () => failover({ stack: d.stack, stateDir: d.stateDir, io: d.io }));
+            const settled = Date.now();
+            try {
+                await poll("acknowledged writes through HAProxy after the failover", 20000, async () => writer.firstAfter(settled, "acked"));
+            } finally {
+                await writer.stop();
+                writer.close();
+            }
+            assert.equal(result.oldMaster.name, "redis-s0-m0");
+            assert.match(result.newMaster.name, /^redis-s0-m[12]$/);
+            const newMaster = members.get(result.newMaster.name)!;
+            const lost = await lostWrites(writer.records, (keys) => using(url, ca, (c) => c.mget(keys), newMaster));
+            const acked = writer.acked().length;
+            const failedWrites = writer.records.filter((r) => !r.ok).length;
+            // The longest stretch without an acknowledged write: what the failover cost the writer.
+            const ackTimes = writer.acked().map((r) => r.doneAt).sort((x, y) => x - y);
+            const longestGap = Math.max(0, ...ackTimes.slice(1).map((t, i) => t - ackTimes[i]));
+            console.log(`      tls replication failover: ${result.oldMaster.name} -> ${result.newMaster.name} in ${result.seconds}s (${((settled - started) / 1000).toFixed(1)}s with reading the stack); ${writer.records.length} writes, ${acked} acknowledged, ${failedWrites} refused, 0 lost; longest gap between acknowledged writes ${(longestGap / 1000).toFixed(2)}s`);
+            assert.ok(acked > 50, `writes were acknowledged (${acked})`);
+            assert.ok(writer.records.some((r) => r.acked && r.sentAt > settled), "writes acknowledged after the failover (HAProxy follows the new master)");
+            assert.deepEqual(lost.map((r) => r.key), [], "acknowledged writes missing on the new master");
+            const others = [...members.keys()].filter((n) => n !== result.newMaster.name);
+            await poll("both other members to follow the new master over TLS", 20000, async () => {
+                const now = await links(others);
+                return now.every((l) => l === `slave ${newMaster} up`) ? now : undefined;
+            });
         });
     });
 

@@ -1,8 +1,9 @@
 // A small persistent RESP connection for the reliability suite and the bench. Unlike a full
 // client it never retries, never queues while disconnected and never resends: a command either
 // gets its reply on this connection or fails, so a test knows exactly which writes were
-// acknowledged. Works over TCP and over unix sockets (members inside network namespaces).
+// acknowledged. Works over TCP (plain or TLS) and over unix sockets (members inside network namespaces).
 import * as net from "net";
+import * as tls from "tls";
 
 /** An error reply from the server (`-ERR ...`, `-MOVED ...`, `-NOREPLICAS ...`). */
 export class RespError extends Error {
@@ -62,6 +63,8 @@ export interface RespTarget {
     port?: number;
     /** A unix socket path instead of host/port. */
     path?: string;
+    /** TLS to host/port, checking the server against `ca` (a deployment's caCertificate output). */
+    tls?: { ca: string; cert?: string; key?: string };
 }
 
 export interface RespLogin {
@@ -78,11 +81,14 @@ export class RespConnection {
     readonly ready: Promise<void>;
 
     private constructor(readonly target: RespTarget, connectTimeoutMs: number) {
-        this.socket = target.path ? net.connect({ path: target.path }) : net.connect({ host: target.host, port: target.port ?? 6379 });
+        this.socket = target.path ? net.connect({ path: target.path })
+            : target.tls ? tls.connect({ host: target.host, port: target.port ?? 6379, ...target.tls })
+            : net.connect({ host: target.host, port: target.port ?? 6379 });
         this.socket.setNoDelay(true);
         this.ready = new Promise((resolve, reject) => {
             const timer = setTimeout(() => this.fail(new Error(`connect to ${this.describe()} timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
-            this.socket.once("connect", () => { clearTimeout(timer); resolve(); });
+            // Over TLS the connection is usable once the handshake is done, not at the TCP connect.
+            this.socket.once(target.tls && !target.path ? "secureConnect" : "connect", () => { clearTimeout(timer); resolve(); });
             this.socket.once("close", () => { clearTimeout(timer); reject(this.closedWith ?? new Error(`connection to ${this.describe()} closed`)); });
         });
         this.ready.catch(() => undefined);

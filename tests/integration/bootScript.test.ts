@@ -3,8 +3,9 @@
 // by stubs on PATH that log their arguments and play the VM: a disk that is empty until
 // formatted, secrets answered from files (AWS SSM parameters; GCP Secret Manager behind a
 // metadata-server token; Azure Key Vault behind an IMDS token), the user data from the instance
-// metadata service, alias IPs that are local once listed (GCP). The sentinel case runs for every
-// cloud's hooks (AWS, GCP, Azure). What it writes is then used as is: real redis-server,
+// metadata service, alias IPs that are local once listed (GCP). The sentinel case and
+// the TLS case (each node's key from the cloud's own secret store) run for every cloud's hooks
+// (AWS, GCP, Azure). What it writes is then used as is: real redis-server,
 // redis-sentinel and haproxy start on (or check) the configs. Processes run on 127.60-69.x.y
 // (GCP cases on 127.50-54.x.y, Azure cases on 127.55-59.x.y) and are killed by pid after each
 // test, also on failure.
@@ -28,8 +29,11 @@ import { parseStoreUri, type StoreLocation } from "../../components/backup";
 import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, backupJobEnvironment, renderBackupScript } from "../../components/config/backupScript";
 import { connectDirect } from "../../bootstrap/access/direct";
 import { issueAll } from "../../bootstrap/tlsCertificates";
+import { TLS_FILES } from "../../components/tls";
+import { secretFileParameter } from "../../providers/aws/secretFiles";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
 import { secretRefs } from "../../providers/vm/secrets";
+import { plaintextPing } from "../helpers/tls";
 import {
     ProgramRunner, ReplyError, command, infoField, runTcpCheck, tcpCheckSteps, waitForPing, waitUntil, type Program,
 } from "../helpers/realPrograms";
@@ -56,6 +60,8 @@ interface CloudCase {
     disk: (member: string, index: number) => string[];
     /** The secret references the stub log shows were read, in order. */
     secretsRead: (log: string[]) => string[];
+    /** Where a node's TLS key is in the store (what the provider's storeSecretFile returns as its ref). */
+    tlsKeyRef: (node: string) => string;
     packages: string;
 }
 const CLOUDS: Record<Cloud, CloudCase> = {
@@ -65,6 +71,7 @@ const CLOUDS: Record<Cloud, CloudCase> = {
         refs: REFS,
         disk: (member) => [`/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol${member}`, "/dev/xvdf"],
         secretsRead: (log) => log.filter((l) => l.startsWith("aws ")).map((l) => /--name (\S+)/.exec(l)![1]),
+        tlsKeyRef: (node) => secretFileParameter(PREFIX, node, TLS_FILES.key),
         packages: "awscli curl",
     },
     gcp: {
@@ -73,6 +80,8 @@ const CLOUDS: Record<Cloud, CloudCase> = {
         refs: GCP_REFS,
         disk: (member) => gcpDiskDevices(member),
         secretsRead: (log) => log.filter((l) => l.includes("secretmanager.googleapis.com")).map((l) => /\/v1\/(\S+)\/versions\/latest:access$/.exec(l)![1]),
+        // storeGcpSecretFile: `<secretPrefix>-tls-<node>-node-key`, referenced by its full name.
+        tlsKeyRef: (node) => `projects/itest/secrets/rd-tls-${node}-node-key`,
         packages: "curl",
     },
     azure: {
@@ -81,6 +90,8 @@ const CLOUDS: Record<Cloud, CloudCase> = {
         refs: secretRefs(STORED_SECRETS, (name) => keyVaultSecretUrl(VAULT_URI, name)),
         disk: (_member, lun) => azureDiskDevices(lun),
         secretsRead: (log) => log.filter((l) => l.startsWith("curl ") && l.includes("/secrets/")).map((l) => /(https:\S+)\?api-version/.exec(l)![1]),
+        // storeAzureSecretFile: `tls-<node>-node-key` in the deployment's vault.
+        tlsKeyRef: (node) => keyVaultSecretUrl(VAULT_URI, `tls-${node}-node-key`),
         packages: "curl jq",
     },
 };
@@ -189,7 +200,7 @@ describe("VM boot script, run into a temporary root", function () {
             ? issueAll({ deployment: name, clientAuth: p.args.tls.clientAuth, validityDays: 30, renewBeforeDays: 7, nodes: nodeAddresses.map(([n, a]) => ({ name: n, names: [a] })) })
             : undefined;
         lastTls = issued;
-        const keyRef = (node: string) => `${PREFIX}/tls/${node}/node.key`;
+        const keyRef = cloud.tlsKeyRef;
         const tls = issued && {
             ca: issued.caCertificate,
             certificates: Object.fromEntries(nodeAddresses.map(([n]) => [n, issued.issued[n].certificate])),
@@ -246,6 +257,11 @@ describe("VM boot script, run into a temporary root", function () {
 
     function startRedis(vm: Vm, member: string, extra: string[] = []): Program {
         return runner.start(member, "redis-server", [memberConf(vm, member), ...extra]);
+    }
+
+    /** What GCP's guest agent does after boot: every alias IP of the VM becomes a local route. */
+    function aliasRoutesUp(vm: Vm, extra: string[] = []): void {
+        fs.writeFileSync(path.join(vm.stubs, "local-routes"), [...Object.values(vm.host.nodeAddresses), ...extra].join("\n") + "\n");
     }
 
     // The clouds whose boot script adds the node addresses and installs its own boot unit (AWS,
@@ -509,23 +525,30 @@ describe("VM boot script, run into a temporary root", function () {
         assert.equal(manifest.parts[0].keys, 1);
     });
 
-    it("aws, TLS: each node's key is read from SSM (never in the script) into a 0700 directory as 0600 files; the TLS-only configs serve replication and TLS clients", async () => {
-        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3, tls: { enabled: true } }, "itls", "aws");
+    // The same TLS run for every cloud's hooks: each reads the keys from its own store (SSM,
+    // Secret Manager behind the metadata token, Key Vault behind the IMDS token).
+    for (const cloudName of Object.keys(CLOUDS) as Cloud[]) it(`${cloudName}, TLS: each node's key is read from ${CLOUDS[cloudName].hooks.secretStore} (never in the script) into a 0700 directory as 0600 files; the TLS-only configs serve replication and TLS clients, plaintext is refused`, async () => {
+        const cloud = CLOUDS[cloudName];
+        const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3, tls: { enabled: true } }, "itls", cloudName);
         const tls = lastTls!;
         for (const vm of vms) {
             for (const pair of Object.values(tls.issued)) assert.ok(!vm.script.includes(pair.key.split("\n")[1]), `${vm.host.host.name}: no private key in the script`);
             const lint = spawnSync("shellcheck", ["-s", "bash", "-S", "style", vm.scriptFile], { encoding: "utf8" });
             assert.equal(lint.status, 0, `${vm.host.host.name}: shellcheck:\n${lint.stdout}${lint.stderr}`);
+            if (cloud.hooks.awaitAddresses) aliasRoutesUp(vm);
             const r = boot(vm);
             assert.equal(r.status, 0, `${vm.host.host.name} failed:\n${r.stderr}`);
+            const read = cloud.secretsRead(r.log);
             for (const node of Object.keys(vm.host.nodeAddresses)) {
                 const dir = path.join(vm.root, "etc/redis-deployment/tls", node);
                 assert.equal(fs.statSync(dir).mode & 0o777, 0o700, `${node}: its TLS directory`);
-                for (const f of ["ca.crt", "node.crt", "node.key", "node.pem"]) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, `${node}: ${f}`);
-                assert.equal(fs.readFileSync(path.join(dir, "node.key"), "utf8"), tls.issued[node].key, `${node}: the key read from SSM`);
+                for (const f of Object.values(TLS_FILES)) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, `${node}: ${f}`);
+                assert.equal(fs.readFileSync(path.join(dir, TLS_FILES.key), "utf8"), tls.issued[node].key, `${node}: the key read from ${cloud.hooks.secretStore}`);
                 const owner = node.includes("proxy") ? "haproxy:haproxy" : "redis:redis";
-                assert.ok(r.log.includes(`chown ${owner} ${path.join(dir, "node.key.rd-new")}`), `${node}: owned by ${owner}`);
-                assert.ok(r.log.some((l) => l.startsWith("aws ") && l.includes(`--name /redis-deployment/itest/tls/${node}/node.key`)), `${node}: its key read from SSM`);
+                assert.ok(r.log.includes(`chown ${owner} ${path.join(dir, `${TLS_FILES.key}.rd-new`)}`), `${node}: owned by ${owner}`);
+                assert.ok(read.includes(cloud.tlsKeyRef(node)), `${node}: its key read from ${cloud.tlsKeyRef(node)}; read: ${read.join(", ")}`);
+                const encoded = Buffer.from(tls.issued[node].key).toString("base64");
+                assert.ok(r.log.every((l) => !l.includes(tls.issued[node].key.split("\n")[1]) && !l.includes(encoded.slice(0, 64))), `${node}: its key on no command line`);
             }
         }
         const master = "itls-s0-m0";
@@ -535,18 +558,26 @@ describe("VM boot script, run into a temporary root", function () {
         const r = startRedis(vmOf(vms, replica), replica);
         const masterNode = { address: addressOf(vms, master), port: 6379 };
         const replicaNode = { address: addressOf(vms, replica), port: 6379 };
-        await waitUntil("the replica syncs over TLS", async () => {
-            if (m.exited() || r.exited()) throw new Error(`${m.output()}\n${r.output()}`);
-            const client = await connectDirect(replicaNode, admin(), clientTls).catch(() => undefined);
-            if (!client) return false;
+        const overTls = async <T>(node: typeof masterNode, fn: (c: Awaited<ReturnType<typeof connectDirect>>) => Promise<T>): Promise<T | undefined> => {
+            const client = await connectDirect(node, admin(), clientTls).catch(() => undefined);
+            if (!client) return undefined;
             try {
-                return /master_link_status:up/.test(String(await client.call("INFO", "replication")));
+                return await fn(client);
             } finally {
                 client.disconnect();
             }
+        };
+        await waitUntil("the replica syncs over TLS", async () => {
+            if (m.exited() || r.exited()) throw new Error(`${m.output()}\n${r.output()}`);
+            return /master_link_status:up/.test(String(await overTls(replicaNode, (c) => c.call("INFO", "replication"))));
         }, 20000);
-        const plain = await command(masterNode.address, 6379, admin(), ["PING"]).catch((e: Error) => e);
-        assert.ok(plain instanceof Error, "plaintext is refused");
+        // A write on the master reaches the replica: the link carries data, not just a handshake.
+        assert.equal(await overTls(masterNode, (c) => c.call("SET", "tls:k", cloudName)), "OK");
+        await waitUntil("the write replicated over TLS", async () => (await overTls(replicaNode, (c) => c.call("GET", "tls:k"))) === cloudName, 10000);
+        for (const node of [masterNode, replicaNode]) {
+            const plain = await plaintextPing(node.address, node.port);
+            assert.ok(!/PONG|NOAUTH|^-/.test(plain), `${node.address}: plaintext answered: ${plain}`);
+        }
         const proxyVm = vmOf(vms, "itls-proxy0");
         const cfg = path.join(proxyVm.root, VM_PATHS.etc, "itls-proxy0", "haproxy.cfg");
         assert.match(fs.readFileSync(cfg, "utf8"), / ssl crt \S+\/etc\/redis-deployment\/tls\/itls-proxy0\/node\.pem/);
@@ -675,11 +706,6 @@ describe("VM boot script, run into a temporary root", function () {
     });
 
     describe("GCP", () => {
-        /** What GCP's guest agent does after boot: every alias IP of the VM becomes a local route. */
-        function aliasRoutesUp(vm: Vm, extra: string[] = []): void {
-            fs.writeFileSync(path.join(vm.stubs, "local-routes"), [...Object.values(vm.host.nodeAddresses), ...extra].join("\n") + "\n");
-        }
-
         it("sentinel 1+1: waits for the alias IPs, reads Secret Manager with the metadata token, writes configs redis-server, redis-sentinel and haproxy accept", async () => {
             const { vms } = render({ mode: "sentinel", replicasPerShard: 1, sentinels: 3 }, "itest", "gcp");
             const [master, replica] = ["itest-s0-m0", "itest-s0-m1"];
