@@ -3,6 +3,8 @@
 // and the list of a deployment's backup sets. Functions here may be serialized into the DataLoad
 // dynamic resource: packages are required inside them.
 import { backupSetTime, childLocation, parseManifest, rcloneRemote, storeUri, type BackupManifest, type StoreLocation } from "../components/backup";
+import { backupTlsVariables } from "../components/config/backupScript";
+import type { ClientTls } from "../components/types";
 
 /** Runs rclone with `args` (remotes from rcloneRemote) and its environment; returns stdout. */
 export async function rclone(args: string[], env: Record<string, string>, timeoutMs = 3600000): Promise<string> {
@@ -87,9 +89,11 @@ export async function listBackupSets(target: StoreLocation, endpoint: string | u
 
 /**
  * Runs the backup job (the rendered script) on this machine with `env`; the admin password goes
- * to a mode-0600 file that is removed afterwards. Returns the set's URI (the script's last line).
+ * to a mode-0600 file that is removed afterwards, and so, with `tls`, do the CA and the client
+ * certificate and key (the job's environment names only their paths). Returns the set's URI (the
+ * script's last line).
  */
-export async function runBackupJob(script: string, env: Record<string, string>, adminPassword: string, log: (line: string) => void = () => undefined): Promise<string> {
+export async function runBackupJob(script: string, env: Record<string, string>, adminPassword: string, log: (line: string) => void = () => undefined, tls?: ClientTls): Promise<string> {
     const fs = require("fs") as typeof import("fs");
     const os = require("os") as typeof import("os");
     const path = require("path") as typeof import("path");
@@ -100,8 +104,18 @@ export async function runBackupJob(script: string, env: Record<string, string>, 
         const passwordFile = path.join(dir, "admin-password");
         fs.writeFileSync(scriptFile, script, { mode: 0o700 });
         fs.writeFileSync(passwordFile, adminPassword, { mode: 0o600 });
+        let tlsEnv: Record<string, string> = {};
+        if (tls) {
+            const file = (name: string, pem: string) => {
+                const f = path.join(dir, name);
+                fs.writeFileSync(f, pem.endsWith("\n") ? pem : `${pem}\n`, { mode: 0o600 });
+                return f;
+            };
+            const client = tls.certificate && tls.key ? { cert: file("client.crt", tls.certificate), key: file("client.key", tls.key) } : {};
+            tlsEnv = backupTlsVariables({ ca: file("ca.crt", tls.ca), ...client });
+        }
         const out = await new Promise<string>((resolve, reject) => {
-            const child = spawn("bash", [scriptFile], { env: { ...process.env, ...env, RD_PASSWORD_FILE: passwordFile }, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn("bash", [scriptFile], { env: { ...process.env, ...env, ...tlsEnv, RD_PASSWORD_FILE: passwordFile }, stdio: ["ignore", "pipe", "pipe"] });
             let stdout = "";
             let stderr = "";
             child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });

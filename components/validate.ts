@@ -331,10 +331,6 @@ export function validateArgs(name: string, args: RedisDeploymentArgs | undefined
     const tls = validateTls(check, a.tls, provider, haproxy);
     const metrics = validateMetrics(check, a, provider, { port, sentinelPort, mode });
     const logs = validateLogs(check, a, provider);
-    // The backup job talks to the members with redis-cli over plain TCP; TLS for it is not built yet.
-    if (data.backup?.target && tls.enabled) {
-        check.problem("backup", "backups of a deployment with tls.enabled are not supported yet (the backup job connects without TLS); restore with backup.from and import still work");
-    }
 
     if (problems.length > 0) throw new RedisDeploymentArgumentError(name, problems);
 

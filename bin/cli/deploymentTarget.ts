@@ -1,8 +1,9 @@
 // Where a deployed RedisDeployment's nodes are and how to reach them, read from a stack's
 // state (`stack.exportStack()`, whose secrets the Automation API decrypts): the component's
 // registered outputs (members, sentinels, proxies), rd-admin's password (the DeploymentPassword
-// resource), the bootstrap's access (direct, SSH bastion, Kubernetes) and, for local proxies,
-// HAProxy's stats socket. Works for any stack with a RedisDeployment, not only this CLI's.
+// resource), the bootstrap's access (direct, SSH bastion, Kubernetes; with TLS the CA and client
+// certificate) and, for local proxies, HAProxy's stats socket. Works for any stack with a
+// RedisDeployment, not only this CLI's.
 import type { DeploymentTarget } from "../../bootstrap/observe";
 import type { BootstrapAccess, Mode } from "../../components/types";
 import { CliError } from "./errors";
@@ -60,7 +61,14 @@ export function targetFromState(deployment: unknown, deploymentName?: string): D
 
     const bootstraps: [string, Mode][] = [["SentinelBootstrap", "sentinel"], ["ClusterBootstrap", "cluster"], ["ReplicationBootstrap", "replication"]];
     const [bootstrapType, mode] = bootstraps.find(([type]) => child(type)) ?? [undefined, "standalone" as Mode];
-    const access = (bootstrapType ? child(bootstrapType)!.outputs?.access : undefined) as BootstrapAccess | undefined;
+    const bootstrapAccess = (bootstrapType ? child(bootstrapType)!.outputs?.access : undefined) as BootstrapAccess | undefined;
+    const access: BootstrapAccess = bootstrapAccess ?? { kind: "direct" };
+    // A standalone deployment has no bootstrap: with TLS its CA and client certificate are the
+    // TlsCertificates resource's (deployments whose certificates come from cert-manager have none).
+    const certificates = child("TlsCertificates")?.outputs as { caCertificate?: string; client?: { certificate: string; key: string } } | undefined;
+    if (!access.tls && typeof certificates?.caCertificate === "string") {
+        access.tls = { ca: certificates.caCertificate, ...(certificates.client ? { certificate: certificates.client.certificate, key: certificates.client.key } : {}) };
+    }
 
     // Local proxies: HAProxy's stats socket, by the proxy's address.
     const localProxies = children.filter((r) => r.type === `${DYNAMIC}LocalProcess` && r.outputs?.kind === "haproxy").map((r) => r.outputs as {
@@ -78,6 +86,6 @@ export function targetFromState(deployment: unknown, deploymentName?: string): D
         ...(mode === "sentinel" ? { masterName: String(outs.masterName) } : {}),
         proxies,
         adminPassword,
-        access: access ?? { kind: "direct" },
+        access,
     };
 }

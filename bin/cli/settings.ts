@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { RedisDeployment, RedisDeploymentArgumentError, validateArgs, type RedisDeploymentArgs } from "../../components";
+import { CLIENT_AUTH_MODES } from "../../components/tls";
 import { MAXMEMORY_POLICIES, MODES, PLACEMENTS, PROVIDER_KINDS, ROTATION_PHASES, type RotationPhase } from "../../components/types";
 import { CliError } from "./errors";
 
@@ -37,6 +38,8 @@ export interface DeploymentSettings {
     /** "on" | "off". */
     metrics?: string;
     tls?: string;
+    /** `--tls-client-auth`: "none" | "optional" | "required" (tls.clientAuth). */
+    tlsClientAuth?: string;
     /** The application password (`--password-file`), stored as secret stack config. */
     password?: string;
     /** `--rotation`: "rotate" (phase 1) or "set" (phase 2). */
@@ -78,6 +81,7 @@ export const SETTING_FLAGS: FlagSpec[] = [
     { flag: "zones", key: "zones", kind: "list", help: "placement targets, comma-separated, e.g. a,b,c (default a,b,c locally)" },
     { flag: "metrics", key: "metrics", kind: "string", help: "on | off: a Prometheus exporter per member and sentinel, HAProxy's stats page; targets in the metricsTargets output (default off)" },
     { flag: "tls", key: "tls", kind: "string", help: "on | off: TLS on every link, with generated certificates (default off; not switched on a running deployment)" },
+    { flag: "tls-client-auth", key: "tlsClientAuth", kind: "string", help: `with --tls on: ${CLIENT_AUTH_MODES.join(" | ")}, whether clients must present a certificate issued by the deployment's CA (default none)` },
     { flag: "address-prefix", key: "addressPrefix", kind: "string", help: "local: the 127.N block of the addresses, e.g. 127.42 (default derived from the stack)" },
     { flag: "data-dir", key: "dataDir", kind: "string", help: "local: root of the members' data directories (default <state-dir>/data/<project>-<stack>)" },
     { flag: "password-file", key: "password", kind: "file", help: "the application password, read from a file (default generated); a new one starts a rotation: old and new both valid" },
@@ -144,6 +148,7 @@ export function checkSettingFlags(settings: DeploymentSettings): void {
         ["placement", settings.placement, PLACEMENTS], ["maxmemory-policy", settings.maxmemoryPolicy, MAXMEMORY_POLICIES],
         ["metrics", settings.metrics, ["on", "off"]],
         ["tls", settings.tls, ["on", "off"]],
+        ["tls-client-auth", settings.tlsClientAuth, CLIENT_AUTH_MODES],
         ["rotation", settings.rotation, ROTATION_PHASES],
     ];
     for (const [flag, value, allowed] of enums) {
@@ -168,7 +173,8 @@ export function toDeploymentArgs(s: DeploymentSettings): RedisDeploymentArgs {
     set("placement", s.placement);
     set("zones", s.zones === undefined ? undefined : s.zones.split(",").map((z) => z.trim()));
     set("metrics", s.metrics === undefined ? undefined : { enabled: s.metrics === "on" });
-    if (s.tls === "on") args.tls = { enabled: true };
+    // --tls-client-auth without --tls on reaches the component's check (tls.enabled is not true while tls.clientAuth is set).
+    if (s.tls === "on" || s.tlsClientAuth !== undefined) args.tls = { enabled: s.tls === "on", ...(s.tlsClientAuth !== undefined ? { clientAuth: s.tlsClientAuth } : {}) };
     if (s.password !== undefined || s.rotation !== undefined || s.rotateInternal !== undefined) {
         const auth: Record<string, unknown> = {};
         if (s.password !== undefined) auth.password = s.password;

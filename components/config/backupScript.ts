@@ -28,6 +28,29 @@ export interface BackupJobSettings {
     passwordFile: string;
     /** GCE VMs: take an access token from the metadata server for rclone (Debian 12's rclone 1.60 has no gcs env_auth). */
     gcsMetadataToken?: boolean;
+    /** With tls.enabled: where the job finds the CA and its client certificate (paths, never contents). */
+    tls?: BackupJobTlsFiles;
+}
+
+/**
+ * Where the job finds the files for TLS on the machine it runs on: the CA the members'
+ * certificates are checked against, and a client certificate with its key (required by
+ * tls.clientAuth "required"; a node certificate serves, it has client usage too).
+ */
+export interface BackupJobTlsFiles {
+    ca: string;
+    cert?: string;
+    key?: string;
+}
+
+/**
+ * RD_TLS_CA, RD_TLS_CERT, RD_TLS_KEY: paths of the job's TLS files; none without TLS (the job
+ * then connects in plaintext, as it does when RD_TLS_CA is empty).
+ */
+export function backupTlsVariables(files: BackupJobTlsFiles | undefined): Record<string, string> {
+    if (!files) return {};
+    if ((files.cert === undefined) !== (files.key === undefined)) throw new Error("backup job TLS: a client certificate needs its key, and a key its certificate");
+    return { RD_TLS_CA: files.ca, RD_TLS_CERT: files.cert ?? "", RD_TLS_KEY: files.key ?? "" };
 }
 
 /** Where the job finds rd-admin's password on a VM or in the CronJob's pod (written there from the secret store / Secret). */
@@ -51,6 +74,7 @@ export function backupJobBaseEnvironment(s: Omit<BackupJobSettings, "shards" | "
         RD_ADMIN_USER: ADMIN_USER,
         RD_PASSWORD_FILE: s.passwordFile ?? BACKUP_PASSWORD_FILE,
         ...(s.gcsMetadataToken ? { RD_GCS_METADATA_TOKEN: "1" } : {}),
+        ...backupTlsVariables(s.tls),
     };
 }
 
@@ -95,6 +119,7 @@ export function renderBackupScript(): string {
     return `#!/usr/bin/env bash
 # rd-backup: one backup set of a RedisDeployment (rendered by redis-deployment; see its docs/operations.md).
 # Configured by its environment (RD_*, RCLONE_*); needs redis-cli, redis-check-rdb and rclone.
+# With RD_TLS_CA set every redis-cli call speaks TLS (RD_TLS_CERT/RD_TLS_KEY: its client certificate).
 set -euo pipefail
 
 log() { printf '%s rd-backup: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -125,10 +150,21 @@ if [ "\${RD_GCS_METADATA_TOKEN:-}" = 1 ]; then
     export RCLONE_GCS_TOKEN
 fi
 
+# TLS: redis-cli checks each member's certificate against the CA and the address it is given with -h.
+tls=()
+if [ -n "\${RD_TLS_CA:-}" ]; then
+    [ -r "$RD_TLS_CA" ] || die "cannot read the TLS CA file $RD_TLS_CA"
+    tls=(--tls --cacert "$RD_TLS_CA")
+    if [ -n "\${RD_TLS_CERT:-}" ]; then
+        if [ ! -r "$RD_TLS_CERT" ] || [ ! -r "\${RD_TLS_KEY:-}" ]; then die "cannot read the TLS client certificate $RD_TLS_CERT or its key \${RD_TLS_KEY:-(RD_TLS_KEY unset)}"; fi
+        tls+=(--cert "$RD_TLS_CERT" --key "$RD_TLS_KEY")
+    fi
+fi
+
 cli() { # cli <address:port> <command...>
     local node=$1
     shift
-    redis-cli --no-auth-warning --user "$RD_ADMIN_USER" -h "\${node%:*}" -p "\${node##*:}" "$@"
+    redis-cli "\${tls[@]}" --no-auth-warning --user "$RD_ADMIN_USER" -h "\${node%:*}" -p "\${node##*:}" "$@"
 }
 field() { tr -d '\\r' | sed -n "s/^$1://p" | head -n1; }
 slots_of() { local entry; for entry in \${RD_SLOTS:-}; do [ "\${entry%%=*}" = "$1" ] && echo "\${entry#*=}"; done; return 0; }
@@ -188,7 +224,7 @@ backup_shard() {
     if [ -r "$file" ] && [ "$(stat -c %Y "$file")" -ge "$((saved - 1))" ]; then
         cp "$file" "$rdb"
     else
-        redis-cli --no-auth-warning --user "$RD_ADMIN_USER" -h "\${node%:*}" -p "\${node##*:}" --rdb "$rdb" >/dev/null
+        cli "$node" --rdb "$rdb" >/dev/null
     fi
     check=$(redis-check-rdb "$rdb" 2>&1) || die "shard $shard: redis-check-rdb rejects the snapshot of $node: $(tail -n 3 <<<"$check")"
     keys=$(sed -n 's/^\\[info\\] \\([0-9]*\\) keys read$/\\1/p' <<<"$check")

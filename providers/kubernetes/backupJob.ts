@@ -3,23 +3,33 @@
 // init container (rclone's own image) and runs the script in the deployment's Redis image
 // (bash, redis-cli, redis-check-rdb). rd-admin's password is mounted from the deployment's
 // Secret; the store's credentials come from the Secret or the service account the user named
-// (backup.kubernetes), never from the CronJob's plain fields.
+// (backup.kubernetes), never from the CronJob's plain fields. With TLS the pod mounts the
+// deployment's client certificate (the Secret `<deployment>-client-tls`, see tls.ts) and the CA
+// like any TLS pod, and the job's variables name those files.
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8sSdk from "@pulumi/kubernetes";
 import { DEFAULT_RCLONE_IMAGE } from "../../components/backup";
-import { BACKUP_PASSWORD_FILE, shardVariables } from "../../components/config/backupScript";
+import { BACKUP_PASSWORD_FILE, backupTlsVariables, shardVariables } from "../../components/config/backupScript";
+import { TLS_FILES } from "../../components/tls";
 import type { TopologyPlan } from "../../components/types";
 import type { ScheduledJob } from "../types";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
+import { clientTlsName, podTlsDir, tlsMount, tlsVolume } from "./tls";
 
 /** The CronJob's object name: `<deployment>-<job>`. */
 export function cronJobName(deployment: string, job: string): string {
     return `${deployment}-${job}`;
 }
 
-/** The job's container environment: the job's variables, the members by DNS name, rclone on PATH. */
-export function cronJobEnvironment(plan: TopologyPlan, shared: Pick<Shared, "layout">, environment: Record<string, string>): { name: string; value: string }[] {
+/** Where the job's pod finds the deployment's CA and client certificate (with TLS). */
+export function cronJobTlsFiles(deployment: string): { ca: string; cert: string; key: string } {
+    const dir = podTlsDir(clientTlsName(deployment));
+    return { ca: `${dir}/${TLS_FILES.ca}`, cert: `${dir}/${TLS_FILES.cert}`, key: `${dir}/${TLS_FILES.key}` };
+}
+
+/** The job's container environment: the job's variables, the members by DNS name, the TLS files (with TLS), rclone on PATH. */
+export function cronJobEnvironment(plan: TopologyPlan, shared: Pick<Shared, "layout" | "name">, environment: Record<string, string>): { name: string; value: string }[] {
     const shards = plan.shards.map((s) => ({
         index: s.index, ...(s.slots ? { slots: s.slots } : {}),
         nodes: s.members.map((m) => {
@@ -27,7 +37,8 @@ export function cronJobEnvironment(plan: TopologyPlan, shared: Pick<Shared, "lay
             return { address: pod.address, port: pod.port };
         }),
     }));
-    const all = { ...environment, ...shardVariables(shards), PATH: "/rd-tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+    const tls = plan.args.tls.enabled ? backupTlsVariables(cronJobTlsFiles(shared.name)) : {};
+    const all = { ...environment, ...shardVariables(shards), ...tls, PATH: "/rd-tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
     return Object.entries(all).map(([name, value]) => ({ name, value }));
 }
 
@@ -43,6 +54,7 @@ export function scheduledJobObjects(shared: Shared, plan: TopologyPlan, job: Sch
     }, { ...opts, dependsOn: shared.resources });
     const passwordDir = BACKUP_PASSWORD_FILE.slice(0, BACKUP_PASSWORD_FILE.lastIndexOf("/"));
     const passwordFile = BACKUP_PASSWORD_FILE.slice(passwordDir.length + 1);
+    const tls = plan.args.tls.enabled;
     const cronJob = new k8s.batch.v1.CronJob(objectName, {
         metadata: { name: objectName, namespace, labels },
         spec: {
@@ -63,6 +75,7 @@ export function scheduledJobObjects(shared: Shared, plan: TopologyPlan, job: Sch
                                 { name: "script", configMap: { name: `${objectName}-script`, defaultMode: 0o555 } },
                                 { name: "tools", emptyDir: {} },
                                 { name: "admin-password", secret: { secretName: layout.secret, items: [{ key: SECRET_KEYS.adminPassword, path: passwordFile }], defaultMode: 0o400 } },
+                                ...(tls ? [tlsVolume(name, [clientTlsName(name)])] : []),
                             ],
                             initContainers: [{
                                 name: "rclone",
@@ -81,6 +94,7 @@ export function scheduledJobObjects(shared: Shared, plan: TopologyPlan, job: Sch
                                     { name: "script", mountPath: "/rd-script" },
                                     { name: "tools", mountPath: "/rd-tools" },
                                     { name: "admin-password", mountPath: passwordDir, readOnly: true },
+                                    ...(tls ? [tlsMount()] : []),
                                 ],
                             }],
                         },

@@ -17,7 +17,8 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import type { AddressedMember, AddressedNode, BootstrapAccess, TopologyPlan } from "../../components/types";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode, ScheduledJob, StorageGrant } from "../types";
 import { cronToOnCalendar } from "../../components/backup";
-import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, shardVariables } from "../../components/config/backupScript";
+import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, backupTlsVariables, shardVariables } from "../../components/config/backupScript";
+import { vmJobTlsFiles } from "./bootScript/tlsFiles";
 import type { VmScheduledJob } from "./bootScript";
 import { argumentErrorsAsRunError } from "../../components/runError";
 import type { LogLocations } from "../../components/logs";
@@ -251,13 +252,15 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
     /**
      * The scheduled jobs of a member VM: a job runs next to the first member of each shard (one
      * VM per shard, never all), for the shards whose first member this VM holds; its environment
-     * gets those shards' members' addresses.
+     * gets those shards' members' addresses and, with TLS, the files of one of those first
+     * members (its CA, and its certificate as the job's client certificate).
      */
     private hostJobs(stage: Stage<F, N, M>, host: HostPlan): pulumi.Output<VmScheduledJob[]> {
         const jobs = this.jobs.get(stage.ctx) ?? [];
         const shards = this.plan.shards.filter((s) => host.members.some((m) => m.shard === s.index && m.index === 0));
         if (jobs.length === 0 || shards.length === 0) return pulumi.output([]);
         const shardMembers = this.plan.members.filter((m) => shards.some((s) => s.index === m.shard));
+        const tls = this.plan.args.tls.enabled ? backupTlsVariables(vmJobTlsFiles(host.members.find((m) => m.index === 0 && m.shard === shards[0].index)!.name)) : {};
         const environments = pulumi.all(jobs.map((j) => pulumi.output(j.environment ?? {}) as pulumi.Output<Record<string, string>>));
         return pulumi.all([this.addressed(stage, shardMembers), environments]).apply(([addressed, envs]) => jobs.map((job, i): VmScheduledJob => ({
             name: job.name,
@@ -270,6 +273,7 @@ export class VmProvider<Options, S extends CloudScope<Options>, F extends VmFoun
                     nodes: s.members.map((m) => addressed.find((a) => a.name === m.name)!),
                 }))),
                 RD_ONLY_SHARDS: shards.map((s) => s.index).join(" "),
+                ...tls,
             },
             passwordFile: BACKUP_PASSWORD_FILE,
             packages: BACKUP_JOB_PACKAGES,

@@ -10,7 +10,7 @@ import {
     backupSetName, backupSetTime, cronProblem, cronToOnCalendar, expiredSets, parseStoreUri, rcloneRemote, restoreLayoutProblem,
     type BackupManifest,
 } from "../../components/backup";
-import { backupJobEnvironment, renderBackupScript, renderEnvironmentFile } from "../../components/config/backupScript";
+import { backupJobEnvironment, backupTlsVariables, renderBackupScript, renderEnvironmentFile } from "../../components/config/backupScript";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { validateArgs } from "../../components/validate";
 import { dataLoadProvider, keySlot, type DataLoadInputs } from "../../bootstrap/dataLoad";
@@ -47,8 +47,9 @@ describe("backup arguments", () => {
         assert.match(String(parseStoreUri("file://relative/path")), /absolute path/);
     });
 
-    it("refuses backups of a TLS deployment for now, naming the field", () => {
-        assert.match(problems({ tls: { enabled: true }, backup: { target: "file:///b" } }).find((p) => p.field === "backup")!.message, /not supported yet/);
+    it("takes backups of a TLS deployment, also where every client must present a certificate", () => {
+        assert.deepEqual(problems({ tls: { enabled: true, clientAuth: "required" }, backup: { target: "file:///b" } }), []);
+        assert.equal(validateArgs("cache", { tls: { enabled: true }, backup: { target: "file:///b" } }).backup?.target?.path, "/b");
     });
 
     it("needs a bucket on a cloud, refuses file:// there, and refuses from together with import", () => {
@@ -140,9 +141,36 @@ describe("the backup job script", () => {
         assert.equal(env.RD_SHARDS, "0=10.0.0.5:6379 1=10.0.0.6:6379");
         assert.equal(env.RD_SLOTS, "0=0-8191 1=8192-16383");
         assert.ok(!/password=|key=|secret/i.test(renderEnvironmentFile(env)), "no credential in the job's variables");
+        assert.ok(!Object.keys(env).some((k) => k.startsWith("RD_TLS_")), "no TLS variables without TLS: the job connects in plaintext");
         assert.deepEqual(rcloneRemote(parseStoreUri("s3://bkt/p") as never, "http://127.0.0.1:9000"), {
             remote: ":s3:bkt/p", env: { RCLONE_S3_PROVIDER: "Other", RCLONE_S3_ENV_AUTH: "true", RCLONE_S3_ENDPOINT: "http://127.0.0.1:9000", RCLONE_S3_FORCE_PATH_STYLE: "true" },
         });
+    });
+});
+
+describe("the backup job over TLS: its variables name files, never their contents", () => {
+    const settings = {
+        deployment: "cache", mode: "replication" as const, target: parseStoreUri("file:///b") as never, retention: { days: 7 },
+        shards: [{ index: 0, nodes: [{ address: "10.0.0.5", port: 6379 }] }], passwordFile: "/run/x/admin-password",
+    };
+
+    it("RD_TLS_CA, RD_TLS_CERT and RD_TLS_KEY are the paths given; without a client certificate only the CA", () => {
+        const env = backupJobEnvironment({ ...settings, tls: { ca: "/etc/rd/tls/ca.crt", cert: "/etc/rd/tls/node.crt", key: "/etc/rd/tls/node.key" } });
+        assert.deepEqual([env.RD_TLS_CA, env.RD_TLS_CERT, env.RD_TLS_KEY], ["/etc/rd/tls/ca.crt", "/etc/rd/tls/node.crt", "/etc/rd/tls/node.key"]);
+        assert.deepEqual(backupTlsVariables({ ca: "/ca.crt" }), { RD_TLS_CA: "/ca.crt", RD_TLS_CERT: "", RD_TLS_KEY: "" });
+        assert.deepEqual(backupTlsVariables(undefined), {});
+        assert.throws(() => backupTlsVariables({ ca: "/ca.crt", cert: "/c.crt" }), /a client certificate needs its key/);
+        // The environment file a VM's timer reads: single-quoted paths, one a line.
+        assert.match(renderEnvironmentFile(env), /^RD_TLS_CA='\/etc\/rd\/tls\/ca\.crt'\nRD_TLS_CERT='\/etc\/rd\/tls\/node\.crt'\nRD_TLS_KEY='\/etc\/rd\/tls\/node\.key'$/m);
+    });
+
+    it("the script gives every redis-cli call, --rdb included, the TLS flags when RD_TLS_CA is set", () => {
+        const script = renderBackupScript();
+        const calls = script.split("\n").filter((l) => /^\s*redis-cli /.test(l));
+        assert.deepEqual(calls.map((l) => l.trim().split(" ").slice(0, 2).join(" ")), ['redis-cli "${tls[@]}"'], "one redis-cli call, through cli(), with the TLS flags");
+        assert.match(script, /cli "\$node" --rdb "\$rdb"/);
+        assert.match(script, /tls=\(--tls --cacert "\$RD_TLS_CA"\)/);
+        assert.match(script, /tls\+=\(--cert "\$RD_TLS_CERT" --key "\$RD_TLS_KEY"\)/);
     });
 });
 

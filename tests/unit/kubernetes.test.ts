@@ -822,4 +822,36 @@ describe("RedisDeployment on Kubernetes: backups (Pulumi mocks)", function () {
     it("refuses a backup target without a Secret or service account to reach it, at preview", () => {
         assert.throws(() => validateArgs("bk", { provider: "kubernetes", backup: { target: "s3://team-backups/redis" } }), /backup\.kubernetes: name the Secret \(secretName\) or the service account/);
     });
+
+    it("without TLS the job's pod mounts no certificate and its variables name none", () => {
+        const pod = ofType(b, "kubernetes:batch/v1:CronJob")[0].inputs.spec.jobTemplate.spec.template.spec;
+        assert.deepEqual(pod.volumes.map((v: { name: string }) => v.name), ["script", "tools", "admin-password"]);
+        assert.ok(!(unwrap(pod.containers[0].env) as { name: string }[]).some((e) => e.name.startsWith("RD_TLS_")));
+    });
+});
+
+describe("RedisDeployment on Kubernetes: backups with TLS (Pulumi mocks)", function () {
+    this.timeout(60000);
+    const trap = new RejectionTrap();
+    let b: Built;
+    before(async () => {
+        b = await build("bt", {
+            provider: "kubernetes", mode: "replication", replicasPerShard: 1, maxmemory: "1gb", auth: { password: GIVEN_PASSWORD },
+            tls: { enabled: true, clientAuth: "required" },
+            backup: { target: "s3://team-backups/redis", kubernetes: { secretName: "backup-s3-keys" } },
+        }, trap);
+    });
+
+    it("the CronJob's pod mounts the deployment's client certificate Secret and the CA, and the job's variables name those files", () => {
+        const pod = ofType(b, "kubernetes:batch/v1:CronJob")[0].inputs.spec.jobTemplate.spec.template.spec;
+        const dir = `${PATHS.tls}/bt-client`;
+        const env = Object.fromEntries((unwrap(pod.containers[0].env) as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        assert.deepEqual([env.RD_TLS_CA, env.RD_TLS_CERT, env.RD_TLS_KEY], [`${dir}/ca.crt`, `${dir}/node.crt`, `${dir}/node.key`]);
+        const volume = pod.volumes.find((v: { name: string }) => v.name === "tls");
+        const sources = volume.projected.sources as { secret?: { name: string; items: { key: string; path: string }[] }; configMap?: { name: string; items: { key: string; path: string }[] } }[];
+        assert.deepEqual(sources.find((x) => x.secret)!.secret, { name: "bt-client-tls", items: [{ key: "tls.crt", path: "bt-client/node.crt" }, { key: "tls.key", path: "bt-client/node.key" }] });
+        assert.deepEqual(sources.find((x) => x.configMap)!.configMap, { name: "bt-tls-ca", items: [{ key: "ca.crt", path: "bt-client/ca.crt" }] });
+        assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === "tls"), { name: "tls", mountPath: PATHS.tls, readOnly: true });
+        assert.ok(ofType(b, "kubernetes:core/v1:Secret").some((x) => x.name === "bt-client-tls"), "the Secret it mounts is the deployment's");
+    });
 });

@@ -293,6 +293,19 @@ describe("status: the stack state reader", () => {
         assert.deepEqual([standalone.mode, standalone.access, standalone.masterName], ["standalone", { kind: "direct" }, undefined]);
     });
 
+    it("with TLS and no bootstrap (standalone): the CA and the client certificate come from the TlsCertificates resource; a bootstrap's own TLS access wins", () => {
+        const certificates = { urn: `${comp}$x::redis-tls`, type: "pulumi-nodejs:dynamic/redis-deployment:TlsCertificates", parent: comp, outputs: { caCertificate: "CA", client: secret({ certificate: "CERT", key: "KEY" }) } };
+        const withCertificates = (bootstrap: string | undefined) => {
+            const s = state(bootstrap, { members: members.slice(0, 1) });
+            s.resources.push(certificates as never);
+            return s;
+        };
+        assert.deepEqual(targetFromState(withCertificates(undefined)).access, { kind: "direct", tls: { ca: "CA", certificate: "CERT", key: "KEY" } });
+        const s = withCertificates("ReplicationBootstrap");
+        (s.resources[3] as { outputs: unknown }).outputs = { access: secret({ kind: "direct", tls: { ca: "BOOTSTRAP-CA" } }) };
+        assert.deepEqual(targetFromState(s).access, { kind: "direct", tls: { ca: "BOOTSTRAP-CA" } });
+    });
+
     it("clear errors: no deployment, another name, no members yet, secrets still encrypted", () => {
         assert.throws(() => targetFromState({ resources: [] }), /the stack has no RedisDeployment; bring it up first/);
         assert.throws(() => targetFromState(state("ReplicationBootstrap", { members }), "cache"), /no RedisDeployment named "cache"/);

@@ -1,6 +1,7 @@
 // `backup`: one backup set of the stack's deployment, now, with the same job the VMs' timers and
-// the Kubernetes CronJob run (components/config/backupScript.ts), run on this machine; prints
-// the set's URI. `backups`: the sets under the stack's backup target (time, size, keys).
+// the Kubernetes CronJob run (components/config/backupScript.ts), run on this machine (over TLS
+// with the deployment's CA and client certificate when it has TLS); prints the set's URI.
+// `backups`: the sets under the stack's backup target (time, size, keys).
 import * as path from "path";
 import { backupSetName, parseStoreUri, type StoreLocation } from "../../../components/backup";
 import { backupJobEnvironment, backupShards, renderBackupScript } from "../../../components/config/backupScript";
@@ -43,7 +44,6 @@ export async function backup(opts: CommandOptions): Promise<BackupResult> {
     const started = Date.now();
     const io = opts.io ?? processIo;
     const { settings, target, endpoint, retention } = await stackBackupSettings(opts);
-    if (settings.tls === "on") throw new CliError("backup: backups of a deployment with TLS are not supported yet (the backup job connects without TLS)");
     const deployment = await stackTarget(opts);
     if (deployment.access.kind !== "direct") {
         throw new CliError(`backup: this machine reaches the deployment's members through ${deployment.access.kind}, and the backup job talks to them directly; on ${settings.provider ?? "this provider"} the scheduled job runs next to the members: start it there (systemctl start rd-backup.service on a member VM, kubectl create job --from=cronjob/<name>-backup)`);
@@ -62,7 +62,9 @@ export async function backup(opts: CommandOptions): Promise<BackupResult> {
         }),
         passwordFile: "(set by runBackupJob)",
     });
-    const uri = await runBackupJob(renderBackupScript(), { ...env, RD_SET: backupSetName(DEPLOYMENT_NAME, new Date()) }, deployment.adminPassword, (line) => io.stderr(`${line}\n`));
+    if (settings.tls === "on" && !deployment.access.tls) throw new CliError("backup: the deployment speaks TLS and its CA is not in the stack's state; run `up` first");
+    // With TLS the job gets the deployment's CA and its client certificate (from the state) as files in its own temporary folder.
+    const uri = await runBackupJob(renderBackupScript(), { ...env, RD_SET: backupSetName(DEPLOYMENT_NAME, new Date()) }, deployment.adminPassword, (line) => io.stderr(`${line}\n`), deployment.access.tls);
     return { uri, seconds: Math.round((Date.now() - started) / 100) / 10 };
 }
 

@@ -10,6 +10,16 @@ export function vmTlsDir(node: string): string {
     return `${VM_PATHS.etc}/tls/${node}`;
 }
 
+/**
+ * A job's TLS files on a member's VM (the backup job): that member's own directory. Its node
+ * certificate has client usage too, so the job presents it where tls.clientAuth asks for one;
+ * the job runs as root, which may read the member's key.
+ */
+export function vmJobTlsFiles(member: string): { ca: string; cert: string; key: string } {
+    const dir = vmTlsDir(member);
+    return { ca: `${dir}/${TLS_FILES.ca}`, cert: `${dir}/${TLS_FILES.cert}`, key: `${dir}/${TLS_FILES.key}` };
+}
+
 /** The user a node's process runs as: it alone may read the key. */
 function ownerOf(node: NodeTemplate): string {
     return node.kind === "haproxy" ? "haproxy:haproxy" : "redis:redis";
