@@ -222,8 +222,10 @@ backup_shard() {
     file="$dir/$(cli "$node" CONFIG GET dbfilename | sed -n 2p)"
     # The data directory is here (the job runs next to this member): copy the file it just wrote.
     if [ -r "$file" ] && [ "$(stat -c %Y "$file")" -ge "$((saved - 1))" ]; then
+        log "shard $shard: copying $file"
         cp "$file" "$rdb"
     else
+        log "shard $shard: fetching the snapshot from $node over the replication protocol"
         cli "$node" --rdb "$rdb" >/dev/null
     fi
     check=$(redis-check-rdb "$rdb" 2>&1) || die "shard $shard: redis-check-rdb rejects the snapshot of $node: $(tail -n 3 <<<"$check")"

@@ -26,7 +26,8 @@ import { AZURE_LAUNCHER, azureBootHooks, azureDiskDevices, encodeAzureUserData, 
 import { gcpBootHooks, gcpDiskDevices } from "../../providers/gcp/boot";
 import { VM_PATHS, renderBootScript, type CloudHooks, type VmScheduledJob } from "../../providers/vm/bootScript";
 import { parseStoreUri, type StoreLocation } from "../../components/backup";
-import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, backupJobEnvironment, renderBackupScript } from "../../components/config/backupScript";
+import { BACKUP_JOB_PACKAGES, BACKUP_PASSWORD_FILE, backupJobEnvironment, backupTlsVariables, renderBackupScript } from "../../components/config/backupScript";
+import { vmJobTlsFiles } from "../../providers/vm/bootScript/tlsFiles";
 import { connectDirect } from "../../bootstrap/access/direct";
 import { issueAll } from "../../bootstrap/tlsCertificates";
 import { TLS_FILES } from "../../components/tls";
@@ -523,6 +524,46 @@ describe("VM boot script, run into a temporary root", function () {
         assert.equal(run.status, 0, run.stderr);
         const manifest = JSON.parse(fs.readFileSync(path.join(store, "itest-20261204T200000Z/manifest.json"), "utf8"));
         assert.equal(manifest.parts[0].keys, 1);
+    });
+
+    it("backup job with TLS (clientAuth required): the job on the member VM uses that member's TLS directory and backs it up over TLS", async () => {
+        const store = fs.mkdtempSync(path.join(work, "store-"));
+        const target = parseStoreUri(`file://${store}`) as StoreLocation;
+        const member = "ibtls-s0-m0";
+        const { vms } = render({ mode: "standalone", tls: { enabled: true, clientAuth: "required" } }, "ibtls", "aws", (members) => [{
+            name: "backup", onCalendar: "*-*-* 20:00:00 UTC", script: renderBackupScript(), passwordFile: BACKUP_PASSWORD_FILE, packages: BACKUP_JOB_PACKAGES,
+            environment: {
+                ...backupJobEnvironment({ deployment: "ibtls", mode: "standalone", target, retention: { days: 7 }, shards: [{ index: 0, nodes: members.map((m) => ({ address: m.address, port: m.port })) }], passwordFile: BACKUP_PASSWORD_FILE }),
+                ...backupTlsVariables(vmJobTlsFiles(member)),
+            },
+        }]);
+        const tls = lastTls!;
+        const vm = vmOf(vms, member);
+        const address = addressOf(vms, member);
+        const res = boot(vm);
+        assert.equal(res.status, 0, res.stderr);
+        const p = startRedis(vm, member);
+        const clientTls = { ca: tls.caCertificate, certificate: tls.client!.certificate, key: tls.client!.key };
+        await waitUntil("the member answers over TLS", async () => {
+            if (p.exited()) throw new Error(p.output());
+            const client = await connectDirect({ address, port: 6379 }, admin(), clientTls).catch(() => undefined);
+            if (!client) return false;
+            try {
+                return (await client.call("SET", "k", "v")) === "OK";
+            } finally {
+                client.disconnect();
+            }
+        }, 20000);
+        // What the timer starts: the unit's environment file (its paths taken under the VM's root) and the script.
+        const env = fs.readFileSync(path.join(vm.root, "etc/redis-deployment/backup.env"), "utf8");
+        const vars = Object.fromEntries(env.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        assert.equal(vars.RD_TLS_CERT, `/etc/redis-deployment/tls/${member}/node.crt`);
+        for (const key of ["RD_TLS_CA", "RD_TLS_CERT", "RD_TLS_KEY"]) vars[key] = path.join(vm.root, vars[key]);
+        const run = spawnSync("bash", [path.join(vm.root, "usr/local/sbin/rd-backup")], {
+            encoding: "utf8", timeout: 60000, env: { ...process.env, ...vars, RD_PASSWORD_FILE: path.join(vm.root, BACKUP_PASSWORD_FILE), RD_SET: "ibtls-20261204T200000Z" },
+        });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(JSON.parse(fs.readFileSync(path.join(store, "ibtls-20261204T200000Z/manifest.json"), "utf8")).parts[0].keys, 1);
     });
 
     // The same TLS run for every cloud's hooks: each reads the keys from its own store (SSM,

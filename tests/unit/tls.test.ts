@@ -10,6 +10,7 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
 import { certificateProblems, certificateSubjects } from "../../components/tls";
 import { validateArgs } from "../../components/validate";
+import { checkSettingFlags, parseSettingFlags, toDeploymentArgs, validateSettings } from "../../bin/cli/settings";
 import { argumentProblems } from "../helpers/argumentProblems";
 
 const problems = (args: RedisDeploymentArgs) => argumentProblems(args);
@@ -179,5 +180,15 @@ describe("switching TLS on a running deployment", () => {
         assert.deepEqual((await passwordProvider.check!({}, { minLength: 16, transport: "tls" })).failures ?? [], []);
         assert.deepEqual((await passwordProvider.check!({ ...existing }, { minLength: 16, transport: "plain" })).failures ?? [], []);
         assert.deepEqual((await passwordProvider.check!({ ...existing, transport: "tls" }, { minLength: 16, transport: "tls" })).failures ?? [], []);
+    });
+});
+
+describe("the CLI's --tls and --tls-client-auth", () => {
+    it("become tls.enabled and tls.clientAuth; an unknown mode or one without --tls on is refused, naming the flag or the field", () => {
+        assert.deepEqual(toDeploymentArgs(parseSettingFlags({ tls: "on", "tls-client-auth": "required" })).tls, { enabled: true, clientAuth: "required" });
+        assert.deepEqual(toDeploymentArgs(parseSettingFlags({ tls: "on" })).tls, { enabled: true });
+        assert.equal(toDeploymentArgs(parseSettingFlags({})).tls, undefined);
+        assert.throws(() => checkSettingFlags(parseSettingFlags({ "tls-client-auth": "always" })), /--tls-client-auth: "always" is not one of: none, optional, required/);
+        assert.throws(() => validateSettings({ tlsClientAuth: "required" }), /tls\.enabled: is not true while tls\.clientAuth is set/);
     });
 });
