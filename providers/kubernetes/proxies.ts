@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AddressedMember, TopologyPlan } from "../../components/types";
 import type { NodeHandles, ProxyNode } from "../types";
 import { HAPROXY_PASSWORD_ENV, digest, haproxyConfig } from "./configs";
-import { ANY_ZONE, PATHS, serviceHost } from "./layout";
+import { ANY_ZONE, PATHS, serviceHost, type KubernetesLayout } from "./layout";
 import { spreadPlacement } from "./placement";
 import { configMap, containerPorts, containerSecurity, disruptionBudget, labels, podBasics, selector, servicePorts } from "./pods";
 import { SECRET_KEYS } from "./secret";
@@ -16,6 +16,11 @@ import { tlsWatcher } from "./scripts";
 import { TLS_FILES } from "../../components/tls";
 
 const HAPROXY_COMMAND = `haproxy -W -db -f ${PATHS.haproxyConfig}/haproxy.cfg`;
+
+/** With TLS, HAProxy's container runs this (sh -c): the certificate watcher, then HAProxy. */
+export function haproxyTlsCommand(plan: TopologyPlan, layout: KubernetesLayout): string {
+    return `${tlsWatcher(plan, `${PATHS.tls}/${layout.haproxy}`, "kill -USR2 $$", [TLS_FILES.ca, TLS_FILES.pem, `${TLS_FILES.pem}.key`])}exec ${HAPROXY_COMMAND}`;
+}
 
 export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {
     const { name, options: o, layout } = s;
@@ -49,9 +54,7 @@ export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Outp
                         name: "haproxy",
                         image: o.images.haproxy,
                         // With TLS a watcher reloads HAProxy (master-worker: SIGUSR2) on a renewed certificate.
-                        command: s.tls
-                            ? ["sh", "-c", `${tlsWatcher(plan, `${PATHS.tls}/${layout.haproxy}`, "kill -USR2 $$", [TLS_FILES.ca, TLS_FILES.pem, `${TLS_FILES.pem}.key`])}exec ${HAPROXY_COMMAND}`]
-                            : HAPROXY_COMMAND.split(" "),
+                        command: s.tls ? ["sh", "-c", haproxyTlsCommand(plan, layout)] : HAPROXY_COMMAND.split(" "),
                         // The health check's password: a reference to the Secret, expanded by HAProxy.
                         env: [{ name: HAPROXY_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: s.secret.metadata.name, key: SECRET_KEYS.monitorPassword } } }],
                         ports: containerPorts(plan, "proxy"),

@@ -11,6 +11,10 @@ import { RedisDeploymentArgumentError } from "../../components/fieldChecks";
 import { validateArgs } from "../../components/validate";
 import { PATHS } from "../../providers/kubernetes/layout";
 import { issueCa } from "../../bootstrap/certificates";
+import { plan } from "../../components/plan";
+import { kubernetesLayout, probeScript, startRedisScript, startSentinelScript } from "../../providers/kubernetes/config";
+import { haproxyTlsCommand } from "../../providers/kubernetes/proxies";
+import { assertShScriptLints } from "../helpers/shellLint";
 import { MOCK_TLS, MockRecorder, RejectionTrap, isWrappedSecret, redactSecrets, settle, unwrap, value, type SeenResource } from "../helpers/mocks";
 
 const NS = "cache";
@@ -194,6 +198,18 @@ describe("RedisDeployment on Kubernetes with TLS (Pulumi mocks)", function () {
             assert.equal(await value(redis.caCertificate), ISSUER_CA);
             assert.deepEqual(unwrap(rec.one(":ClusterBootstrap").inputs.access).tls, { ca: ISSUER_CA });
         });
+    });
+
+    it("the containers' scripts, with TLS and without (the watcher, the probe's TLS flags), pass sh -n and shellcheck", () => {
+        for (const enabled of [false, true]) {
+            const p = plan(validateArgs("lint", { provider: "kubernetes", maxmemory: "64mb", mode: "sentinel", tls: { enabled } }));
+            const layout = kubernetesLayout(p, NS, "cluster.local", false);
+            assertShScriptLints(startRedisScript(p, layout.members), `start-redis.sh tls ${enabled}`);
+            assertShScriptLints(startSentinelScript(p), `start-sentinel.sh tls ${enabled}`);
+            assertShScriptLints(probeScript(p), `probe.sh tls ${enabled}`);
+            const haproxy = haproxyTlsCommand(p, layout);
+            if (enabled) assertShScriptLints(haproxy, "haproxy command");
+        }
     });
 
     describe("bad tls input on Kubernetes: one error naming the field, before any resource", () => {
