@@ -3,6 +3,9 @@
 // to report an unknown field with a likely fix. Pure: no Pulumi here.
 
 /** One problem with the arguments: the field (a dotted path) and what to do about it. */
+/** A Kubernetes object name, RFC 1123 subdomain (storage classes, issuers, a cluster domain). */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 export interface ArgumentProblem {
     field: string;
     message: string;

@@ -5,7 +5,7 @@
 import type { RedisDeploymentArgs } from "./args";
 import type { FieldChecks } from "./fieldChecks";
 import { isPlainObject } from "./fieldChecks";
-import { TLS_FILES } from "./tls";
+import { nodeTlsPaths } from "./tls";
 import { CLUSTER_BUS_OFFSET, PROXY_READ_PORT_OFFSET, type AddressedNode, type NodeKind, type PlannedPort, type ProviderKind, type ResolvedArgs, type ResolvedMetrics } from "./types";
 import { parseCidr } from "../providers/vm/ipv4";
 
@@ -114,13 +114,9 @@ export interface ExporterConnection {
  */
 export function exporterConnection(host: string, port: number, tlsDir?: string): ExporterConnection {
     if (tlsDir === undefined) return { url: `redis://${host}:${port}`, flags: [] };
-    const file = (name: string) => `${tlsDir.replace(/\/+$/, "")}/${name}`;
+    const files = nodeTlsPaths(tlsDir);
     return {
         url: `rediss://${host}:${port}`,
-        flags: [
-            "-tls-ca-cert-file", file(TLS_FILES.ca),
-            "-tls-client-cert-file", file(TLS_FILES.cert),
-            "-tls-client-key-file", file(TLS_FILES.key),
-        ],
+        flags: ["-tls-ca-cert-file", files.ca, "-tls-client-cert-file", files.cert, "-tls-client-key-file", files.key],
     };
 }

@@ -10,7 +10,7 @@ import { argumentErrorsAsRunError } from "./runError";
 import { validateArgs } from "./validate";
 import { requireCapability, type InfraProvider, type NodeHandles, type ProviderContext } from "../providers/types";
 import { TlsCertificates } from "../bootstrap/tlsCertificates";
-import { TLS_FILES, certificateSubjects, type TlsMaterial } from "./tls";
+import { TLS_FILES, certificateSubjects, clientTlsOf, type TlsMaterial } from "./tls";
 import { ClusterBootstrap } from "../bootstrap/cluster";
 import { CredentialsSync } from "../bootstrap/credentials";
 import { DeploymentPassword } from "../bootstrap/password";
@@ -262,7 +262,7 @@ function bootstrapAccess(args: RedisDeploymentArgs, fallback: BootstrapAccess, t
     })));
     if (!tls) return route;
     return pulumi.secret(pulumi.all([route, tls]).apply(([access, material]): BootstrapAccess => ({
-        ...access, tls: { ca: material.ca, ...(material.client ? { certificate: material.client.certificate, key: material.client.key } : {}) },
+        ...access, tls: clientTlsOf(material),
     })));
 }
 

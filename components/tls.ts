@@ -2,8 +2,8 @@
 // the node it is for. Pure (Node's own X509Certificate parses certificates; no Pulumi here), so
 // validation at preview and the certificate resource's own check share one set of rules.
 import type { FieldChecks } from "./fieldChecks";
-import { isPlainObject } from "./fieldChecks";
-import type { ProviderKind } from "./types";
+import { DNS_SUBDOMAIN, isPlainObject } from "./fieldChecks";
+import type { ClientTls, ProviderKind } from "./types";
 
 export const CLIENT_AUTH_MODES = ["none", "optional", "required"] as const;
 export type ClientAuth = (typeof CLIENT_AUTH_MODES)[number];
@@ -46,6 +46,19 @@ export const MAX_SERVER_NAMES = 20;
  * its key in one file (`pem`).
  */
 export const TLS_FILES = { ca: "ca.crt", cert: "node.crt", key: "node.key", pem: "node.pem" } as const;
+
+/** `dir/file` with a single slash (dir comes from a provider: a data directory, a mount). */
+export function tlsPath(dir: string, file: keyof typeof TLS_FILES): string {
+    return `${dir.replace(/\/+$/, "")}/${TLS_FILES[file]}`;
+}
+
+/**
+ * A node's files in its TLS directory as a TLS client of the deployment uses them: the CA, and
+ * the node's certificate and key as the client certificate (node certificates carry client use).
+ */
+export function nodeTlsPaths(dir: string): { ca: string; cert: string; key: string } {
+    return { ca: tlsPath(dir, "ca"), cert: tlsPath(dir, "cert"), key: tlsPath(dir, "key") };
+}
 
 /** A certificate and its private key, PEM. */
 export interface CertificateAndKey {
@@ -157,23 +170,21 @@ function certManagerIssuerOf(check: FieldChecks, raw: unknown, provider: Provide
     }
     const fix = "must name a cert-manager issuer: \"my-issuer\" or { name: \"my-issuer\", kind: \"ClusterIssuer\" }";
     if (typeof raw === "string") {
-        if (!DNS_LABELS.test(raw)) { check.problem("tls.certManagerIssuer", fix); return undefined; }
+        if (!DNS_SUBDOMAIN.test(raw)) { check.problem("tls.certManagerIssuer", fix); return undefined; }
         return { name: raw, kind: "Issuer" };
     }
     if (!isPlainObject(raw)) { check.problem("tls.certManagerIssuer", fix); return undefined; }
     check.unknownFields(raw, ["name", "kind"], "tls.certManagerIssuer");
     const kind = check.oneOf("tls.certManagerIssuer.kind", raw.kind, CERT_MANAGER_ISSUER_KINDS, "Issuer");
-    if (typeof raw.name !== "string" || !DNS_LABELS.test(raw.name)) {
+    if (typeof raw.name !== "string" || !DNS_SUBDOMAIN.test(raw.name)) {
         check.problem("tls.certManagerIssuer.name", "must be the issuer's name (lower case letters, digits, '-' and '.'), e.g. \"my-issuer\"");
         return undefined;
     }
     return { name: raw.name, kind };
 }
 
-/** A Kubernetes object name (RFC 1123 subdomain). */
-const DNS_LABELS = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-function isIpAddress(name: string): boolean {
+export function isIpAddress(name: string): boolean {
     const net = require("net") as typeof import("net");
     return net.isIP(name) !== 0;
 }
@@ -231,6 +242,11 @@ export interface TlsMaterial {
     nodes: Record<string, CertificateAndKey>;
     /** The deployment's own client certificate (the bootstrap), when one could be issued. */
     client?: CertificateAndKey;
+}
+
+/** How the deployment's own clients (the bootstrap, status, the backup job) speak TLS: the CA and, when issued, the client certificate. */
+export function clientTlsOf(material: { ca: string; client?: CertificateAndKey }): ClientTls {
+    return { ca: material.ca, ...(material.client ? { certificate: material.client.certificate, key: material.client.key } : {}) };
 }
 
 /** A node's TLS directory: file name -> contents (the key and the PEM bundle are secret). */

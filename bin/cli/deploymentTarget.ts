@@ -6,6 +6,7 @@
 // RedisDeployment, not only this CLI's.
 import type { DeploymentTarget } from "../../bootstrap/observe";
 import type { BootstrapAccess, Mode } from "../../components/types";
+import { clientTlsOf, type CertificateAndKey } from "../../components/tls";
 import { CliError } from "./errors";
 
 const COMPONENT_TYPE = "redis-deployment:index:RedisDeployment";
@@ -65,10 +66,8 @@ export function targetFromState(deployment: unknown, deploymentName?: string): D
     const access: BootstrapAccess = bootstrapAccess ?? { kind: "direct" };
     // A standalone deployment has no bootstrap: with TLS its CA and client certificate are the
     // TlsCertificates resource's (deployments whose certificates come from cert-manager have none).
-    const certificates = child("TlsCertificates")?.outputs as { caCertificate?: string; client?: { certificate: string; key: string } } | undefined;
-    if (!access.tls && typeof certificates?.caCertificate === "string") {
-        access.tls = { ca: certificates.caCertificate, ...(certificates.client ? { certificate: certificates.client.certificate, key: certificates.client.key } : {}) };
-    }
+    const certificates = child("TlsCertificates")?.outputs as { caCertificate?: string; client?: CertificateAndKey } | undefined;
+    if (!access.tls && typeof certificates?.caCertificate === "string") access.tls = clientTlsOf({ ca: certificates.caCertificate, client: certificates.client });
 
     // Local proxies: HAProxy's stats socket, by the proxy's address.
     const localProxies = children.filter((r) => r.type === `${DYNAMIC}LocalProcess` && r.outputs?.kind === "haproxy").map((r) => r.outputs as {

@@ -2,15 +2,10 @@
 // replication, the cluster bus, Sentinel to members and to other sentinels, HAProxy to its
 // clients and to members. A node's certificate serves it both as a server and as a client (its
 // outgoing replication, bus, sentinel and HAProxy links), so it carries both key usages.
-import { TLS_FILES, type ClientAuth, type ResolvedTls } from "../tls";
+import { tlsPath, type ClientAuth, type ResolvedTls } from "../tls";
 
 const REDIS_AUTH_CLIENTS: Record<ClientAuth, string> = { none: "no", optional: "optional", required: "yes" };
 const HAPROXY_VERIFY: Record<ClientAuth, string> = { none: "none", optional: "optional", required: "required" };
-
-/** `dir/file` with a single slash (dir comes from a provider: a data directory, a mount). */
-export function tlsPath(dir: string, file: keyof typeof TLS_FILES): string {
-    return `${dir.replace(/\/+$/, "")}/${TLS_FILES[file]}`;
-}
 
 /**
  * redis.conf / sentinel.conf lines for a listener on `port`: with TLS the port is the TLS port

@@ -3,7 +3,7 @@
 // argument error becomes one RunError naming every field, like the other providers'.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolvedArgs } from "../../components/types";
-import { FieldChecks, isPlainObject } from "../../components/fieldChecks";
+import { DNS_SUBDOMAIN, FieldChecks, isPlainObject } from "../../components/fieldChecks";
 
 /** Clouds whose internal load balancer annotations the provider knows. */
 export const LOAD_BALANCER_CLOUDS = ["aws", "gcp", "azure"] as const;
@@ -169,7 +169,6 @@ export function defaultStorageBytes(args: Pick<ResolvedArgs, "maxmemoryBytes" | 
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
 /** Longest StatefulSet name: its pods carry a `controller-revision-hash` label `<name>-<10 chars>` (63 at most). */

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8sSdk from "@pulumi/kubernetes";
 import { DEFAULT_RCLONE_IMAGE } from "../../components/backup";
 import { BACKUP_PASSWORD_FILE, backupTlsVariables, shardVariables } from "../../components/config/backupScript";
-import { TLS_FILES } from "../../components/tls";
+import { nodeTlsPaths } from "../../components/tls";
 import type { TopologyPlan } from "../../components/types";
 import type { ScheduledJob } from "../types";
 import { SECRET_KEYS } from "./secret";
@@ -24,8 +24,7 @@ export function cronJobName(deployment: string, job: string): string {
 
 /** Where the job's pod finds the deployment's CA and client certificate (with TLS). */
 export function cronJobTlsFiles(deployment: string): { ca: string; cert: string; key: string } {
-    const dir = podTlsDir(clientTlsName(deployment));
-    return { ca: `${dir}/${TLS_FILES.ca}`, cert: `${dir}/${TLS_FILES.cert}`, key: `${dir}/${TLS_FILES.key}` };
+    return nodeTlsPaths(podTlsDir(clientTlsName(deployment)));
 }
 
 /** The job's container environment: the job's variables, the members by DNS name, the TLS files (with TLS), rclone on PATH. */

@@ -11,15 +11,16 @@ import { spreadPlacement } from "./placement";
 import { configMap, containerPorts, containerSecurity, disruptionBudget, labels, podBasics, selector, servicePorts } from "./pods";
 import { SECRET_KEYS } from "./secret";
 import type { Shared } from "./shared";
-import { tlsMount, tlsVolume } from "./tls";
+import { podTlsDir, tlsMount, tlsVolume } from "./tls";
 import { tlsWatcher } from "./scripts";
-import { TLS_FILES } from "../../components/tls";
+import { tlsPath } from "../../components/tls";
 
 const HAPROXY_COMMAND = `haproxy -W -db -f ${PATHS.haproxyConfig}/haproxy.cfg`;
 
 /** With TLS, HAProxy's container runs this (sh -c): the certificate watcher, then HAProxy. */
 export function haproxyTlsCommand(plan: TopologyPlan, layout: KubernetesLayout): string {
-    return `${tlsWatcher(plan, `${PATHS.tls}/${layout.haproxy}`, "kill -USR2 $$", [TLS_FILES.ca, TLS_FILES.pem, `${TLS_FILES.pem}.key`])}exec ${HAPROXY_COMMAND}`;
+    const dir = podTlsDir(layout.haproxy);
+    return `${tlsWatcher(plan, [tlsPath(dir, "ca"), tlsPath(dir, "pem"), `${tlsPath(dir, "pem")}.key`], "kill -USR2 $$")}exec ${HAPROXY_COMMAND}`;
 }
 
 export function proxyObjects(s: Shared, plan: TopologyPlan, members: pulumi.Output<AddressedMember[]>, dependsOn: pulumi.Resource[]): NodeHandles<ProxyNode> {

@@ -1,6 +1,6 @@
 // Container scripts (ConfigMap `<name>-scripts`, run with sh from the redis image): starting a
 // member or a sentinel from its template, and the probes. Pure: no Pulumi.
-import { TLS_FILES } from "../../components/tls";
+import { nodeTlsPaths } from "../../components/tls";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type TopologyPlan } from "../../components/types";
 import { emptyMasterGuard } from "./emptyMasterGuard";
 import { PATHS, PLACEHOLDER } from "./layout";
@@ -12,6 +12,9 @@ data_dir="\${RD_DATA_DIR:-${PATHS.data}}"
 tls_dir="\${RD_TLS_DIR:-${PATHS.tls}}"
 member="\${RD_MEMBER:-\${HOSTNAME:-$(hostname)}}"
 : "\${POD_IP:?POD_IP is not set (downward API status.podIP)}"`;
+
+/** The start scripts' own TLS directory (shell): the pod's directory of the tls volume. */
+const OWN_TLS_DIR = "$tls_dir/$member";
 
 /** Writes $conf from the member's template with the placeholders filled in (shared by both start scripts). */
 const SHELL_TEMPLATE = `sed -e "s|${PLACEHOLDER.podIp}|$POD_IP|g" -e "s|${PLACEHOLDER.dataDir}|$data_dir|g" -e "s|${PLACEHOLDER.secretDir}|$secret_dir|g" -e "s|${PLACEHOLDER.tlsDir}|$tls_dir|g" "$template" > "$conf.tmp"
@@ -27,11 +30,10 @@ mv "$conf.tmp" "$conf"`;
  * `reload` (shell commands); `$$` is the server itself once the script execs it. Redis and
  * HAProxy read their certificates only at start or when told.
  */
-export function tlsWatcher(plan: TopologyPlan, dir: string, reload: string, names: string[] = [TLS_FILES.ca, TLS_FILES.cert, TLS_FILES.key]): string {
+export function tlsWatcher(plan: TopologyPlan, files: string[], reload: string): string {
     if (!plan.args.tls.enabled) return "";
-    const files = names.map((f) => `"${dir}/${f}"`).join(" ");
     return `# Certificates renewed while running are loaded (checked every RD_TLS_CHECK_SECONDS, default 60).
-tls_sum() { cat ${files} 2>/dev/null | cksum; }
+tls_sum() { cat ${files.map((f) => `"${f}"`).join(" ")} 2>/dev/null | cksum; }
 (
     loaded="$(tls_sum)"
     while sleep "\${RD_TLS_CHECK_SECONDS:-60}"; do
@@ -48,7 +50,8 @@ tls_sum() { cat ${files} 2>/dev/null | cksum; }
 
 /** redis-cli options of a pod's own TLS connections (probes, the watcher): its certificate and the CA. */
 function redisCliTls(plan: TopologyPlan, dir: string): string {
-    return plan.args.tls.enabled ? ` --tls --cacert "${dir}/${TLS_FILES.ca}" --cert "${dir}/${TLS_FILES.cert}" --key "${dir}/${TLS_FILES.key}"` : "";
+    const files = nodeTlsPaths(dir);
+    return plan.args.tls.enabled ? ` --tls --cacert "${files.ca}" --cert "${files.cert}" --key "${files.key}"` : "";
 }
 
 /**
@@ -63,6 +66,7 @@ function redisCliTls(plan: TopologyPlan, dir: string): string {
  */
 export function startRedisScript(plan: TopologyPlan, members: AddressedMember[]): string {
     const guard = emptyMasterGuard(plan).replace("@@PEERS@@", members.map((m) => `${m.address}:${m.port}`).join(" "));
+    const own = nodeTlsPaths(OWN_TLS_DIR);
     return `#!/bin/sh
 # redis-deployment: starts one Redis member in its pod.
 set -eu
@@ -79,7 +83,7 @@ if [ ! -f "$template" ]; then
 fi
 ${guard}
 ${SHELL_TEMPLATE}
-${tlsWatcher(plan, "$tls_dir/$member", `REDISCLI_AUTH="$(sed -n 's/^masterauth //p' "$secret_dir/${SECRET_KEYS.redisAuth}")" "\${RD_REDIS_CLI:-redis-cli}"${redisCliTls(plan, "$tls_dir/$member")} --no-auth-warning --user ${ADMIN_USER} -h "$POD_IP" -p ${plan.args.port} CONFIG SET tls-cert-file "$tls_dir/$member/${TLS_FILES.cert}" tls-key-file "$tls_dir/$member/${TLS_FILES.key}" tls-ca-cert-file "$tls_dir/$member/${TLS_FILES.ca}" >/dev/null`)}
+${tlsWatcher(plan, Object.values(own), `REDISCLI_AUTH="$(sed -n 's/^masterauth //p' "$secret_dir/${SECRET_KEYS.redisAuth}")" "\${RD_REDIS_CLI:-redis-cli}"${redisCliTls(plan, OWN_TLS_DIR)} --no-auth-warning --user ${ADMIN_USER} -h "$POD_IP" -p ${plan.args.port} CONFIG SET tls-cert-file "${own.cert}" tls-key-file "${own.key}" tls-ca-cert-file "${own.ca}" >/dev/null`)}
 nodes="$data_dir/nodes.conf"
 if [ -f "$nodes" ]; then
     : > "$nodes.tmp"
@@ -144,7 +148,7 @@ if [ -f "$conf" ]; then
     keep="$(grep -E '^sentinel (${SENTINEL_STATE_DIRECTIVES.join("|")}) ' "$conf" || true)"
 fi
 ${SHELL_TEMPLATE}
-${tlsWatcher(plan, "$tls_dir/$member", "kill -TERM $$")}exec "\${RD_REDIS_SERVER:-redis-server}" "$conf" --sentinel
+${tlsWatcher(plan, Object.values(nodeTlsPaths(OWN_TLS_DIR)), "kill -TERM $$")}exec "\${RD_REDIS_SERVER:-redis-server}" "$conf" --sentinel
 `;
 }
 

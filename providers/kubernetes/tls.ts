@@ -5,7 +5,7 @@
 // `<PATHS.tls>/<pod>/`; a pod reads its own directory (its name is $HOSTNAME / $(POD_NAME)).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TLS_FILES, type TlsMaterial } from "../../components/tls";
+import { TLS_FILES, isIpAddress, type TlsMaterial } from "../../components/tls";
 import type { TopologyPlan } from "../../components/types";
 import { PATHS, serviceHost, type KubernetesLayout } from "./layout";
 
@@ -86,7 +86,6 @@ export function tlsObjects(c: TlsObjectsContext): pulumi.Resource[] {
         const secretName = tlsSecretName(pod);
         if (tls.certManagerIssuer) {
             const names = node ? c.subjects[node] : [];
-            const isIp = (n: string) => /^[0-9.]+$/.test(n) || n.includes(":");
             resources.push(new k8s.apiextensions.CustomResource(secretName, {
                 apiVersion: "cert-manager.io/v1",
                 kind: "Certificate",
@@ -95,8 +94,8 @@ export function tlsObjects(c: TlsObjectsContext): pulumi.Resource[] {
                     secretName,
                     secretTemplate: { labels },
                     ...(node ? {} : { commonName: "rd-client" }),
-                    dnsNames: names.filter((n) => !isIp(n)),
-                    ipAddresses: names.filter(isIp),
+                    dnsNames: names.filter((n) => !isIpAddress(n)),
+                    ipAddresses: names.filter(isIpAddress),
                     duration: `${tls.validityDays * 24}h`,
                     renewBefore: `${tls.renewBeforeDays * 24}h`,
                     usages: node ? ["digital signature", "key encipherment", "server auth", "client auth"] : ["digital signature", "key encipherment", "client auth"],

@@ -11,7 +11,7 @@ import type { LogLocations } from "../../components/logs";
 import { exporterConnection, haproxyStatsPort } from "../../components/metrics";
 import { adminLoginPassword } from "../../components/config/users";
 import { ADMIN_USER, MONITOR_USER, type AddressedMember, type AddressedNode, type BootstrapAccess, type TopologyPlan } from "../../components/types";
-import { nodeTlsFiles } from "../../components/tls";
+import { clientTlsOf, nodeTlsFiles } from "../../components/tls";
 import type { InfraProvider, NodeHandles, ProviderContext, ProxyNode } from "../types";
 import { LocalProcess, type ProcessInputs } from "./process";
 
@@ -136,7 +136,7 @@ export class LocalProvider implements InfraProvider {
         return {
             tlsDir: tlsDirOf(dataDir),
             tlsFiles: ctx.tls.apply((m) => nodeTlsFiles(m, node)),
-            tls: ctx.tls.apply((m) => ({ ca: m.ca, ...(m.client ? { certificate: m.client.certificate, key: m.client.key } : {}) })),
+            tls: ctx.tls.apply(clientTlsOf),
         } as unknown as Pick<ProcessInputs, "tls" | "tlsFiles" | "tlsDir">;
     }
 

@@ -14,7 +14,7 @@ import { localAddress, localExporterCommand, restartPolicy } from "../../provide
 import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
 import type { BootstrapMember } from "../../bootstrap/replication";
 import { issueAll } from "../../bootstrap/tlsCertificates";
-import { nodeTlsFiles, type TlsMaterial } from "../../components/tls";
+import { clientTlsOf, nodeTlsFiles, type TlsMaterial } from "../../components/tls";
 import type { BootstrapAccess } from "../../components/types";
 
 const livePids = new Set<number>();
@@ -85,7 +85,7 @@ export class Fleet {
     }
 
     get clientTls() {
-        return this.tls ? { ca: this.tls.ca, ...(this.tls.client ? { certificate: this.tls.client.certificate, key: this.tls.client.key } : {}) } : undefined;
+        return this.tls ? clientTlsOf(this.tls) : undefined;
     }
 
     /** A node's TLS inputs for the local process (none without TLS), and its config's tlsDir. */

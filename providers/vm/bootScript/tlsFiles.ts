@@ -1,7 +1,7 @@
 // TLS: each node's certificate directory. The CA and the node's certificate are public and
 // travel in the script; the private key is read from the cloud's secret store (where the
 // passwords are), never carried in user data. Only with tls.enabled.
-import { TLS_FILES } from "../../../components/tls";
+import { TLS_FILES, nodeTlsPaths } from "../../../components/tls";
 import { shellQuote as q } from "./shell";
 import { VM_PATHS, type BootSection, type NodeTemplate } from "./types";
 
@@ -16,8 +16,7 @@ export function vmTlsDir(node: string): string {
  * the job runs as root, which may read the member's key.
  */
 export function vmJobTlsFiles(member: string): { ca: string; cert: string; key: string } {
-    const dir = vmTlsDir(member);
-    return { ca: `${dir}/${TLS_FILES.ca}`, cert: `${dir}/${TLS_FILES.cert}`, key: `${dir}/${TLS_FILES.key}` };
+    return nodeTlsPaths(vmTlsDir(member));
 }
 
 /** The user a node's process runs as: it alone may read the key. */
