@@ -10,22 +10,10 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { Redis } from "ioredis";
+import { httpGet } from "../helpers/http";
 import { cleanupAfterSuite, E2eDeployment, hostPort, poll, secretValue, timed } from "./harness";
 
 interface Sample { metric: Record<string, string>; value: [number, string] }
-
-function get(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        const req = http.get(url, { timeout: timeoutMs }, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (c: string) => { body += c; });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on("error", reject);
-        req.on("timeout", () => req.destroy(new Error(`no answer from ${url}`)));
-    });
-}
 
 /** A free TCP port on `host` (bound and released). */
 function freePort(host: string): Promise<number> {
@@ -51,7 +39,7 @@ describe("e2e: metrics scraped by a real Prometheus (sentinel 1+1, 3 sentinels, 
     const members = new Map<string, string>();
 
     async function query(promql: string): Promise<Sample[]> {
-        const { status, body } = await get(`http://${promHost}:${promPort}/api/v1/query?query=${encodeURIComponent(promql)}`);
+        const { status, body } = await httpGet(`http://${promHost}:${promPort}/api/v1/query?query=${encodeURIComponent(promql)}`);
         if (status !== 200) throw new Error(`Prometheus answered ${status} to ${promql}: ${body}`);
         return (JSON.parse(body) as { data: { result: Sample[] } }).data.result;
     }
@@ -143,7 +131,7 @@ describe("e2e: metrics scraped by a real Prometheus (sentinel 1+1, 3 sentinels, 
         assert.deepEqual(writeUp.map((s) => s.metric.server), ["redis-s0-m0", "redis-s0-m0"]);
         assert.ok(master);
         const proxy = targets[targets.length - 1];
-        const page = await get(`http://${proxy}/`);
+        const page = await httpGet(`http://${proxy}/`);
         assert.equal(page.status, 200);
         assert.match(page.body, /Statistics Report/);
         // An admin page has a form to disable servers; this one must not.

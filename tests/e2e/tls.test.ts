@@ -8,10 +8,10 @@
 // TLS (redis_up 1), HAProxy's stats page stays plain HTTP.
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import { Redis } from "ioredis";
 import { failover, main, type Io } from "../../bin/cli";
+import { httpGet } from "../helpers/http";
 import { plaintextPing } from "../helpers/tls";
 import { AckWriter, SingleRouter, lostWrites } from "../helpers/writer";
 import { cleanupAfterSuite, E2eDeployment, hostPort, poll, secretValue, timed } from "./harness";
@@ -22,20 +22,6 @@ async function cli(d: E2eDeployment, ...args: string[]): Promise<{ code: number;
     const io: Io = { stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
     const code = await main([...args, "--stack", d.stack, "--state-dir", d.stateDir], io);
     return { code, stdout: out.join(""), stderr: err.join("") };
-}
-
-/** GET http://<target>/metrics: status and body. */
-function scrape(target: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        const req = http.get(`http://${target}/metrics`, { timeout: 5000 }, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (c: string) => { body += c; });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on("error", reject);
-        req.on("timeout", () => req.destroy(new Error(`no answer from ${target}`)));
-    });
 }
 
 /** A client as an application would make one: the rediss:// URL and the caCertificate output. */
@@ -82,13 +68,13 @@ describe("e2e: TLS on every link (local provider, through the engine)", function
             const exporters = targets.filter((t) => t.endsWith(":9121"));
             assert.equal(exporters.length, 2 + 3);
             for (const t of exporters) {
-                const { status, body } = await scrape(t);
+                const { status, body } = await httpGet(`http://${t}/metrics`);
                 assert.equal(status, 200, t);
                 assert.match(body, /^redis_up 1$/m, `${t}: ${body.split("\n").filter((l) => l.startsWith("redis_up")).join(" ")}`);
             }
             const stats = targets.filter((t) => t.endsWith(":1936"));
             assert.equal(stats.length, 2);
-            for (const t of stats) assert.match((await scrape(t)).body, /^haproxy_process_nbthread /m, t);
+            for (const t of stats) assert.match((await httpGet(`http://${t}/metrics`)).body, /^haproxy_process_nbthread /m, t);
             // Connected from the first scrape on: not one failed connection in its log.
             const exporterLog = fs.readFileSync(path.join(d.dataDir, "redis-s0-m0-exporter", "exporter.log"), "utf8");
             assert.doesNotMatch(exporterLog, /Couldn't connect/, exporterLog.slice(-1000));

@@ -12,8 +12,9 @@ import { validateArgs } from "../../components/validate";
 import type { RedisDeploymentArgs } from "../../components/args";
 import { localAddress, localExporterCommand, restartPolicy } from "../../providers/local";
 import { isOurProcess, reconfigure, startProcess, stopProcess, type ProcessInputs, type ProcessOutputs } from "../../providers/local/process";
-import type { BootstrapMember } from "../../bootstrap/replication";
-import { issueAll } from "../../bootstrap/tlsCertificates";
+import { convergeReplication, type BootstrapMember } from "../../bootstrap/replication";
+import { withClient } from "../../bootstrap/redisClient";
+import { issueTestTls } from "./tls";
 import { clientTlsOf, nodeTlsFiles, type TlsMaterial } from "../../components/tls";
 import type { BootstrapAccess } from "../../components/types";
 
@@ -67,12 +68,7 @@ export class Fleet {
         this.proxies = this.plan.proxies.map((p) => ({ ...p, address: localAddress(this.prefix, "proxy", p.ordinal) }));
         if (this.plan.args.tls.enabled) {
             // Issued the way the TlsCertificates resource issues them: a CA, one per node at its address.
-            const { tls } = this.plan.args;
-            const issued = issueAll({
-                deployment: name, clientAuth: tls.clientAuth, validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays,
-                nodes: [...this.members, ...this.sentinels, ...this.proxies].map((n) => ({ name: n.name, names: [n.address] })),
-            });
-            this.tls = { ca: issued.caCertificate, nodes: issued.issued, client: issued.client };
+            this.tls = issueTestTls(name, this.plan.args.tls, Object.fromEntries([...this.members, ...this.sentinels, ...this.proxies].map((n) => [n.name, [n.address]]))).material;
         }
     }
 
@@ -138,6 +134,23 @@ export class Fleet {
 
     async startMembers(members: AddressedMember[] = this.members): Promise<ProcessOutputs[]> {
         return Promise.all(members.map((m) => this.startMember(m)));
+    }
+
+    /**
+     * Replication formed by the bootstrap over the fleet's access (TLS when it has TLS), then
+     * `keys` keys `k:<i>` = `v-<i>` written to the master and acknowledged by a replica (WAIT 1).
+     */
+    async replicateWithKeys(keys: number): Promise<void> {
+        await convergeReplication({ members: this.bootstrapMembers(), adminPassword: this.credentials.adminPassword, access: this.access, timeoutMs: 30000, generation: "1" });
+        const master = this.members.find((m) => m.role === "master")!;
+        await withClient(this.access, master, this.adminLogin, async (c) => {
+            for (let i = 0; i < keys; i += 500) {
+                const p = c.pipeline();
+                for (let j = i; j < Math.min(i + 500, keys); j++) p.set(`k:${j}`, `v-${j}`);
+                await p.exec();
+            }
+            await c.call("WAIT", "1", "5000");
+        });
     }
 
     async startSentinels(): Promise<ProcessOutputs[]> {

@@ -13,7 +13,6 @@ import { backupSetName, parseStoreUri, type StoreLocation } from "../../componen
 import { backupJobEnvironment, backupShards, backupTlsVariables, renderBackupScript } from "../../components/config/backupScript";
 import { listBackupSets, runBackupJob } from "../../bootstrap/backupStore";
 import { loadData } from "../../bootstrap/dataLoad";
-import { convergeReplication } from "../../bootstrap/replication";
 import { withClient } from "../../bootstrap/redisClient";
 import { Fleet } from "../helpers/fleet";
 
@@ -36,16 +35,7 @@ describe("integration: the backup job over TLS (clientAuth required)", function 
     before(async () => {
         fs.mkdirSync(store);
         await source.startMembers();
-        await convergeReplication({ members: source.bootstrapMembers(), adminPassword: source.credentials.adminPassword, access: source.access, timeoutMs: 30000, generation: "1" });
-        const master = source.members.find((m) => m.role === "master")!;
-        await withClient(source.access, master, source.adminLogin, async (c) => {
-            for (let i = 0; i < KEYS; i += 500) {
-                const p = c.pipeline();
-                for (let j = i; j < i + 500; j++) p.set(`k:${j}`, `v-${j}`);
-                await p.exec();
-            }
-            await c.call("WAIT", "1", "5000");
-        });
+        await source.replicateWithKeys(KEYS);
     });
     after(async () => {
         await source.cleanup();

@@ -13,7 +13,6 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import * as zlib from "zlib";
 import type { RedisDeploymentArgs } from "../../components/args";
@@ -34,6 +33,7 @@ import { TLS_FILES } from "../../components/tls";
 import { secretFileParameter } from "../../providers/aws/secretFiles";
 import { planHosts, type PlacedHost } from "../../providers/vm/layout";
 import { secretRefs } from "../../providers/vm/secrets";
+import { httpGet } from "../helpers/http";
 import { plaintextPing } from "../helpers/tls";
 import {
     ProgramRunner, ReplyError, command, infoField, runTcpCheck, tcpCheckSteps, waitForPing, waitUntil, type Program,
@@ -179,6 +179,22 @@ describe("VM boot script, run into a temporary root", function () {
     afterEach(async () => {
         await runner.cleanup();
     });
+
+    /** A systemd unit's ExecStart, split into the command and its arguments (quotes removed). */
+    function execStartOf(unit: string): string[] {
+        return /^ExecStart=(.*)$/m.exec(unit)![1].split(" ").map((a) => a.replace(/^"|"$/g, ""));
+    }
+
+    /** Starts an exporter unit's command line as written (its paths under the VM's temporary root); its metrics once it reports redis_up 1. */
+    async function runExporterAsWritten(vm: Vm, execStart: string[], address: string): Promise<string> {
+        const exporter = runner.start("exporter", execStart[0], execStart.slice(1).map((a) => (a.startsWith(VM_PATHS.etc) ? path.join(vm.root, a) : a)));
+        let metrics = "";
+        await waitUntil("the exporter's redis_up 1", async () => {
+            metrics = (await httpGet(`http://${address}:9121/metrics`).catch(() => ({ body: "" }))).body;
+            return /^redis_up 1$/m.test(metrics);
+        }, 15000).catch((e: Error) => { throw new Error(`${e.message}\n${exporter.output()}`); });
+        return metrics;
+    }
 
     /** Renders every host's script for `args`, nodes on 127.6x.<group>.<10+n>. */
     function render(args: RedisDeploymentArgs, name = "itest", cloudName: Cloud = "aws", scheduledJobs?: (members: AddressedMember[]) => VmScheduledJob[]): { plan: TopologyPlan; vms: Vm[] } {
@@ -379,24 +395,12 @@ describe("VM boot script, run into a temporary root", function () {
         assert.deepEqual(JSON.parse(fs.readFileSync(passwordFile, "utf8")), { [`redis://${address}:6379`]: credentials.monitorPassword }, "the real monitor password, read from the store");
 
         // The unit's command line as written (its paths under the temporary root), on the member started from its config.
-        const execStart = /^ExecStart=(.*)$/m.exec(unit)![1].split(" ").map((a) => a.replace(/^"|"$/g, ""));
+        const execStart = execStartOf(unit);
         assert.deepEqual(execStart, ["/usr/bin/prometheus-redis-exporter", "-redis.addr", `redis://${address}:6379`, "-redis.user", MONITOR_USER,
             "-redis.password-file", `${VM_PATHS.etc}/${member}-exporter/password.json`, "-web.listen-address", `${address}:9121`]);
         const m = startRedis(vm, member);
         await waitForPing(m, address, 6379, admin());
-        const exporter = runner.start("exporter", execStart[0], execStart.slice(1).map((a) => (a.startsWith(VM_PATHS.etc) ? path.join(vm.root, a) : a)));
-        let metrics = "";
-        await waitUntil("the exporter's redis_up 1", async () => {
-            metrics = await new Promise<string>((resolve) => {
-                const req = http.get(`http://${address}:9121/metrics`, (res) => {
-                    let body = "";
-                    res.on("data", (c: Buffer) => { body += c; });
-                    res.on("end", () => resolve(body));
-                });
-                req.on("error", () => resolve(""));
-            });
-            return /^redis_up 1$/m.test(metrics);
-        }, 15000).catch((e: Error) => { throw new Error(`${e.message}\n${exporter.output()}`); });
+        const metrics = await runExporterAsWritten(vm, execStart, address);
         assert.match(metrics, /^redis_instance_info\{.*role="master".*\} 1$/m);
         // What the exporter was refused, in Redis' own ACL log: only what rd-monitor must not do.
         const refused = await command(address, 6379, admin(), ["ACL", "LOG"]) as unknown as unknown[][];
@@ -422,7 +426,7 @@ describe("VM boot script, run into a temporary root", function () {
             assert.ok(result.log.includes(`chown root:prometheus ${path.join(copy, file)}.rd-new`), `${file}: readable by the prometheus group only`);
         }
         const unit = fs.readFileSync(path.join(vm.root, `etc/systemd/system/redis-deployment-${member}-exporter.service`), "utf8");
-        const execStart = /^ExecStart=(.*)$/m.exec(unit)![1].split(" ").map((a) => a.replace(/^"|"$/g, ""));
+        const execStart = execStartOf(unit);
         const dir = `${VM_PATHS.etc}/${member}-exporter/tls`;
         assert.deepEqual(execStart, ["/usr/bin/prometheus-redis-exporter", "-redis.addr", `rediss://${address}:6379`, "-redis.user", MONITOR_USER,
             "-redis.password-file", `${VM_PATHS.etc}/${member}-exporter/password.json`, "-web.listen-address", `${address}:9121`,
@@ -439,19 +443,7 @@ describe("VM boot script, run into a temporary root", function () {
             client.disconnect();
             return true;
         }, 15000);
-        const exporter = runner.start("exporter", execStart[0], execStart.slice(1).map((a) => (a.startsWith(VM_PATHS.etc) ? path.join(vm.root, a) : a)));
-        let metrics = "";
-        await waitUntil("the exporter's redis_up 1 over TLS", async () => {
-            metrics = await new Promise<string>((resolve) => {
-                const req = http.get(`http://${address}:9121/metrics`, (res) => {
-                    let body = "";
-                    res.on("data", (c: Buffer) => { body += c; });
-                    res.on("end", () => resolve(body));
-                });
-                req.on("error", () => resolve(""));
-            });
-            return /^redis_up 1$/m.test(metrics);
-        }, 15000).catch((e: Error) => { throw new Error(`${e.message}\n${exporter.output()}`); });
+        const metrics = await runExporterAsWritten(vm, execStart, address);
         assert.match(metrics, /^redis_instance_info\{.*role="master".*\} 1$/m);
     });
 

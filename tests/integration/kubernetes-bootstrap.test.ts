@@ -25,8 +25,8 @@ import {
 } from "../../providers/kubernetes/config";
 import type { KubernetesAccess } from "../../bootstrap/access/kubernetes";
 import { connectDirect } from "../../bootstrap/access/direct";
-import { issueAll } from "../../bootstrap/tlsCertificates";
-import { TLS_FILES, nodeTlsFiles, type TlsMaterial } from "../../components/tls";
+import type { TlsMaterial } from "../../components/tls";
+import { issueTestTls, podTlsFiles } from "../helpers/tls";
 import { kubernetesTlsSubjects } from "../../providers/kubernetes/tls";
 import { FakeKubeApi, KubePods, freshPodIp, type RunningPod } from "../helpers/kubernetes";
 import { command, randomCredentials, sleep } from "../helpers/realPrograms";
@@ -52,20 +52,13 @@ class KubeDeployment {
         this.plan = plan(validateArgs(name, { provider: "kubernetes", maxmemory: "64mb", ...args }));
         this.layout = kubernetesLayout(this.plan, NS, "cluster.local", false);
         if (this.plan.args.tls.enabled) {
-            const { tls } = this.plan.args;
-            const issued = issueAll({
-                deployment: name, clientAuth: tls.clientAuth, validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays,
-                nodes: Object.entries(kubernetesTlsSubjects(this.plan, this.layout)).map(([node, names]) => ({ name: node, names })),
-            });
-            this.tls = { ca: issued.caCertificate, nodes: issued.issued, client: issued.client };
+            this.tls = issueTestTls(name, this.plan.args.tls, kubernetesTlsSubjects(this.plan, this.layout)).material;
         }
     }
 
     /** A pod's files in the tls volume. */
     private tlsFiles(node: string): { tls?: Record<string, string> } {
-        if (!this.tls) return {};
-        const files = nodeTlsFiles(this.tls, node);
-        return { tls: { [TLS_FILES.ca]: files[TLS_FILES.ca], [TLS_FILES.cert]: files[TLS_FILES.cert], [TLS_FILES.key]: files[TLS_FILES.key] } };
+        return this.tls ? { tls: podTlsFiles(this.tls, node) } : {};
     }
 
     async start(): Promise<void> {

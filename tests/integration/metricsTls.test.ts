@@ -6,25 +6,12 @@
 // exporter.
 import assert from "node:assert/strict";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import { issueAll } from "../../bootstrap/tlsCertificates";
 import { TLS_FILES } from "../../components/tls";
 import { Fleet, processesUnder } from "../helpers/fleet";
+import { httpGet } from "../helpers/http";
 import { plaintextPing } from "../helpers/tls";
-
-function scrape(host: string, port: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const req = http.get({ host, port, path: "/metrics", timeout: 5000 }, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (c: string) => { body += c; });
-            res.on("end", () => resolve(body));
-        });
-        req.on("error", reject);
-        req.on("timeout", () => req.destroy(new Error(`no answer from ${host}:${port}`)));
-    });
-}
 
 describe("metrics over TLS: real redis_exporters read TLS-only members and sentinels (clientAuth required)", function () {
     this.timeout(120000);
@@ -50,7 +37,7 @@ describe("metrics over TLS: real redis_exporters read TLS-only members and senti
             const exporter = await fleet.startExporter(node);
             const readyMs = Date.now() - started;
             assert.ok(exporter.command.includes(`rediss://${node.address}:${node.port}`), exporter.command.join(" "));
-            const body = await scrape(node.address, 9121);
+            const body = (await httpGet(`http://${node.address}:9121/metrics`)).body;
             assert.match(body, /^redis_up 1$/m, `${node.name}: ${body.split("\n").filter((l) => l.startsWith("redis_up")).join(" ")}`);
             if (fleet.members.includes(node as never)) assert.match(body, /^redis_instance_info\{.*role="(master|slave)".*\} 1$/m);
             else assert.match(body, /^redis_instance_info\{.*redis_mode="sentinel".*\} 1$/m);

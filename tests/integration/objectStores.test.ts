@@ -13,7 +13,6 @@ import { backupSetName, parseStoreUri, type StoreLocation } from "../../componen
 import { backupJobEnvironment, backupShards, renderBackupScript } from "../../components/config/backupScript";
 import { listBackupSets, runBackupJob } from "../../bootstrap/backupStore";
 import { loadData } from "../../bootstrap/dataLoad";
-import { convergeReplication } from "../../bootstrap/replication";
 import { withClient } from "../../bootstrap/redisClient";
 import { Fleet } from "../helpers/fleet";
 import { spawnTracked, type Program } from "../helpers/realPrograms";
@@ -121,16 +120,7 @@ describe("integration: the backup job uploads to and restores from real object s
         const missing = ["gofakes3/bin/gofakes3", "fake-gcs-server/bin/fake-gcs-server", "azurite/node_modules/azurite/dist/src/blob/main.js"].filter((f) => !fs.existsSync(path.join(TOOLS, f)));
         if (missing.length > 0) throw new Error(`object-store servers are missing (${missing.join(", ")}): run bin/setup-object-stores`);
         await source.startMembers();
-        await convergeReplication({ members: source.bootstrapMembers(), adminPassword: source.credentials.adminPassword, access: { kind: "direct" }, timeoutMs: 30000, generation: "1" });
-        const master = source.members.find((m) => m.role === "master")!;
-        await withClient({ kind: "direct" }, master, source.adminLogin, async (c) => {
-            for (let i = 0; i < KEYS; i += 500) {
-                const p = c.pipeline();
-                for (let j = i; j < i + 500; j++) p.set(`k:${j}`, `v-${j}`);
-                await p.exec();
-            }
-            await c.call("WAIT", "1", "5000");
-        });
+        await source.replicateWithKeys(KEYS);
     });
     after(async () => {
         process.env = savedEnv;

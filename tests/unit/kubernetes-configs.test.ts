@@ -14,8 +14,8 @@ import type { RedisDeploymentArgs } from "../../components/args";
 import { plan } from "../../components/plan";
 import { ADMIN_USER, MONITOR_USER, type Credentials, type TopologyPlan } from "../../components/types";
 import { validateArgs } from "../../components/validate";
-import { TLS_FILES, nodeTlsFiles, type TlsMaterial } from "../../components/tls";
-import { issueAll } from "../../bootstrap/tlsCertificates";
+import { TLS_FILES, type TlsMaterial } from "../../components/tls";
+import { issueTestTls, podTlsFiles } from "../helpers/tls";
 import { issueCertificate } from "../../bootstrap/certificates";
 import { certificateHolders, kubernetesTlsSubjects } from "../../providers/kubernetes/tls";
 import {
@@ -58,13 +58,9 @@ async function deploy(name: string, args: RedisDeploymentArgs, namespace: string
     const d: Deployed = { plan: p, layout, credentials, pods, members: [], sentinels: [] };
     const holders = certificateHolders(p, layout);
     if (p.args.tls.enabled) {
-        const { tls } = p.args;
-        const issued = issueAll({
-            deployment: name, clientAuth: tls.clientAuth, validityDays: tls.validityDays, renewBeforeDays: tls.renewBeforeDays,
-            nodes: Object.entries(kubernetesTlsSubjects(p, layout)).map(([node, names]) => ({ name: node, names })),
-        });
-        d.tls = { ca: issued.caCertificate, nodes: issued.issued, client: issued.client };
-        d.tlsCaKey = issued.caPrivateKey;
+        const issued = issueTestTls(name, p.args.tls, kubernetesTlsSubjects(p, layout));
+        d.tls = issued.material;
+        d.tlsCaKey = issued.caKey;
     }
     const tlsOf = (pod: string) => (d.tls ? { tls: podTlsFiles(d.tls, holders[pod]) } : {});
     try {
@@ -117,11 +113,6 @@ function servedFingerprint(d: Deployed, ip: string, port: number, servername: st
     });
 }
 
-/** A member's or sentinel's files in the tls volume (ca.crt, node.crt, node.key). */
-function podTlsFiles(material: TlsMaterial, node: string): Record<string, string> {
-    const files = nodeTlsFiles(material, node);
-    return { [TLS_FILES.ca]: files[TLS_FILES.ca], [TLS_FILES.cert]: files[TLS_FILES.cert], [TLS_FILES.key]: files[TLS_FILES.key] };
-}
 const isError = (r: Reply, prefix: string) => r instanceof ReplyError && r.message.startsWith(prefix);
 
 
